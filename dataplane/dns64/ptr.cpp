@@ -1,0 +1,105 @@
+#include "dataplane/dns64/ptr.hpp"
+
+#include <array>
+
+namespace dns64d::dns64 {
+
+namespace {
+
+constexpr std::array<std::uint8_t, 10> ip6_arpa_suffix{3, 'i', 'p', '6', 4, 'a', 'r', 'p', 'a', 0};
+constexpr std::array<std::uint8_t, 14> in_addr_suffix{7,   'i', 'n', '-', 'a', 'd', 'd',
+                                                       'r', 4,   'a', 'r', 'p', 'a', 0};
+constexpr char hex_digits[] = "0123456789abcdef";
+
+int nibble_value(std::uint8_t c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  c = dns::fold(c);
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  return -1;
+}
+
+}  // namespace
+
+std::string_view describe(PtrResult r) {
+  switch (r) {
+#define DNS64D_X(name, text) \
+  case PtrResult::name:      \
+    return text;
+    DNS64D_PTR_RESULTS(DNS64D_X)
+#undef DNS64D_X
+  }
+  return "unknown";
+}
+
+std::string_view to_string(PtrResult r) {
+  switch (r) {
+#define DNS64D_X(name, text) \
+  case PtrResult::name:      \
+    return #name;
+    DNS64D_PTR_RESULTS(DNS64D_X)
+#undef DNS64D_X
+  }
+  return "unknown";
+}
+
+PtrResult map_ptr(dns::Bytes name, const Prefix& p, dns::Name& in_addr, V4& v4) {
+  if (!dns::is_subdomain(name, ip6_arpa_suffix)) return PtrResult::not_ip6_arpa;
+  const std::size_t nibble_octets = name.size() - ip6_arpa_suffix.size();
+  if (nibble_octets % 2 != 0) return PtrResult::bad_nibble;
+  const std::size_t count = nibble_octets / 2;
+  if (count > 32) return PtrResult::too_many_labels;
+  // Labels run from the lowest-order nibble to the highest; nibble i of the
+  // address (0 = most significant) is label count-1-i.
+  V6 addr{};
+  for (std::size_t k = 0; k < count; ++k) {
+    if (name[2 * k] != 1) return PtrResult::bad_nibble;
+    const int v = nibble_value(name[2 * k + 1]);
+    if (v < 0) return PtrResult::bad_nibble;
+    const std::size_t i = 31 - k - (32 - count);  // position in the address
+    addr[i / 2] = static_cast<std::uint8_t>(addr[i / 2] | (i % 2 == 0 ? v << 4 : v));
+  }
+  // With `count` nibbles present, the first count*4 bits of the address are known.
+  const unsigned known = static_cast<unsigned>(count) * 4;
+  const unsigned compare = known < p.length ? known : p.length;
+  if (!in_prefix(addr, p.addr, compare)) return PtrResult::outside_prefix;
+  if (count < 32) return PtrResult::too_few_labels;
+  if (addr[8] != 0) return PtrResult::nonzero_u_octet;
+  const auto got = extract(p, addr);
+  if (!got) return PtrResult::outside_prefix;
+  v4 = *got;
+  in_addr_name(v4, in_addr);
+  return PtrResult::ok;
+}
+
+void ip6_arpa_name(const V6& a, dns::Name& out) {
+  std::size_t n = 0;
+  for (int i = 31; i >= 0; --i) {
+    const std::uint8_t octet = a[static_cast<std::size_t>(i / 2)];
+    const unsigned v = (i % 2 == 0) ? (octet >> 4) : (octet & 0xf);
+    out.wire[n++] = 1;
+    out.wire[n++] = static_cast<std::uint8_t>(hex_digits[v]);
+  }
+  for (std::uint8_t c : ip6_arpa_suffix) out.wire[n++] = c;
+  out.size = static_cast<std::uint8_t>(n);
+  out.labels = 34;
+}
+
+void in_addr_name(V4 a, dns::Name& out) {
+  std::size_t n = 0;
+  for (int i = 3; i >= 0; --i) {
+    unsigned v = a[static_cast<std::size_t>(i)];
+    char digits[3];
+    std::size_t len = 0;
+    do {
+      digits[len++] = static_cast<char>('0' + v % 10);
+      v /= 10;
+    } while (v != 0);
+    out.wire[n++] = static_cast<std::uint8_t>(len);
+    while (len > 0) out.wire[n++] = static_cast<std::uint8_t>(digits[--len]);
+  }
+  for (std::uint8_t c : in_addr_suffix) out.wire[n++] = c;
+  out.size = static_cast<std::uint8_t>(n);
+  out.labels = 6;
+}
+
+}  // namespace dns64d::dns64
