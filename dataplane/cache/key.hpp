@@ -1,0 +1,89 @@
+#pragma once
+
+#include <cstdint>
+#include <cstring>
+#include <span>
+
+namespace dns64d::cache {
+
+inline constexpr size_t kMaxNameLen = 255;
+
+// A cache key: the qname in wire form, already lower-cased by the caller
+// (the writer folds again on insert; lookups trust the caller), qtype, qclass.
+struct Key {
+  std::span<const uint8_t> name;
+  uint16_t qtype = 0;
+  uint16_t qclass = 1;
+};
+
+// Secret per-process hash keys, derived from one seed at cache creation so
+// an outsider cannot aim many names at one bucket.
+struct HashSeed {
+  uint64_t k0, k1, k2;
+  static HashSeed from(uint64_t seed);
+};
+
+namespace detail {
+
+inline uint64_t mix(uint64_t a, uint64_t b) {
+  const unsigned __int128 r = static_cast<unsigned __int128>(a) * b;
+  return static_cast<uint64_t>(r) ^ static_cast<uint64_t>(r >> 64);
+}
+
+inline uint64_t load64(const uint8_t* p) {
+  uint64_t v;
+  std::memcpy(&v, p, sizeof v);
+  return v;
+}
+
+inline uint64_t load32(const uint8_t* p) {
+  uint32_t v;
+  std::memcpy(&v, p, sizeof v);
+  return v;
+}
+
+}  // namespace detail
+
+inline HashSeed HashSeed::from(uint64_t seed) {
+  const uint64_t a = detail::mix(seed ^ 0x9e3779b97f4a7c15ULL, 0xbf58476d1ce4e5b9ULL);
+  const uint64_t b = detail::mix(seed ^ 0x94d049bb133111ebULL, 0xd6e8feb86659fd93ULL);
+  const uint64_t c = detail::mix(a ^ 0xa0761d6478bd642fULL, b ^ 0xe7037ed1a0b428dbULL);
+  return {a | 1, b | 1, c | 1};
+}
+
+// Multiply-fold hash over 16-byte strides; the tail is read with overlapping
+// loads so no byte loop and no out-of-bounds read. Length and type go in first.
+inline uint64_t hash_key(const Key& key, const HashSeed& s) {
+  const uint8_t* p = key.name.data();
+  size_t n = key.name.size();
+  const uint64_t meta = (uint64_t{key.qtype} << 48) | (uint64_t{key.qclass} << 32) | n;
+  uint64_t h = detail::mix(s.k0 ^ meta, s.k1);
+  while (n > 16) {
+    h = detail::mix(detail::load64(p) ^ s.k1, detail::load64(p + 8) ^ h);
+    p += 16;
+    n -= 16;
+  }
+  uint64_t a = 0, b = 0;
+  if (n >= 8) {
+    a = detail::load64(p);
+    b = detail::load64(p + n - 8);
+  } else if (n >= 4) {
+    a = detail::load32(p);
+    b = detail::load32(p + n - 4);
+  } else if (n > 0) {
+    a = (uint64_t{p[0]} << 16) | (uint64_t{p[n >> 1]} << 8) | p[n - 1];
+  }
+  h = detail::mix(a ^ s.k2, b ^ h);
+  return detail::mix(h ^ s.k0, s.k2);
+}
+
+// Wire-name helpers for the writer side (not on the lookup path).
+// Checks a non-compressed wire name (labels <= 63, ends in the root label,
+// total <= 255) and writes its lower-cased copy; returns false if malformed.
+bool fold_wire_name(std::span<const uint8_t> in, uint8_t* out);
+
+// True if `name` equals `suffix` or ends with it on a label boundary; both
+// folded and well formed.
+bool name_is_under(std::span<const uint8_t> name, std::span<const uint8_t> suffix);
+
+}  // namespace dns64d::cache
