@@ -48,7 +48,7 @@ Error Writer::question(Bytes qname_wire, std::uint16_t qtype, std::uint16_t qcla
   pos_ += 4;
   question_end_ = pos_;
   store16(buf_.data() + 4, 1);
-  remember(at, qname_wire);
+  remember(at, qname_wire, 0);
   return Error::ok;
 }
 
@@ -58,7 +58,7 @@ Error Writer::reuse_question(const Header& query, std::size_t question_end, std:
   if (Error e = begin(query, rcode, extra_flags); e != Error::ok) return e;
   pos_ = question_end_ = question_end;
   store16(buf_.data() + 4, 1);
-  remember(header_size, Bytes(buf_.data() + header_size, question_end - 4 - header_size));
+  remember(header_size, Bytes(buf_.data() + header_size, question_end - 4 - header_size), 0);
   return Error::ok;
 }
 
@@ -92,7 +92,7 @@ void Writer::truncate() {
   name_count_ = 0;
   truncated_ = true;
   set_flags(flag::TC);
-  remember(header_size, Bytes(buf_.data() + header_size, question_end_ - 4 - header_size));
+  remember(header_size, Bytes(buf_.data() + header_size, question_end_ - 4 - header_size), 0);
 }
 
 Error Writer::start_record(Section s, std::size_t need) {
@@ -112,24 +112,27 @@ std::size_t Writer::find_suffix(Bytes name) const {
   const Bytes written(buf_.data(), pos_);
   std::size_t i = 0;
   while (i < name.size() && name[i] != 0) {
-    const Bytes suffix = name.subspan(i);
+    const std::size_t len = name.size() - i;
     for (std::size_t k = 0; k < name_count_; ++k) {
+      if (name_lens_[k] != len || buf_[names_[k]] != name[i]) continue;
       std::size_t at = names_[k];
       Name there;
       if (read_name(written, at, there) != Error::ok) continue;
-      if (names_equal(there.bytes(), suffix)) return (i << 16) | names_[k];
+      if (names_equal(there.bytes(), name.subspan(i))) return (i << 16) | names_[k];
     }
     i += 1u + name[i];
   }
   return SIZE_MAX;
 }
 
-void Writer::remember(std::size_t offset, Bytes name) {
+void Writer::remember(std::size_t offset, Bytes labels, std::size_t tail_len) {
   std::size_t i = 0;
-  while (i < name.size() && name[i] != 0 && name_count_ < max_remembered) {
+  while (i < labels.size() && labels[i] != 0 && name_count_ < max_remembered) {
     if (offset + i > max_pointer_target) return;
-    names_[name_count_++] = static_cast<std::uint16_t>(offset + i);
-    i += 1u + name[i];
+    names_[name_count_] = static_cast<std::uint16_t>(offset + i);
+    name_lens_[name_count_] = static_cast<std::uint8_t>(labels.size() - i + tail_len);
+    ++name_count_;
+    i += 1u + labels[i];
   }
 }
 
@@ -142,8 +145,10 @@ void Writer::write_name(Bytes name) {
   if (found != SIZE_MAX) {
     store16(buf_.data() + pos_, static_cast<std::uint16_t>(pointer_bits | (found & 0xffff)));
     pos_ += 2;
+    remember(at, name.first(plain), name.size() - plain);
+  } else {
+    remember(at, name, 0);
   }
-  if (plain > 0) remember(at, name.first(found == SIZE_MAX ? name.size() : plain));
 }
 
 Error Writer::add(Section s, Bytes owner, std::uint16_t rtype, std::uint16_t rclass,
@@ -200,6 +205,22 @@ Error Writer::add_name_rdata(Section s, Bytes owner, std::uint16_t rtype, std::u
   write_name(target);
   store16(f + 8, static_cast<std::uint16_t>(pos_ - rdata_start));
   ++counts_[section_index(s)];
+  return Error::ok;
+}
+
+Error Writer::add_raw(Section s, Bytes rrs, std::span<const std::uint16_t> ttl_offsets,
+                      std::uint32_t ttl) {
+  for (std::uint16_t off : ttl_offsets) {
+    if (std::size_t{off} + 4 > rrs.size()) return Error::truncated;
+  }
+  if (Error e = start_record(s, rrs.size()); e != Error::ok) {
+    return e == Error::no_space && truncated_ ? Error::ok : e;
+  }
+  std::uint8_t* f = buf_.data() + pos_;
+  std::memcpy(f, rrs.data(), rrs.size());
+  for (std::uint16_t off : ttl_offsets) store32(f + off, ttl);
+  pos_ += rrs.size();
+  counts_[section_index(s)] = static_cast<std::uint16_t>(counts_[section_index(s)] + ttl_offsets.size());
   return Error::ok;
 }
 

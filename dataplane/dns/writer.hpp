@@ -6,6 +6,7 @@
 #include <array>
 #include <cstddef>
 #include <cstdint>
+#include <span>
 
 #include "dataplane/dns/error.hpp"
 #include "dataplane/dns/reader.hpp"
@@ -44,6 +45,11 @@ class Writer {
   Error add_name_rdata(Section s, Bytes owner, std::uint16_t rtype, std::uint16_t rclass,
                        std::uint32_t ttl, Bytes target);
 
+  // Appends records already in wire form, one TTL field per record at
+  // `ttl_offsets` (relative to `rrs`), each rewritten to `ttl`. Names in
+  // `rrs` must be uncompressed or point at the question (offset 12).
+  Error add_raw(Section s, Bytes rrs, std::span<const std::uint16_t> ttl_offsets, std::uint32_t ttl);
+
   void set_rcode(std::uint8_t rcode);
   void set_flags(std::uint16_t bits);
   void clear_flags(std::uint16_t bits);
@@ -58,10 +64,13 @@ class Writer {
   Error start_record(Section s, std::size_t need);
   void write_name(Bytes name);
   std::size_t find_suffix(Bytes name) const;
-  void remember(std::size_t offset, Bytes name);
+  // Records the label starts of a name written at `offset`: its first
+  // `plain` octets are labels, followed by the root or by a pointer to a
+  // name of `tail_len` octets.
+  void remember(std::size_t offset, Bytes labels, std::size_t tail_len);
   void truncate();
 
-  static constexpr std::size_t max_remembered = 32;
+  static constexpr std::size_t max_remembered = 48;
   MutableBytes buf_;
   std::size_t limit_;
   std::size_t pos_ = 0;
@@ -74,8 +83,11 @@ class Writer {
   bool truncated_ = false;
   Section section_ = Section::answer;
   std::array<std::uint16_t, 3> counts_{};
-  // Offsets of names written uncompressed, each a candidate compression target.
-  std::array<std::uint16_t, max_remembered> names_{};
+  // Label starts already in the message, each a candidate compression
+  // target, with the length of the name from there (so only names of the
+  // right length are ever compared). Not zeroed: only [0, name_count_) counts.
+  std::array<std::uint16_t, max_remembered> names_;
+  std::array<std::uint8_t, max_remembered> name_lens_;
   std::size_t name_count_ = 0;
 };
 

@@ -40,7 +40,35 @@ bool in_any(V4 a, std::span<const V4Range> ranges) {
   return false;
 }
 
-bool is_global_v4(V4 a) { return !in_any(a, non_global); }
+bool is_global_v4(V4 a) {
+  // The table above, decided by the first octet: this runs per synthesized
+  // record under the well-known prefix. The tests hold the two in step.
+  switch (a[0]) {
+    case 0:
+    case 10:
+    case 127:
+      return false;
+    case 100:
+      return (a[1] & 0xc0) != 64;
+    case 169:
+      return a[1] != 254;
+    case 172:
+      return (a[1] & 0xf0) != 16;
+    case 192:
+      if (a[1] == 0) return a[2] != 0 && a[2] != 2;
+      if (a[1] == 88) return a[2] != 99;
+      return a[1] != 168;
+    case 198:
+      if ((a[1] & 0xfe) == 18) return false;
+      return !(a[1] == 51 && a[2] == 100);
+    case 203:
+      return !(a[1] == 0 && a[2] == 113);
+    default:
+      return a[0] < 224;
+  }
+}
+
+bool in_special_purpose_table(V4 a) { return in_any(a, non_global); }
 
 bool may_map(const Prefix& p, V4 a, bool relaxed) {
   if (relaxed || !(p == well_known_prefix)) return true;

@@ -19,6 +19,8 @@ bool in_any(V4 a, std::span<const V4Range> ranges);
 // False for addresses of the special-purpose registry (RFC 6890, RFC 5735 §3,
 // RFC 1918, RFC 6598) that are not globally reachable.
 bool is_global_v4(V4 a);
+// The same ranges as a plain table walk: the reference is_global_v4 is tested against.
+bool in_special_purpose_table(V4 a);
 
 // RFC 6052 §3.1: the well-known prefix must not represent non-global IPv4.
 // `relaxed` switches the rule off (draft-ietf-v6ops-nat64-wkp-1918). Network-

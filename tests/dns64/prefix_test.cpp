@@ -139,6 +139,18 @@ TEST(Rfc6052, WellKnownPrefixRefusesNonGlobalIpv4) {
   }
 }
 
+TEST(Rfc6052, FastGlobalCheckMatchesTheTable) {
+  // Every /16 with a few third octets: the switch must agree with the table.
+  for (unsigned a = 0; a < 256; ++a) {
+    for (unsigned b = 0; b < 256; ++b) {
+      for (unsigned c : {0u, 2u, 99u, 100u, 113u, 255u}) {
+        const V4 v{static_cast<std::uint8_t>(a), static_cast<std::uint8_t>(b), static_cast<std::uint8_t>(c), 1};
+        ASSERT_EQ(is_global_v4(v), !in_special_purpose_table(v)) << a << "." << b << "." << c << ".1";
+      }
+    }
+  }
+}
+
 TEST(Rfc6052, Ipv4Ranges) {
   const V4Range r{{198, 51, 100, 0}, 24};
   EXPECT_TRUE(in_range({198, 51, 100, 200}, r));

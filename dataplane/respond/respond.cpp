@@ -1,0 +1,210 @@
+#include "dataplane/respond/respond.hpp"
+
+#include <algorithm>
+
+#include "dataplane/dns/reader.hpp"
+#include "dataplane/dns/writer.hpp"
+#include "dataplane/dns64/ptr.hpp"
+
+namespace dns64d::respond {
+
+namespace {
+
+using dns::Section;
+
+std::size_t reply_limit(const dns::Message& m, std::uint16_t ours) {
+  if (!m.opt.present) return dns::min_udp_payload;
+  return std::clamp<std::size_t>(m.opt.udp_size, dns::min_udp_payload, ours);
+}
+
+Result finish(dns::Writer& w, DnsOutcome o) { return {o, w.finish()}; }
+
+// A cached entry that cannot be written (it breaks the storage contract).
+Result servfail(dns::Writer& w) {
+  w.set_rcode(dns::rcode::SERVFAIL);
+  return finish(w, DnsOutcome::answered_servfail);
+}
+
+// Writes cached records whose owner may be 0xC00C (meaning `key_name`),
+// giving each `owner` instead when it is non-empty (the ptr mode).
+void copy_named(dns::Writer& w, Section s, cache::View v, dns::Bytes key_name, dns::Bytes owner) {
+  const dns::Bytes rrs = v.rrs();
+  std::size_t p = 0;
+  for (std::size_t i = 0; i < v.ttl_offsets().size() && p < rrs.size(); ++i) {
+    dns::Name stored;
+    dns::Bytes record_owner = key_name;
+    if (p + 2 <= rrs.size() && dns::load16(rrs.data() + p) == owner_is_qname) {
+      p += 2;
+    } else {
+      // Uncompressed by contract: read it as a name at the start of a fake message.
+      std::size_t q = p;
+      if (dns::read_name(rrs, q, stored) != dns::Error::ok) return;
+      record_owner = stored.bytes();
+      p = q;
+    }
+    if (p + 10 > rrs.size()) return;
+    const std::uint16_t type = dns::load16(rrs.data() + p);
+    const std::uint16_t rclass = dns::load16(rrs.data() + p + 2);
+    const std::uint16_t rdlen = dns::load16(rrs.data() + p + 8);
+    p += 10;
+    if (p + rdlen > rrs.size()) return;
+    const dns::Bytes rdata = rrs.subspan(p, rdlen);
+    p += rdlen;
+    const dns::Bytes o = owner.empty() ? record_owner : owner;
+    if (type == dns::type::PTR || type == dns::type::CNAME) {
+      (void)w.add_name_rdata(s, o, type, rclass, v.ttl(), rdata);
+    } else {
+      (void)w.add(s, o, type, rclass, v.ttl(), rdata);
+    }
+  }
+}
+
+void write_synthesized(dns::Writer& w, cache::View v, const View& view) {
+  // The chain: CNAME/DNAME records in wire form with uncompressed names.
+  const dns::Bytes chain = v.cname_chain();
+  dns::Name end;
+  bool have_end = false;
+  std::size_t p = 0;
+  while (p < chain.size()) {
+    dns::Name owner, target;
+    std::size_t q = p;
+    if (dns::read_name(chain, q, owner) != dns::Error::ok || q + 10 > chain.size()) return;
+    const std::uint16_t type = dns::load16(chain.data() + q);
+    const std::uint16_t rdlen = dns::load16(chain.data() + q + 8);
+    q += 10;
+    std::size_t t = q;
+    if (q + rdlen > chain.size() || dns::read_name(chain, t, target) != dns::Error::ok) return;
+    (void)w.add_name_rdata(Section::answer, owner.bytes(), type, dns::cls::IN, v.ttl(), target.bytes());
+    if (type == dns::type::CNAME) {
+      end = target;
+      have_end = true;
+    }
+    p = q + rdlen;
+  }
+  for (std::size_t k = 0; k < view.prefix_count; ++k) {
+    const dns64::Prefix& prefix = view.prefixes[k];
+    for (const cache::Ipv4& ip : v.ipv4()) {
+      const dns64::V4 a{ip.bytes[0], ip.bytes[1], ip.bytes[2], ip.bytes[3]};
+      if (!dns64::may_map(prefix, a, view.wkp_relaxed) || dns64::in_any(a, view.never_map)) continue;
+      const dns64::V6 aaaa = dns64::embed(prefix, a);
+      if (have_end) {
+        (void)w.add(Section::answer, end.bytes(), dns::type::AAAA, dns::cls::IN, v.ttl(), aaaa);
+      } else {
+        (void)w.add_at(Section::answer, 12, dns::type::AAAA, dns::cls::IN, v.ttl(), aaaa);
+      }
+    }
+  }
+}
+
+Result answer_from(dns::Writer& w, cache::View v, const View& view, DnsOutcome positive) {
+  switch (v.kind()) {
+    case cache::Kind::synth_aaaa:
+      write_synthesized(w, v, view);
+      return finish(w, DnsOutcome::answered_aaaa_synth);
+    case cache::Kind::rrset:
+      if (w.add_raw(Section::answer, v.rrs(), v.ttl_offsets(), v.ttl()) != dns::Error::ok) {
+        return servfail(w);
+      }
+      return finish(w, positive);
+    case cache::Kind::negative:
+      w.set_rcode(v.rcode());
+      if (w.add_raw(Section::authority, v.soa(), v.ttl_offsets(), v.ttl()) != dns::Error::ok) {
+        return servfail(w);
+      }
+      return finish(w, DnsOutcome::answered_negative);
+  }
+  return servfail(w);
+}
+
+}  // namespace
+
+std::size_t answer_rcode(std::span<std::uint8_t> buf, std::size_t len, std::uint8_t rcode,
+                         std::uint16_t edns_udp_size) {
+  dns::Message m;
+  const dns::Bytes query(buf.data(), std::min(len, buf.size()));
+  const dns::Error e = dns::parse_message(query, m);
+  if (m.header.qr() || query.size() < dns::header_size) return 0;
+  if (e != dns::Error::ok) {
+    dns::Writer w(buf, dns::min_udp_payload);
+    if (w.begin(m.header, rcode, dns::flag::RA) != dns::Error::ok) return 0;
+    return w.finish();
+  }
+  dns::Writer w(buf, reply_limit(m, edns_udp_size));
+  if (w.reuse_question(m.header, m.question.end, rcode, dns::flag::RA) != dns::Error::ok) return 0;
+  if (m.opt.present) (void)w.want_opt(edns_udp_size, m.opt.do_bit);
+  return w.finish();
+}
+
+Result respond(std::span<std::uint8_t> buf, std::size_t len, const Client& client, const Context& ctx) {
+  if (len < dns::header_size || len > buf.size()) return {DnsOutcome::dropped_short, 0};
+  const dns::Bytes query(buf.data(), len);
+  dns::Message m;
+  const dns::Error err = dns::parse_message(query, m);
+  if (m.header.qr()) return {DnsOutcome::dropped_response, 0};
+  if (err != dns::Error::ok || m.header.qdcount != 1) {
+    dns::Writer w(buf, dns::min_udp_payload);
+    (void)w.begin(m.header, dns::rcode::FORMERR, dns::flag::RA);
+    return finish(w, DnsOutcome::answered_formerr);
+  }
+  dns::Writer w(buf, reply_limit(m, ctx.edns_udp_size));
+  if (m.header.opcode() != dns::opcode::QUERY) {
+    (void)w.begin(m.header, dns::rcode::NOTIMP, dns::flag::RA);
+    return finish(w, DnsOutcome::answered_notimp);
+  }
+  // Nothing is written into the query before the decision to answer: a
+  // punted query must reach the control plane as the client sent it.
+  auto start = [&](std::uint8_t rcode) {
+    (void)w.reuse_question(m.header, m.question.end, rcode, dns::flag::RA);
+    if (m.opt.present) (void)w.want_opt(ctx.edns_udp_size, m.opt.do_bit);
+  };
+  if (m.opt.present && m.opt.version != 0) {
+    start(dns::rcode::BADVERS);
+    return finish(w, DnsOutcome::answered_badvers);
+  }
+  const int vi = client.is_v6 ? ctx.views->for_v6(client.v6) : ctx.views->for_v4(client.v4);
+  if (vi == ViewTable::none) {
+    start(dns::rcode::REFUSED);
+    return finish(w, DnsOutcome::answered_refused);
+  }
+  if (m.question.qclass != dns::cls::IN) return {DnsOutcome::punted_class, 0};
+  const View& view = ctx.views->view(vi);
+  const dns::Bytes qname = m.question.name.bytes();
+
+  if (m.question.qtype == dns::type::PTR) {
+    for (std::size_t k = 0; k < view.prefix_count; ++k) {
+      dns::Name in_addr;
+      dns64::V4 v4;
+      const dns64::PtrResult pr = dns64::map_ptr(qname, view.prefixes[k], in_addr, v4);
+      if (pr == dns64::PtrResult::too_few_labels) {
+        start(dns::rcode::NOERROR);
+        return finish(w, DnsOutcome::answered_ptr_partial);
+      }
+      if (pr != dns64::PtrResult::ok) continue;
+      const cache::Key key{in_addr.bytes(), dns::type::PTR, dns::cls::IN};
+      const cache::LookupResult r = ctx.cache->lookup(*ctx.reader, key, ctx.now_ms);
+      if (r.status != cache::LookupStatus::hit) return {DnsOutcome::punted_miss, 0};
+      start(dns::rcode::NOERROR);
+      if (r.view.kind() != cache::Kind::rrset) {
+        return answer_from(w, r.view, view, DnsOutcome::answered_ptr_mapped);
+      }
+      if (view.ptr_mode == PtrMode::cname) {
+        (void)w.add_name_rdata(Section::answer, qname, dns::type::CNAME, dns::cls::IN,
+                               std::min(r.view.ttl(), view.ptr_cname_ttl), in_addr.bytes());
+        copy_named(w, Section::answer, r.view, in_addr.bytes(), {});
+      } else {
+        copy_named(w, Section::answer, r.view, in_addr.bytes(), qname);
+      }
+      return finish(w, DnsOutcome::answered_ptr_mapped);
+    }
+  }
+
+  const cache::Key key{qname, m.question.qtype, m.question.qclass};
+  const cache::LookupResult r = ctx.cache->lookup(*ctx.reader, key, ctx.now_ms);
+  if (r.status != cache::LookupStatus::hit) return {DnsOutcome::punted_miss, 0};
+  start(dns::rcode::NOERROR);
+  const DnsOutcome positive = m.question.qtype == dns::type::AAAA ? DnsOutcome::answered_aaaa_real
+                                                                  : DnsOutcome::answered_cached;
+  return answer_from(w, r.view, view, positive);
+}
+
+}  // namespace dns64d::respond

@@ -1,0 +1,52 @@
+// The DNS half of a worker's per-packet work: a query in a buffer, the
+// client's address and a cache reader in; a reply written in place, a punt
+// or a drop out. Pure: no DPDK, no allocation, no system calls.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <span>
+
+#include "dataplane/cache/cache.hpp"
+#include "dataplane/dns/wire.hpp"
+#include "dataplane/dns64/prefix.hpp"
+#include "dataplane/respond/counters.hpp"
+#include "dataplane/respond/view.hpp"
+
+namespace dns64d::respond {
+
+struct Client {
+  bool is_v6 = false;
+  dns64::V4 v4{};
+  dns64::V6 v6{};
+};
+
+struct Context {
+  const ViewTable* views = nullptr;
+  const cache::Cache* cache = nullptr;
+  cache::Reader* reader = nullptr;
+  std::uint64_t now_ms = 0;
+  std::uint16_t edns_udp_size = 1232;  // the most we send and advertise
+};
+
+struct Result {
+  DnsOutcome outcome = DnsOutcome::dropped_short;
+  std::size_t reply_len = 0;  // for answers: the DNS reply now in the buffer
+};
+
+// `buf` holds the query in its first `len` octets; its size is the room the
+// reply may use. The reply never exceeds what the client allows.
+Result respond(std::span<std::uint8_t> buf, std::size_t len, const Client& client, const Context& ctx);
+
+// A reply with only header, question (when parseable) and OPT: for errors
+// decided elsewhere (the control plane's SERVFAIL, REFUSED). 0 when the
+// query is too broken to answer.
+std::size_t answer_rcode(std::span<std::uint8_t> buf, std::size_t len, std::uint8_t rcode,
+                         std::uint16_t edns_udp_size);
+
+// Cached RRsets (Kind::rrset, Kind::negative) hold records in wire form:
+// an owner equal to the entry's name is the pointer 0xC00C (the question of
+// every reply), every other name is uncompressed.
+inline constexpr std::uint16_t owner_is_qname = 0xc00c;
+
+}  // namespace dns64d::respond

@@ -1,0 +1,63 @@
+// Client views: which Pref64s and policy a client gets, chosen by the
+// longest match of its address. Built once per configuration snapshot;
+// read-only afterwards, so workers share it without synchronization.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "dataplane/dns64/ipv4.hpp"
+#include "dataplane/dns64/prefix.hpp"
+#include "dataplane/dns64/rfc6147.hpp"
+
+namespace dns64d::respond {
+
+enum class PtrMode : std::uint8_t { cname, ptr };
+
+struct View {
+  static constexpr std::size_t max_prefixes = 4;
+  std::string name;
+  std::array<dns64::Prefix, max_prefixes> prefixes{};
+  std::uint8_t prefix_count = 0;
+  PtrMode ptr_mode = PtrMode::cname;
+  std::uint32_t ptr_cname_ttl = 3600;
+  bool wkp_relaxed = false;
+  std::vector<dns64::V4Range> never_map;
+};
+
+class ViewTable {
+ public:
+  static constexpr int none = -1;
+
+  // Returns the index of the new view.
+  int add_view(View v);
+  void add_client_v4(dns64::V4 net, std::uint8_t length, int view);
+  void add_client_v6(dns64::V6 net, std::uint8_t length, int view);
+  void set_default(int view) { default_ = view; }
+
+  // The most specific match, else the default view, else none.
+  int for_v4(const dns64::V4& a) const;
+  int for_v6(const dns64::V6& a) const;
+  const View& view(int i) const { return views_[static_cast<std::size_t>(i)]; }
+  std::size_t size() const { return views_.size(); }
+
+ private:
+  struct Net4 {
+    std::uint32_t net, mask;
+    std::uint8_t length;
+    int view;
+  };
+  struct Net6 {
+    dns64::V6 net;
+    std::uint8_t length;
+    int view;
+  };
+  std::vector<View> views_;
+  std::vector<Net4> v4_;  // longest first
+  std::vector<Net6> v6_;  // longest first
+  int default_ = none;
+};
+
+}  // namespace dns64d::respond

@@ -1,0 +1,227 @@
+#include <gtest/gtest.h>
+
+#include <vector>
+
+#include "dataplane/dns/reader.hpp"
+#include "dataplane/dns64/ptr.hpp"
+#include "dataplane/respond/respond.hpp"
+#include "tests/support/packet.hpp"
+
+namespace dns64d::respond {
+namespace {
+
+using test::query;
+
+struct Fixture : ::testing::Test {
+  Fixture() : cache(make_config(), [this] { return now; }) {
+    reader = cache.register_reader();
+    View def;
+    def.name = "default";
+    def.prefixes[0] = dns64::well_known_prefix;
+    def.prefix_count = 1;
+    views.set_default(views.add_view(def));
+    View nsp;
+    nsp.name = "nsp";
+    dns64::parse_pref64("2001:db8:64::/96", nsp.prefixes[0]);
+    dns64::parse_pref64("2001:db8:100::/40", nsp.prefixes[1]);
+    nsp.prefix_count = 2;
+    nsp.ptr_mode = PtrMode::ptr;
+    views.add_client_v6(*dns64::parse_v6("2001:db8:aaaa::"), 48, views.add_view(nsp));
+  }
+  static cache::Config make_config() {
+    cache::Config c;
+    c.max_entries = 1024;
+    c.max_bytes = 1 << 20;
+    c.seed = 1;
+    return c;
+  }
+
+  Result ask(const test::Packet& q, const char* client = "2001:db8:ffff::1") {
+    buf.assign(q.bytes.begin(), q.bytes.end());
+    buf.resize(1500);
+    Client c;
+    c.is_v6 = true;
+    c.v6 = *dns64::parse_v6(client);
+    Context ctx{&views, &cache, reader, now, 1232};
+    Result r = respond(buf, q.size(), c, ctx);
+    if (is_answer(r.outcome)) {
+      EXPECT_EQ(dns::parse_message(dns::Bytes(buf.data(), r.reply_len), reply, false), dns::Error::ok);
+    }
+    return r;
+  }
+  std::vector<dns::RR> answers() {
+    std::vector<dns::RR> out;
+    dns::Reader rd(dns::Bytes(buf.data(), buf.size()));
+    rd.seek(reply.sections.answer);
+    for (int i = 0; i < reply.header.ancount; ++i) {
+      dns::RR rr;
+      EXPECT_EQ(rd.rr(rr), dns::Error::ok);
+      out.push_back(rr);
+    }
+    return out;
+  }
+  void synth(const char* name, std::vector<cache::Ipv4> v4, std::uint32_t ttl = 300,
+             std::vector<std::uint8_t> chain = {}) {
+    const auto w = test::wire(name);
+    ASSERT_EQ(cache.insert_aaaa({w, dns::type::AAAA, 1}, ttl, v4, chain), cache::InsertStatus::inserted);
+  }
+
+  std::uint64_t now = 1'000'000;
+  cache::Cache cache;
+  cache::Reader* reader;
+  ViewTable views;
+  std::vector<std::uint8_t> buf;
+  dns::Message reply;
+};
+
+TEST_F(Fixture, SynthesizesUnderTheClientsPrefixes) {
+  synth("v4.example", {{{8, 8, 8, 8}}, {{1, 1, 1, 1}}});
+  Result r = ask(query("v4.example", dns::type::AAAA, 9));
+  ASSERT_EQ(r.outcome, DnsOutcome::answered_aaaa_synth);
+  EXPECT_EQ(reply.header.id, 9);
+  EXPECT_TRUE(reply.header.qr());
+  auto an = answers();
+  ASSERT_EQ(an.size(), 2u);
+  EXPECT_EQ(dns64::to_text(*reinterpret_cast<const dns64::V6*>(an[0].rdata.data())), "64:ff9b::808:808");
+  EXPECT_EQ(an[0].ttl, 300u);
+
+  // The other view has two prefixes: one record per address and prefix.
+  r = ask(query("v4.example", dns::type::AAAA, 10), "2001:db8:aaaa::5");
+  ASSERT_EQ(r.outcome, DnsOutcome::answered_aaaa_synth);
+  an = answers();
+  ASSERT_EQ(an.size(), 4u);
+  EXPECT_EQ(dns64::to_text(*reinterpret_cast<const dns64::V6*>(an[0].rdata.data())), "2001:db8:64::808:808");
+  EXPECT_EQ(dns64::to_text(*reinterpret_cast<const dns64::V6*>(an[2].rdata.data())), "2001:db8:108:808:8::");
+}
+
+TEST_F(Fixture, TtlIsWhatRemains) {
+  synth("v4.example", {{{8, 8, 8, 8}}}, 300);
+  now += 100'500;
+  ask(query("v4.example", dns::type::AAAA));
+  EXPECT_EQ(answers()[0].ttl, 199u);
+  now += 200'000;
+  EXPECT_EQ(ask(query("v4.example", dns::type::AAAA)).outcome, DnsOutcome::punted_miss);
+}
+
+TEST_F(Fixture, MissLeavesTheQueryUntouched) {
+  const auto q = query("nothing.example", dns::type::AAAA, 77, 1232, true);
+  EXPECT_EQ(ask(q).outcome, DnsOutcome::punted_miss);
+  EXPECT_TRUE(std::equal(q.bytes.begin(), q.bytes.end(), buf.begin()));
+}
+
+TEST_F(Fixture, CnameChainIsWritten) {
+  test::Packet chain;
+  chain.name("www.example").rr_fixed(dns::type::CNAME, 1, 300, test::wire("v4.example"));
+  synth("www.example", {{{8, 8, 4, 4}}}, 300, chain.bytes);
+  ASSERT_EQ(ask(query("www.example", dns::type::AAAA)).outcome, DnsOutcome::answered_aaaa_synth);
+  auto an = answers();
+  ASSERT_EQ(an.size(), 2u);
+  EXPECT_EQ(an[0].type, dns::type::CNAME);
+  EXPECT_EQ(an[1].type, dns::type::AAAA);
+  EXPECT_EQ(dns::to_text(an[1].owner.bytes()), "v4.example");
+}
+
+TEST_F(Fixture, WellKnownPrefixSkipsNonGlobal) {
+  synth("private.example", {{{10, 0, 0, 1}}, {{8, 8, 8, 8}}});
+  ask(query("private.example", dns::type::AAAA));
+  EXPECT_EQ(answers().size(), 1u);
+}
+
+TEST_F(Fixture, RrsetsAndNegativeEntries) {
+  test::Packet rr;
+  rr.u16(owner_is_qname).rr_fixed(dns::type::A, 1, 60, test::v4(192, 0, 2, 1));
+  const std::vector<std::uint16_t> offs{6};
+  const auto a = test::wire("a.example");
+  ASSERT_EQ(cache.insert_rrset({a, dns::type::A, 1}, 60, rr.bytes, offs), cache::InsertStatus::inserted);
+  ASSERT_EQ(ask(query("A.Example", dns::type::A)).outcome, DnsOutcome::answered_cached);
+  auto an = answers();
+  ASSERT_EQ(an.size(), 1u);
+  EXPECT_EQ(dns::load16(buf.data() + an[0].offset), owner_is_qname);  // a pointer to the question
+
+  test::Packet soa;
+  soa.name("example").rr_fixed(dns::type::SOA, 1, 30, test::soa_rdata(30));
+  const std::vector<std::uint16_t> soa_off{static_cast<std::uint16_t>(test::wire("example").size() + 4)};
+  const auto nx = test::wire("nx.example");
+  ASSERT_EQ(cache.insert_negative({nx, dns::type::AAAA, 1}, 30, dns::rcode::NXDOMAIN, soa.bytes, soa_off),
+            cache::InsertStatus::inserted);
+  ASSERT_EQ(ask(query("nx.example", dns::type::AAAA)).outcome, DnsOutcome::answered_negative);
+  EXPECT_EQ(reply.header.rcode(), dns::rcode::NXDOMAIN);
+  EXPECT_EQ(reply.header.nscount, 1);
+}
+
+TEST_F(Fixture, PtrModesAndPartialNames) {
+  test::Packet rr;
+  rr.u16(owner_is_qname).rr_fixed(dns::type::PTR, 1, 300, test::wire("host.example"));
+  const std::vector<std::uint16_t> offs{6};
+  const auto key = test::wire("8.8.8.8.in-addr.arpa");
+  ASSERT_EQ(cache.insert_rrset({key, dns::type::PTR, 1}, 300, rr.bytes, offs), cache::InsertStatus::inserted);
+  dns::Name q;
+  dns64::ip6_arpa_name(dns64::embed(dns64::well_known_prefix, {8, 8, 8, 8}), q);
+  const std::string qtext = dns::to_text(q.bytes());
+  ASSERT_EQ(ask(query(qtext, dns::type::PTR)).outcome, DnsOutcome::answered_ptr_mapped);
+  auto an = answers();
+  ASSERT_EQ(an.size(), 2u);
+  EXPECT_EQ(an[0].type, dns::type::CNAME);
+  EXPECT_EQ(an[1].type, dns::type::PTR);
+  EXPECT_EQ(dns::to_text(an[1].owner.bytes()), "8.8.8.8.in-addr.arpa");
+
+  dns64::Prefix nsp;
+  dns64::parse_pref64("2001:db8:64::/96", nsp);
+  dns64::ip6_arpa_name(dns64::embed(nsp, {8, 8, 8, 8}), q);
+  ASSERT_EQ(ask(query(dns::to_text(q.bytes()), dns::type::PTR), "2001:db8:aaaa::1").outcome,
+            DnsOutcome::answered_ptr_mapped);
+  an = answers();
+  ASSERT_EQ(an.size(), 1u);
+  EXPECT_EQ(an[0].type, dns::type::PTR);
+  EXPECT_EQ(an[0].owner.size, q.size);
+
+  EXPECT_EQ(ask(query("b.9.f.f.4.6.0.0.ip6.arpa", dns::type::PTR)).outcome, DnsOutcome::answered_ptr_partial);
+  EXPECT_EQ(reply.header.ancount, 0);
+  dns64::ip6_arpa_name(dns64::embed(dns64::well_known_prefix, {9, 9, 9, 9}), q);
+  EXPECT_EQ(ask(query(dns::to_text(q.bytes()), dns::type::PTR)).outcome, DnsOutcome::punted_miss);
+}
+
+TEST_F(Fixture, ErrorsAndRefusals) {
+  test::Packet bad;
+  bad.header(5, 0x0100, 0, 0, 0, 0);
+  EXPECT_EQ(ask(bad).outcome, DnsOutcome::answered_formerr);
+  EXPECT_EQ(reply.header.rcode(), dns::rcode::FORMERR);
+  auto resp = query("x.example", 1);
+  resp.bytes[2] |= 0x80;
+  EXPECT_EQ(ask(resp).outcome, DnsOutcome::dropped_response);
+  EXPECT_EQ(ask(query("x.example", 1, 1, -1, false, dns::cls::CH)).outcome, DnsOutcome::punted_class);
+  test::Packet tiny;
+  tiny.raw({1, 2, 3});
+  EXPECT_EQ(ask(tiny).outcome, DnsOutcome::dropped_short);
+
+  ViewTable only;
+  View v;
+  v.name = "v";
+  v.prefixes[0] = dns64::well_known_prefix;
+  v.prefix_count = 1;
+  only.add_client_v6(*dns64::parse_v6("2001:db8:1::"), 48, only.add_view(v));
+  buf = query("x.example", 28).bytes;
+  buf.resize(512);
+  Client c;
+  c.is_v6 = true;
+  c.v6 = *dns64::parse_v6("2001:db8:2::1");
+  Context ctx{&only, &cache, reader, now, 1232};
+  EXPECT_EQ(respond(buf, query("x.example", 28).size(), c, ctx).outcome, DnsOutcome::answered_refused);
+}
+
+TEST_F(Fixture, AnswerRcodeKeepsQuestionAndEdns) {
+  const auto q = query("Miss.Example", dns::type::AAAA, 44, 4096, true);
+  buf = q.bytes;
+  buf.resize(1500);
+  const std::size_t len = answer_rcode(buf, q.size(), dns::rcode::SERVFAIL, 1232);
+  ASSERT_GT(len, 0u);
+  ASSERT_EQ(dns::parse_message(dns::Bytes(buf.data(), len), reply), dns::Error::ok);
+  EXPECT_EQ(reply.header.id, 44);
+  EXPECT_EQ(reply.header.rcode(), dns::rcode::SERVFAIL);
+  EXPECT_TRUE(reply.opt.present);
+  EXPECT_TRUE(reply.opt.do_bit);
+  EXPECT_EQ(reply.opt.udp_size, 1232);
+}
+
+}  // namespace
+}  // namespace dns64d::respond
