@@ -1,0 +1,337 @@
+#include "control/config.hpp"
+
+#include <algorithm>
+#include <charconv>
+#include <initializer_list>
+#include <sstream>
+#include <string_view>
+#include <toml++/toml.h>
+
+namespace dns64d::config {
+
+namespace {
+
+[[noreturn]] void fail(const std::string& where, const std::string& why) {
+  throw ConfigError(where + ": " + why);
+}
+
+void check_keys(const toml::table& t, std::initializer_list<std::string_view> allowed,
+                const std::string& where) {
+  for (const auto& [key, value] : t) {
+    if (std::find(allowed.begin(), allowed.end(), key.str()) == allowed.end()) {
+      fail(where.empty() ? std::string(key.str()) : where + "." + std::string(key.str()),
+           "unknown key");
+    }
+  }
+}
+
+template <typename T>
+T get_int(const toml::table& t, std::string_view key, const std::string& where, T fallback,
+          std::int64_t lo, std::int64_t hi) {
+  const toml::node* n = t.get(key);
+  if (n == nullptr) return fallback;
+  const auto v = n->value<std::int64_t>();
+  const std::string name = where + "." + std::string(key);
+  if (!n->is_integer() || !v) fail(name, "must be an integer");
+  if (*v < lo || *v > hi) {
+    fail(name, "must be between " + std::to_string(lo) + " and " + std::to_string(hi));
+  }
+  return static_cast<T>(*v);
+}
+
+bool get_bool(const toml::table& t, std::string_view key, const std::string& where, bool fallback) {
+  const toml::node* n = t.get(key);
+  if (n == nullptr) return fallback;
+  if (!n->is_boolean()) fail(where + "." + std::string(key), "must be true or false");
+  return *n->value<bool>();
+}
+
+std::optional<std::string> get_string(const toml::table& t, std::string_view key,
+                                      const std::string& where) {
+  const toml::node* n = t.get(key);
+  if (n == nullptr) return std::nullopt;
+  if (!n->is_string()) fail(where + "." + std::string(key), "must be a string");
+  return *n->value<std::string>();
+}
+
+std::vector<std::string> get_strings(const toml::table& t, std::string_view key,
+                                     const std::string& where) {
+  std::vector<std::string> out;
+  const toml::node* n = t.get(key);
+  if (n == nullptr) return out;
+  const std::string name = where + "." + std::string(key);
+  const toml::array* a = n->as_array();
+  if (a == nullptr) fail(name, "must be an array of strings");
+  for (const toml::node& e : *a) {
+    if (!e.is_string()) fail(name, "must be an array of strings");
+    out.push_back(*e.value<std::string>());
+  }
+  return out;
+}
+
+const toml::array* get_tables(const toml::table& t, std::string_view key) {
+  const toml::node* n = t.get(key);
+  if (n == nullptr) return nullptr;
+  const toml::array* a = n->as_array();
+  if (a == nullptr || !a->is_array_of_tables()) {
+    fail(std::string(key), "must be an array of tables ([[" + std::string(key) + "]])");
+  }
+  return a;
+}
+
+std::optional<std::uint8_t> parse_length(std::string_view text, unsigned max) {
+  unsigned v = 0;
+  const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
+  if (ec != std::errc{} || end != text.data() + text.size() || v > max) return std::nullopt;
+  return static_cast<std::uint8_t>(v);
+}
+
+std::array<std::uint8_t, 6> parse_mac(const std::string& text, const std::string& where) {
+  std::array<std::uint8_t, 6> mac{};
+  unsigned b[6];
+  char tail;
+  if (std::sscanf(text.c_str(), "%2x:%2x:%2x:%2x:%2x:%2x%c", &b[0], &b[1], &b[2], &b[3], &b[4],
+                  &b[5], &tail) != 6) {
+    fail(where, "not a MAC address (xx:xx:xx:xx:xx:xx): " + text);
+  }
+  for (int i = 0; i < 6; ++i) mac[i] = static_cast<std::uint8_t>(b[i]);
+  return mac;
+}
+
+Port parse_port(const toml::table& t, const std::string& where) {
+  check_keys(t, {"device", "ipv4", "ipv6", "mac"}, where);
+  Port p;
+  const auto device = get_string(t, "device", where);
+  if (!device || device->empty()) fail(where + ".device", "is required");
+  p.device = *device;
+  for (const std::string& s : get_strings(t, "ipv4", where)) {
+    const auto a = dns64::parse_v4(s);
+    if (!a) fail(where + ".ipv4", "not an IPv4 address: " + s);
+    p.ipv4.push_back(*a);
+  }
+  for (const std::string& s : get_strings(t, "ipv6", where)) {
+    const auto a = dns64::parse_v6(s);
+    if (!a) fail(where + ".ipv6", "not an IPv6 address: " + s);
+    p.ipv6.push_back(*a);
+  }
+  if (p.ipv4.empty() && p.ipv6.empty()) fail(where, "needs at least one address in ipv4 or ipv6");
+  if (const auto mac = get_string(t, "mac", where)) p.mac = parse_mac(*mac, where + ".mac");
+  return p;
+}
+
+View parse_view(const toml::table& t, const std::string& where) {
+  check_keys(t,
+             {"name", "clients", "prefixes", "ptr_mode", "ptr_cname_ttl", "wkp_relaxed",
+              "never_map", "exclude_aaaa", "synthesize_all"},
+             where);
+  View v;
+  v.name = get_string(t, "name", where).value_or("");
+  if (v.name.empty()) fail(where + ".name", "is required");
+  for (const std::string& s : get_strings(t, "clients", where)) {
+    if (const auto n4 = parse_v4_net(s)) {
+      v.clients_v4.push_back(*n4);
+    } else if (const auto n6 = parse_v6_net(s)) {
+      v.clients_v6.push_back(*n6);
+    } else {
+      fail(where + ".clients", "not an IPv4 or IPv6 network (ADDRESS/LENGTH): " + s);
+    }
+  }
+  for (const std::string& s : get_strings(t, "prefixes", where)) {
+    dns64::Prefix p;
+    const dns64::PrefixError e = dns64::parse_pref64(s, p);
+    if (e != dns64::PrefixError::ok) {
+      fail(where + ".prefixes", s + ": " + std::string(dns64::describe(e)));
+    }
+    v.prefixes.push_back(p);
+  }
+  if (v.prefixes.empty()) v.prefixes.push_back(dns64::well_known_prefix);
+  if (const auto mode = get_string(t, "ptr_mode", where)) {
+    if (*mode == "cname") {
+      v.ptr_mode = PtrMode::cname;
+    } else if (*mode == "ptr") {
+      v.ptr_mode = PtrMode::ptr;
+    } else {
+      fail(where + ".ptr_mode", "must be \"cname\" or \"ptr\"");
+    }
+  }
+  v.ptr_cname_ttl = get_int<std::uint32_t>(t, "ptr_cname_ttl", where, 3600, 0, 0x7fffffff);
+  v.wkp_relaxed = get_bool(t, "wkp_relaxed", where, false);
+  v.synthesize_all = get_bool(t, "synthesize_all", where, false);
+  for (const std::string& s : get_strings(t, "never_map", where)) {
+    const auto n = parse_v4_net(s);
+    if (!n) fail(where + ".never_map", "not an IPv4 network: " + s);
+    v.never_map.push_back({n->net, n->length});
+  }
+  const auto excl = get_strings(t, "exclude_aaaa", where);
+  if (t.get("exclude_aaaa") == nullptr) {
+    v.exclude_aaaa.push_back(dns64::ipv4_mapped_range);
+  }
+  for (const std::string& s : excl) {
+    const auto n = parse_v6_net(s);
+    if (!n) fail(where + ".exclude_aaaa", "not an IPv6 network: " + s);
+    v.exclude_aaaa.push_back({n->net, n->length});
+  }
+  return v;
+}
+
+Record parse_record(const toml::table& t, const std::string& where) {
+  check_keys(t, {"name", "type", "ttl", "data"}, where);
+  Record r;
+  const auto name = get_string(t, "name", where);
+  if (!name || !dns::from_text(*name, r.name)) fail(where + ".name", "is required and must be a domain name");
+  for (std::size_t i = 0; i < r.name.size; ++i) r.name.wire[i] = dns::fold(r.name.wire[i]);
+  const auto type = get_string(t, "type", where);
+  const auto code = type ? parse_type(*type) : std::nullopt;
+  if (!code || (*code != dns::type::A && *code != dns::type::AAAA && *code != dns::type::PTR &&
+                *code != dns::type::CNAME)) {
+    fail(where + ".type", "must be one of A, AAAA, PTR, CNAME");
+  }
+  r.type = *code;
+  r.ttl = get_int<std::uint32_t>(t, "ttl", where, 300, 0, 0x7fffffff);
+  const auto data = get_string(t, "data", where);
+  if (!data) fail(where + ".data", "is required");
+  r.data = *data;
+  dns::Name n;
+  const bool ok = r.type == dns::type::A      ? dns64::parse_v4(r.data).has_value()
+                  : r.type == dns::type::AAAA ? dns64::parse_v6(r.data).has_value()
+                                              : dns::from_text(r.data, n);
+  if (!ok) fail(where + ".data", "does not fit type " + *type + ": " + r.data);
+  return r;
+}
+
+}  // namespace
+
+std::optional<V4Net> parse_v4_net(const std::string& text) {
+  const auto slash = text.find('/');
+  const auto a = dns64::parse_v4(std::string_view(text).substr(0, slash));
+  if (!a) return std::nullopt;
+  V4Net n{*a, 32};
+  if (slash != std::string::npos) {
+    const auto len = parse_length(std::string_view(text).substr(slash + 1), 32);
+    if (!len) return std::nullopt;
+    n.length = *len;
+  }
+  return n;
+}
+
+std::optional<V6Net> parse_v6_net(const std::string& text) {
+  const auto slash = text.find('/');
+  const auto a = dns64::parse_v6(std::string_view(text).substr(0, slash));
+  if (!a) return std::nullopt;
+  V6Net n{*a, 128};
+  if (slash != std::string::npos) {
+    const auto len = parse_length(std::string_view(text).substr(slash + 1), 128);
+    if (!len) return std::nullopt;
+    n.length = *len;
+  }
+  return n;
+}
+
+std::optional<std::uint16_t> parse_type(const std::string& text) {
+  static const std::pair<const char*, std::uint16_t> names[] = {
+      {"A", dns::type::A},       {"AAAA", dns::type::AAAA}, {"PTR", dns::type::PTR},
+      {"CNAME", dns::type::CNAME}, {"MX", dns::type::MX},   {"TXT", dns::type::TXT},
+      {"NS", dns::type::NS},     {"SOA", dns::type::SOA}};
+  std::string upper = text;
+  for (char& c : upper) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  for (const auto& [name, code] : names) {
+    if (upper == name) return code;
+  }
+  return std::nullopt;
+}
+
+Config parse(const std::string& text, const std::string& origin) {
+  toml::table root;
+  try {
+    root = toml::parse(text, origin);
+  } catch (const toml::parse_error& e) {
+    std::ostringstream os;
+    os << origin << ":" << e.source().begin.line << ":" << e.source().begin.column << ": "
+       << e.description();
+    throw ConfigError(os.str());
+  }
+  try {
+    check_keys(root, {"dataplane", "cache", "port", "view", "record"}, "");
+    Config c;
+    if (const toml::node* n = root.get("dataplane")) {
+      const toml::table* t = n->as_table();
+      if (t == nullptr) fail("dataplane", "must be a table");
+      check_keys(*t, {"dns_ports", "edns_udp_size", "burst", "rx_desc", "tx_desc", "mbufs", "ring_size"},
+                 "dataplane");
+      if (const toml::node* p = t->get("dns_ports")) {
+        const toml::array* a = p->as_array();
+        if (a == nullptr || a->empty()) fail("dataplane.dns_ports", "must be a non-empty array of ports");
+        c.dns_ports.clear();
+        for (const toml::node& e : *a) {
+          const auto v = e.value<std::int64_t>();
+          if (!e.is_integer() || !v || *v < 1 || *v > 65535) {
+            fail("dataplane.dns_ports", "ports are integers from 1 to 65535");
+          }
+          c.dns_ports.push_back(static_cast<std::uint16_t>(*v));
+        }
+        if (c.dns_ports.size() > 4) fail("dataplane.dns_ports", "at most 4 ports");
+      }
+      c.edns_udp_size = get_int<std::uint16_t>(*t, "edns_udp_size", "dataplane", 1232, 512, 4096);
+      c.burst = get_int<unsigned>(*t, "burst", "dataplane", 32, 1, 256);
+      c.rx_desc = get_int<unsigned>(*t, "rx_desc", "dataplane", 1024, 64, 16384);
+      c.tx_desc = get_int<unsigned>(*t, "tx_desc", "dataplane", 1024, 64, 16384);
+      c.mbufs = get_int<unsigned>(*t, "mbufs", "dataplane", 8191, 1023, 1u << 22);
+      c.ring_size = get_int<unsigned>(*t, "ring_size", "dataplane", 4096, 64, 1u << 20);
+      if ((c.ring_size & (c.ring_size - 1)) != 0) fail("dataplane.ring_size", "must be a power of two");
+    }
+    if (const toml::node* n = root.get("cache")) {
+      const toml::table* t = n->as_table();
+      if (t == nullptr) fail("cache", "must be a table");
+      check_keys(*t, {"entries", "bytes", "min_ttl", "max_ttl"}, "cache");
+      c.cache.entries = get_int<std::uint64_t>(*t, "entries", "cache", 1u << 20, 16, 1ll << 32);
+      c.cache.bytes = get_int<std::uint64_t>(*t, "bytes", "cache", 256u << 20, 1 << 16, 1ll << 40);
+      c.cache.min_ttl = get_int<std::uint32_t>(*t, "min_ttl", "cache", 0, 0, 86400);
+      c.cache.max_ttl = get_int<std::uint32_t>(*t, "max_ttl", "cache", 86400, 1, 0x7fffffff);
+      if (c.cache.min_ttl > c.cache.max_ttl) fail("cache.min_ttl", "is above cache.max_ttl");
+    }
+    if (const toml::array* ports = get_tables(root, "port")) {
+      for (std::size_t i = 0; i < ports->size(); ++i) {
+        c.ports.push_back(parse_port(*ports->get(i)->as_table(), "port[" + std::to_string(i) + "]"));
+      }
+    }
+    if (c.ports.empty()) fail("port", "at least one [[port]] is required");
+    if (const toml::array* views = get_tables(root, "view")) {
+      for (std::size_t i = 0; i < views->size(); ++i) {
+        c.views.push_back(parse_view(*views->get(i)->as_table(), "view[" + std::to_string(i) + "]"));
+      }
+    }
+    if (c.views.empty()) {
+      View v;
+      v.name = "default";
+      v.prefixes.push_back(dns64::well_known_prefix);
+      v.exclude_aaaa.push_back(dns64::ipv4_mapped_range);
+      c.views.push_back(v);
+    }
+    if (c.views.size() > 64) fail("view", "at most 64 views");
+    std::size_t defaults = 0;
+    for (const View& v : c.views) defaults += v.clients_v4.empty() && v.clients_v6.empty();
+    if (defaults > 1) fail("view", "only one view may leave out clients (the default view)");
+    if (const toml::array* records = get_tables(root, "record")) {
+      for (std::size_t i = 0; i < records->size(); ++i) {
+        c.records.push_back(
+            parse_record(*records->get(i)->as_table(), "record[" + std::to_string(i) + "]"));
+      }
+    }
+    return c;
+  } catch (const ConfigError& e) {
+    throw ConfigError(origin + ": " + e.what());
+  }
+}
+
+Config load(const std::string& path) {
+  std::FILE* f = std::fopen(path.c_str(), "rb");
+  if (f == nullptr) throw ConfigError(path + ": cannot open");
+  std::string text;
+  char buf[4096];
+  std::size_t n;
+  while ((n = std::fread(buf, 1, sizeof buf, f)) > 0) text.append(buf, n);
+  std::fclose(f);
+  return parse(text, path);
+}
+
+}  // namespace dns64d::config

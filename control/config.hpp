@@ -1,0 +1,90 @@
+// The dns64d configuration file (TOML), read into plain structs. Every key
+// is checked: an unknown key or a bad value is an error naming the key.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "dataplane/dns/name.hpp"
+#include "dataplane/dns64/ipv4.hpp"
+#include "dataplane/dns64/prefix.hpp"
+#include "dataplane/dns64/rfc6147.hpp"
+
+namespace dns64d::config {
+
+struct ConfigError : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+
+struct Port {
+  std::string device;                   // DPDK device name, e.g. "net_pcap0" or a PCI address
+  std::vector<dns64::V4> ipv4;          // addresses we answer on
+  std::vector<dns64::V6> ipv6;
+  std::optional<std::array<std::uint8_t, 6>> mac;  // overrides the port's own MAC
+};
+
+enum class PtrMode : std::uint8_t { cname, ptr };
+
+struct V4Net {
+  dns64::V4 net{};
+  std::uint8_t length = 0;
+};
+struct V6Net {
+  dns64::V6 net{};
+  std::uint8_t length = 0;
+};
+
+struct View {
+  std::string name;
+  std::vector<V4Net> clients_v4;        // which clients this view serves
+  std::vector<V6Net> clients_v6;
+  std::vector<dns64::Prefix> prefixes;  // Pref64s; the first one synthesizes in the fast path
+  PtrMode ptr_mode = PtrMode::cname;
+  std::uint32_t ptr_cname_ttl = 3600;   // cap on the TTL of the synthesized CNAME
+  bool wkp_relaxed = false;
+  std::vector<dns64::V4Range> never_map;
+  std::vector<dns64::V6Range> exclude_aaaa;  // default: ::ffff:0:0/96
+  bool synthesize_all = false;
+};
+
+struct Record {
+  dns::Name name;      // folded
+  std::uint16_t type = 0;
+  std::uint32_t ttl = 0;
+  std::string data;    // presentation form: an address, or a name for PTR/CNAME
+};
+
+struct Cache {
+  std::uint64_t entries = 1u << 20;
+  std::uint64_t bytes = 256u << 20;
+  std::uint32_t min_ttl = 0;
+  std::uint32_t max_ttl = 86400;
+};
+
+struct Config {
+  std::vector<Port> ports;
+  std::vector<std::uint16_t> dns_ports{53};
+  std::uint16_t edns_udp_size = 1232;    // what we advertise and the most we send over UDP
+  unsigned burst = 32;
+  unsigned rx_desc = 1024, tx_desc = 1024;
+  unsigned mbufs = 8191;                 // per port queue pair
+  unsigned ring_size = 4096;             // punt and return rings, per worker
+  Cache cache;
+  std::vector<View> views;               // the last one without clients is the default
+  std::vector<Record> records;
+};
+
+// Parses the file; throws ConfigError with "FILE: KEY: why".
+Config load(const std::string& path);
+// Parses TOML text; `origin` names it in errors.
+Config parse(const std::string& text, const std::string& origin = "config");
+
+// Helpers shared with the command line and tests.
+std::optional<V4Net> parse_v4_net(const std::string& text);
+std::optional<V6Net> parse_v6_net(const std::string& text);
+std::optional<std::uint16_t> parse_type(const std::string& text);
+
+}  // namespace dns64d::config

@@ -1,0 +1,66 @@
+#include "control/control_plane.hpp"
+
+#include <rte_mbuf.h>
+
+#include "dataplane/dns/reader.hpp"
+#include "dataplane/net/reply.hpp"
+#include "dataplane/respond/respond.hpp"
+
+namespace dns64d::control {
+
+unsigned ControlPlane::step() {
+  const dataplane::Snapshot& snap = *snapshot_.load(std::memory_order_acquire);
+  unsigned handled = 0;
+  std::array<rte_mbuf*, 64> mbufs;
+  for (dataplane::Worker* w : workers_) {
+    const unsigned n =
+        rte_ring_sc_dequeue_burst(w->punt, reinterpret_cast<void**>(mbufs.data()), mbufs.size(), nullptr);
+    stats_.punted += n;
+    handled += n;
+    for (unsigned i = 0; i < n; ++i) {
+      if (dataplane::punt_kind(mbufs[i]) == dataplane::PuntKind::exception) {
+        ++stats_.exceptions_freed;
+        rte_pktmbuf_free(mbufs[i]);
+        continue;
+      }
+      answer(*w, mbufs[i], snap);
+    }
+  }
+  return handled;
+}
+
+void ControlPlane::answer(dataplane::Worker& w, rte_mbuf* m, const dataplane::Snapshot& snap) {
+  std::uint8_t* data = rte_pktmbuf_mtod(m, std::uint8_t*);
+  const std::span<std::uint8_t> frame(data, static_cast<std::size_t>(m->buf_len) - m->data_off);
+  net::FrameInfo info;
+  const net::Outcome o =
+      net::parse_frame({data, rte_pktmbuf_data_len(m)}, snap.local[m->port], info);
+  if (o != net::Outcome::dns_query) {
+    ++stats_.unanswerable;
+    rte_pktmbuf_free(m);
+    return;
+  }
+  const std::span<std::uint8_t> dns = frame.subspan(info.payload_offset);
+  dns::Message q;
+  (void)dns::parse_message(dns::Bytes(dns.data(), info.payload_length), q);
+  const bool in_class = q.question.qclass == dns::cls::IN;
+  const std::size_t len = respond::answer_rcode(dns, info.payload_length,
+                                                in_class ? dns::rcode::SERVFAIL : dns::rcode::REFUSED,
+                                                snap.edns_udp_size);
+  const std::size_t out = len == 0 ? 0 : net::make_udp_reply(frame, info, len, false);
+  if (out == 0) {
+    ++stats_.unanswerable;
+    rte_pktmbuf_free(m);
+    return;
+  }
+  m->data_len = static_cast<std::uint16_t>(out);
+  m->pkt_len = static_cast<std::uint32_t>(out);
+  if (rte_ring_sp_enqueue(w.ret, m) != 0) {
+    ++stats_.return_full;
+    rte_pktmbuf_free(m);
+    return;
+  }
+  ++(in_class ? stats_.answered_servfail : stats_.answered_refused);
+}
+
+}  // namespace dns64d::control

@@ -1,0 +1,333 @@
+// dns64d: EAL and configuration, ports, workers on every worker lcore, and
+// the control plane on the main lcore (or everything on one lcore).
+//
+//   dns64d --config FILE [--exit-idle-ms N] [--check] [-- EAL arguments]
+#include <rte_cycles.h>
+#include <rte_eal.h>
+#include <rte_ethdev.h>
+#include <rte_launch.h>
+#include <rte_lcore.h>
+#include <rte_ring.h>
+
+#include <atomic>
+#include <csignal>
+#include <cstdio>
+#include <cstring>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "control/config.hpp"
+#include "control/control_plane.hpp"
+#include "control/static_records.hpp"
+#include "dataplane/port.hpp"
+#include "dataplane/worker.hpp"
+
+namespace {
+
+using namespace dns64d;
+
+std::atomic<bool> stop_requested{false};
+
+void on_signal(int) { stop_requested.store(true, std::memory_order_relaxed); }
+
+struct Options {
+  std::string config;
+  std::uint64_t exit_idle_ms = 0;
+  bool check_only = false;
+  std::vector<char*> eal;
+};
+
+void usage(std::FILE* to) {
+  std::fprintf(to,
+               "usage: dns64d --config FILE [--exit-idle-ms N] [--check] [-- EAL arguments]\n"
+               "  --config FILE     TOML configuration (see etc/dns64d.toml)\n"
+               "  --exit-idle-ms N  stop after N ms without a received frame (tests, replays)\n"
+               "  --check           read and validate the configuration, then exit\n"
+               "  EAL arguments pass through to DPDK: -l, --vdev, --in-memory, --no-huge, ...\n");
+}
+
+bool parse_args(int argc, char** argv, Options& o) {
+  o.eal.push_back(argv[0]);
+  int i = 1;
+  for (; i < argc; ++i) {
+    const std::string a = argv[i];
+    if (a == "--") {
+      ++i;
+      break;
+    }
+    if (a == "--config" && i + 1 < argc) {
+      o.config = argv[++i];
+    } else if (a == "--exit-idle-ms" && i + 1 < argc) {
+      o.exit_idle_ms = std::strtoull(argv[++i], nullptr, 10);
+    } else if (a == "--check") {
+      o.check_only = true;
+    } else if (a == "--help" || a == "-h") {
+      usage(stdout);
+      std::exit(0);
+    } else {
+      std::fprintf(stderr, "dns64d: unknown argument %s\n", a.c_str());
+      return false;
+    }
+  }
+  for (; i < argc; ++i) o.eal.push_back(argv[i]);
+  return !o.config.empty();
+}
+
+net::Mac mac_of(std::uint16_t port) {
+  rte_ether_addr a{};
+  (void)rte_eth_macaddr_get(port, &a);
+  net::Mac m;
+  std::memcpy(m.data(), a.addr_bytes, 6);
+  return m;
+}
+
+std::unique_ptr<dataplane::Snapshot> build_snapshot(const config::Config& c,
+                                                    const std::vector<std::uint16_t>& port_ids) {
+  auto s = std::make_unique<dataplane::Snapshot>();
+  s->edns_udp_size = c.edns_udp_size;
+  for (std::size_t i = 0; i < c.ports.size(); ++i) {
+    net::LocalAddrs& l = s->local[port_ids[i]];
+    l.mac = c.ports[i].mac ? *c.ports[i].mac : mac_of(port_ids[i]);
+    for (const auto& a : c.ports[i].ipv4) l.add_v4(a);
+    for (const auto& a : c.ports[i].ipv6) l.add_v6(a);
+    l.clear_ports();
+    for (std::uint16_t p : c.dns_ports) l.add_port(p);
+  }
+  for (const config::View& v : c.views) {
+    respond::View rv;
+    rv.name = v.name;
+    for (const auto& p : v.prefixes) {
+      if (rv.prefix_count == respond::View::max_prefixes) break;
+      rv.prefixes[rv.prefix_count++] = p;
+    }
+    rv.ptr_mode = v.ptr_mode == config::PtrMode::ptr ? respond::PtrMode::ptr : respond::PtrMode::cname;
+    rv.ptr_cname_ttl = v.ptr_cname_ttl;
+    rv.wkp_relaxed = v.wkp_relaxed;
+    rv.never_map = v.never_map;
+    const int idx = s->views.add_view(rv);
+    for (const auto& n : v.clients_v4) s->views.add_client_v4(n.net, n.length, idx);
+    for (const auto& n : v.clients_v6) s->views.add_client_v6(n.net, n.length, idx);
+    if (v.clients_v4.empty() && v.clients_v6.empty()) s->views.set_default(idx);
+  }
+  return s;
+}
+
+void print_counters(const std::vector<dataplane::Worker*>& workers, const control::ControlStats& cs,
+                    const std::vector<std::uint16_t>& port_ids) {
+  dataplane::WorkerStats sum;
+  for (const dataplane::Worker* w : workers) {
+    for (std::size_t i = 0; i < sum.net.size(); ++i) sum.net[i] += w->stats.net[i];
+    for (std::size_t i = 0; i < sum.dns.size(); ++i) sum.dns[i] += w->stats.dns[i];
+    for (std::size_t i = 0; i < sum.glue.size(); ++i) sum.glue[i] += w->stats.glue[i];
+    sum.rx += w->stats.rx;
+    sum.tx += w->stats.tx;
+    sum.tx_refused += w->stats.tx_refused;
+    sum.returned += w->stats.returned;
+  }
+  std::uint64_t accounted = 0;
+  std::printf("counter rx %lu\n", static_cast<unsigned long>(sum.rx));
+  for (std::size_t i = 0; i < sum.net.size(); ++i) {
+    accounted += sum.net[i];
+    if (sum.net[i] != 0) {
+      std::printf("counter net.%s %lu\n", std::string(net::to_string(static_cast<net::Outcome>(i))).c_str(),
+                  static_cast<unsigned long>(sum.net[i]));
+    }
+  }
+  for (std::size_t i = 0; i < sum.dns.size(); ++i) {
+    accounted += sum.dns[i];
+    if (sum.dns[i] != 0) {
+      std::printf("counter dns.%s %lu\n",
+                  std::string(respond::to_string(static_cast<respond::DnsOutcome>(i))).c_str(),
+                  static_cast<unsigned long>(sum.dns[i]));
+    }
+  }
+  for (std::size_t i = 0; i < sum.glue.size(); ++i) {
+    accounted += sum.glue[i];
+    if (sum.glue[i] != 0) {
+      std::printf("counter glue.%s %lu\n",
+                  std::string(dataplane::to_string(static_cast<dataplane::GlueOutcome>(i))).c_str(),
+                  static_cast<unsigned long>(sum.glue[i]));
+    }
+  }
+  std::printf("counter accounted %lu\n", static_cast<unsigned long>(accounted));
+  std::printf("counter tx %lu\ncounter tx_refused %lu\ncounter returned %lu\n",
+              static_cast<unsigned long>(sum.tx), static_cast<unsigned long>(sum.tx_refused),
+              static_cast<unsigned long>(sum.returned));
+  std::printf("counter control.punted %lu\ncounter control.answered_servfail %lu\n"
+              "counter control.answered_refused %lu\ncounter control.exceptions_freed %lu\n"
+              "counter control.unanswerable %lu\ncounter control.return_full %lu\n",
+              static_cast<unsigned long>(cs.punted), static_cast<unsigned long>(cs.answered_servfail),
+              static_cast<unsigned long>(cs.answered_refused), static_cast<unsigned long>(cs.exceptions_freed),
+              static_cast<unsigned long>(cs.unanswerable), static_cast<unsigned long>(cs.return_full));
+  for (std::uint16_t p : port_ids) std::printf("%s\n", dataplane::port_stats(p).c_str());
+  if (accounted != sum.rx) {
+    std::printf("ERROR: %lu frames received but %lu accounted\n", static_cast<unsigned long>(sum.rx),
+                static_cast<unsigned long>(accounted));
+  }
+  std::fflush(stdout);
+}
+
+int run(const Options& opt, const config::Config& cfg) {
+  const unsigned worker_lcores = rte_lcore_count() - 1;
+  const std::uint16_t queues = static_cast<std::uint16_t>(worker_lcores == 0 ? 1 : worker_lcores);
+  const std::uint64_t hz = rte_get_tsc_hz();
+
+  std::vector<std::uint16_t> port_ids;
+  for (std::size_t i = 0; i < cfg.ports.size(); ++i) {
+    std::uint16_t id = 0;
+    if (rte_eth_dev_get_port_by_name(cfg.ports[i].device.c_str(), &id) != 0) {
+      std::fprintf(stderr, "dns64d: port[%zu].device: no DPDK device named %s (is its --vdev given?)\n", i,
+                   cfg.ports[i].device.c_str());
+      return 1;
+    }
+    if (id >= dataplane::max_ports) {
+      std::fprintf(stderr, "dns64d: port[%zu]: port id %u above the supported %u\n", i, id, dataplane::max_ports);
+      return 1;
+    }
+    const std::string pool_name = "mbufs" + std::to_string(id);
+    rte_mempool* pool = rte_pktmbuf_pool_create(pool_name.c_str(), cfg.mbufs * queues, 256, 0,
+                                                RTE_MBUF_DEFAULT_BUF_SIZE, static_cast<int>(rte_socket_id()));
+    if (pool == nullptr) {
+      std::fprintf(stderr, "dns64d: port[%zu]: cannot create mbuf pool: %s\n", i, rte_strerror(rte_errno));
+      return 1;
+    }
+    const std::string err = dataplane::setup_port({id, queues, static_cast<std::uint16_t>(cfg.rx_desc),
+                                                   static_cast<std::uint16_t>(cfg.tx_desc), pool});
+    if (!err.empty()) {
+      std::fprintf(stderr, "dns64d: port[%zu] (%s): %s\n", i, cfg.ports[i].device.c_str(), err.c_str());
+      return 1;
+    }
+    std::printf("dns64d: %s, %u queue pair(s)\n", dataplane::describe_port(id).c_str(), queues);
+    port_ids.push_back(id);
+  }
+
+  cache::Config cc;
+  cc.max_entries = cfg.cache.entries;
+  cc.max_bytes = cfg.cache.bytes;
+  cc.min_ttl = cfg.cache.min_ttl;
+  cc.max_ttl = cfg.cache.max_ttl;
+  cc.max_readers = queues + 1;
+  cache::Cache answer_cache(cc, [hz] { return dataplane::now_ms(hz); });
+  std::size_t failed = 0;
+  const std::size_t written = control::insert_static(answer_cache, cfg.records, failed);
+  std::printf("dns64d: %zu static records as %zu cache entries (%zu failed)\n", cfg.records.size(), written, failed);
+
+  std::unique_ptr<dataplane::Snapshot> snapshot = build_snapshot(cfg, port_ids);
+  std::atomic<const dataplane::Snapshot*> current{snapshot.get()};
+
+  std::vector<std::unique_ptr<dataplane::Worker>> workers;
+  for (unsigned i = 0; i < queues; ++i) {
+    auto w = std::make_unique<dataplane::Worker>();
+    w->index = i;
+    for (std::uint16_t p : port_ids) w->queues.push_back({p, static_cast<std::uint16_t>(i)});
+    w->tx.resize(w->queues.size());
+    const std::string punt_name = "punt" + std::to_string(i), ret_name = "ret" + std::to_string(i);
+    w->punt = rte_ring_create(punt_name.c_str(), cfg.ring_size, static_cast<int>(rte_socket_id()),
+                              RING_F_SP_ENQ | RING_F_SC_DEQ);
+    w->ret = rte_ring_create(ret_name.c_str(), cfg.ring_size, static_cast<int>(rte_socket_id()),
+                             RING_F_SP_ENQ | RING_F_SC_DEQ);
+    if (w->punt == nullptr || w->ret == nullptr) {
+      std::fprintf(stderr, "dns64d: cannot create rings: %s\n", rte_strerror(rte_errno));
+      return 1;
+    }
+    w->reader = answer_cache.register_reader();
+    w->cache = &answer_cache;
+    w->snapshot = &current;
+    w->burst = cfg.burst;
+    w->tsc_hz = hz;
+    workers.push_back(std::move(w));
+  }
+  std::vector<dataplane::Worker*> raw;
+  for (auto& w : workers) raw.push_back(w.get());
+  control::ControlPlane control(raw, current);
+
+  std::atomic<bool> stop_workers{false};
+  std::vector<dataplane::WorkerLaunch> launches(workers.size());
+  unsigned next = 0;
+  unsigned lcore_id;
+  RTE_LCORE_FOREACH_WORKER(lcore_id) {
+    launches[next] = {workers[next].get(), &stop_workers};
+    rte_eal_remote_launch(dataplane::worker_main, &launches[next], lcore_id);
+    ++next;
+  }
+  const bool single = worker_lcores == 0;
+  if (single) workers[0]->reader->online();
+  std::printf("dns64d: %s, %zu worker(s), control on lcore %u\n", single ? "single lcore" : "multi lcore",
+              workers.size(), rte_get_main_lcore());
+  std::fflush(stdout);
+
+  std::uint64_t last_rx = 0, last_change = dataplane::now_ms(hz), last_second = last_change;
+  while (!stop_requested.load(std::memory_order_relaxed)) {
+    unsigned work = 0;
+    if (single) work += dataplane::worker_poll(*workers[0]);
+    work += control.step();
+    const std::uint64_t now = dataplane::now_ms(hz);
+    if (now - last_second >= 1000) {
+      last_second = now;
+      // Static records are re-written so their TTL never runs down.
+      control::insert_static(answer_cache, cfg.records, failed);
+      answer_cache.expire(4096);
+    }
+    answer_cache.maintain();
+    if (opt.exit_idle_ms != 0) {
+      std::uint64_t rx = 0;
+      for (const auto& w : workers) rx += w->stats.rx;
+      if (rx != last_rx || work != 0) {
+        last_rx = rx;
+        last_change = now;
+      } else if (now - last_change >= opt.exit_idle_ms) {
+        break;
+      }
+    }
+    if (work == 0 && !single) rte_pause();
+  }
+
+  stop_workers.store(true);
+  rte_eal_mp_wait_lcore();
+  // Answers still in return rings go out before the ports stop.
+  if (single) {
+    for (int i = 0; i < 4; ++i) dataplane::worker_poll(*workers[0]);
+  }
+  for (std::uint16_t p : port_ids) {
+    (void)rte_eth_dev_stop(p);
+  }
+  print_counters(raw, control.stats(), port_ids);
+  for (std::uint16_t p : port_ids) (void)rte_eth_dev_close(p);
+  return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  Options opt;
+  if (!parse_args(argc, argv, opt)) {
+    usage(stderr);
+    return 2;
+  }
+  config::Config cfg;
+  try {
+    cfg = config::load(opt.config);
+  } catch (const config::ConfigError& e) {
+    std::fprintf(stderr, "dns64d: %s\n", e.what());
+    return 2;
+  }
+  if (opt.check_only) {
+    std::printf("dns64d: %s: %zu port(s), %zu view(s), %zu static record(s): ok\n", opt.config.c_str(),
+                cfg.ports.size(), cfg.views.size(), cfg.records.size());
+    return 0;
+  }
+  if (cfg.burst > dns64d::dataplane::max_burst) {
+    std::fprintf(stderr, "dns64d: dataplane.burst: at most %u\n", dns64d::dataplane::max_burst);
+    return 2;
+  }
+  if (rte_eal_init(static_cast<int>(opt.eal.size()), opt.eal.data()) < 0) {
+    std::fprintf(stderr, "dns64d: EAL initialisation failed: %s\n", rte_strerror(rte_errno));
+    return 1;
+  }
+  std::signal(SIGINT, on_signal);
+  std::signal(SIGTERM, on_signal);
+  const int rc = run(opt, cfg);
+  rte_eal_cleanup();
+  return rc;
+}

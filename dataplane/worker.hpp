@@ -1,0 +1,110 @@
+// The poll-mode worker: bursts of mbufs from its RX queues through the pure
+// rooms (net, respond) and back out of its TX queues; misses and exceptions
+// to the control plane over its punt ring; the control plane's answers back
+// over its return ring. Never blocks, never allocates, never locks.
+#pragma once
+
+#include <rte_mbuf.h>
+#include <rte_ring.h>
+
+#include <array>
+#include <atomic>
+#include <cstdint>
+#include <string_view>
+#include <vector>
+
+#include "dataplane/cache/cache.hpp"
+#include "dataplane/net/frame.hpp"
+#include "dataplane/respond/counters.hpp"
+#include "dataplane/respond/view.hpp"
+
+namespace dns64d::dataplane {
+
+inline constexpr std::uint16_t max_ports = 8;
+inline constexpr unsigned max_burst = 256;
+
+// What a worker needs to know, immutable while workers read it. Swapped as a
+// whole by pointer (reload), never edited in place.
+struct Snapshot {
+  std::array<net::LocalAddrs, max_ports> local{};
+  respond::ViewTable views;
+  std::uint16_t edns_udp_size = 1232;
+};
+
+// Frames the glue itself disposes of, before or after the pure rooms.
+#define DNS64D_GLUE_OUTCOMES(X)                                      \
+  X(dropped_multi_segment, "frame in a chain of mbufs (not expected)") \
+  X(dropped_unknown_port, "frame from a port without configuration")   \
+  X(dropped_punt_full, "punt ring full: the control plane is behind")  \
+  X(dropped_reply_failed, "reply could not be written into the mbuf")
+
+enum class GlueOutcome : std::uint8_t {
+#define DNS64D_X(name, text) name,
+  DNS64D_GLUE_OUTCOMES(DNS64D_X)
+#undef DNS64D_X
+      count_
+};
+inline constexpr std::size_t glue_outcome_count = static_cast<std::size_t>(GlueOutcome::count_);
+std::string_view to_string(GlueOutcome o);
+
+// Every received frame lands in exactly one of net (except net::dns_query,
+// which is split further), dns, or glue.
+struct alignas(64) WorkerStats {
+  std::array<std::uint64_t, net::outcome_count> net{};
+  std::array<std::uint64_t, respond::dns_outcome_count> dns{};
+  std::array<std::uint64_t, glue_outcome_count> glue{};
+  std::uint64_t rx = 0;
+  std::uint64_t tx = 0;
+  std::uint64_t tx_refused = 0;  // the TX queue did not take them: freed
+  std::uint64_t returned = 0;    // answers from the control plane sent
+  std::uint64_t bursts = 0;
+};
+
+// Tag on punted mbufs so the control plane knows why they came.
+enum class PuntKind : std::uint8_t { dns_miss = 1, exception = 2 };
+
+struct QueueRef {
+  std::uint16_t port;
+  std::uint16_t queue;
+};
+
+// Frames on their way out of one TX queue: this burst's answers, then the
+// control plane's.
+struct TxBuffer {
+  std::array<rte_mbuf*, max_burst * 2> mbufs;
+  unsigned count = 0;
+};
+
+struct alignas(64) Worker {
+  unsigned index = 0;
+  std::vector<QueueRef> queues;  // one queue on each port
+  std::vector<TxBuffer> tx;      // one per queue, sized at setup
+  rte_ring* punt = nullptr;      // worker → control
+  rte_ring* ret = nullptr;       // control → worker (complete frames)
+  cache::Reader* reader = nullptr;
+  const cache::Cache* cache = nullptr;
+  const std::atomic<const Snapshot*>* snapshot = nullptr;
+  unsigned burst = 32;
+  std::uint64_t tsc_hz = 1;
+  WorkerStats stats;
+};
+
+// One pass over the worker's queues and its return ring; returns the frames
+// received. Single-lcore mode calls it from the control loop.
+unsigned worker_poll(Worker& w);
+
+// Loops worker_poll until `stop` is set. For rte_eal_remote_launch.
+struct WorkerLaunch {
+  Worker* worker;
+  const std::atomic<bool>* stop;
+};
+int worker_main(void* launch);
+
+// Milliseconds on the TSC, the clock of the cache and of every worker.
+std::uint64_t now_ms(std::uint64_t tsc_hz);
+
+// Metadata the worker leaves in a punted mbuf.
+void set_punt_kind(rte_mbuf* m, PuntKind k);
+PuntKind punt_kind(const rte_mbuf* m);
+
+}  // namespace dns64d::dataplane
