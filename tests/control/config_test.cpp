@@ -1,0 +1,114 @@
+#include <gtest/gtest.h>
+
+#include "control/config.hpp"
+
+namespace dns64d::config {
+namespace {
+
+const char* minimal = R"(
+[[port]]
+device = "net_pcap0"
+ipv4 = ["192.0.2.53"]
+)";
+
+std::string error_of(const std::string& text) {
+  try {
+    parse(text, "t.toml");
+  } catch (const ConfigError& e) {
+    return e.what();
+  }
+  return "";
+}
+
+TEST(Config, ShippedExampleLoads) {
+  const Config c = load(DNS64D_SOURCE_DIR "/etc/dns64d.toml");
+  ASSERT_EQ(c.ports.size(), 1u);
+  EXPECT_EQ(c.ports[0].device, "net_tap0");
+  EXPECT_EQ(c.ports[0].ipv4.size(), 1u);
+  EXPECT_EQ(c.ports[0].ipv6.size(), 1u);
+  EXPECT_EQ(c.dns_ports, std::vector<std::uint16_t>{53});
+  EXPECT_EQ(c.edns_udp_size, 1232);
+  ASSERT_EQ(c.views.size(), 2u);
+  EXPECT_EQ(c.views[0].name, "enterprise");
+  EXPECT_EQ(c.views[0].clients_v6.size(), 1u);
+  EXPECT_EQ(c.views[0].clients_v4.size(), 1u);
+  EXPECT_EQ(c.views[0].prefixes[0].length, 96);
+  EXPECT_EQ(c.views[0].never_map.size(), 1u);
+  EXPECT_EQ(c.views[1].prefixes[0], dns64::well_known_prefix);
+  ASSERT_EQ(c.records.size(), 2u);
+  EXPECT_EQ(c.records[0].type, dns::type::A);
+  EXPECT_EQ(c.records[1].type, dns::type::PTR);
+}
+
+TEST(Config, DefaultsWithoutViews) {
+  const Config c = parse(minimal);
+  ASSERT_EQ(c.views.size(), 1u);
+  EXPECT_EQ(c.views[0].prefixes[0], dns64::well_known_prefix);
+  ASSERT_EQ(c.views[0].exclude_aaaa.size(), 1u);
+  EXPECT_EQ(c.burst, 32u);
+  EXPECT_EQ(c.cache.entries, 1u << 20);
+}
+
+TEST(Config, RecordNamesAreFolded) {
+  const Config c = parse(std::string(minimal) + R"(
+[[record]]
+name = "WWW.Example.COM"
+type = "aaaa"
+data = "2001:db8::1"
+)");
+  ASSERT_EQ(c.records.size(), 1u);
+  EXPECT_EQ(dns::to_text(c.records[0].name.bytes()), "www.example.com");
+  EXPECT_EQ(c.records[0].type, dns::type::AAAA);
+  EXPECT_EQ(c.records[0].ttl, 300u);
+}
+
+TEST(Config, ErrorsNameTheKey) {
+  struct Case {
+    std::string text;
+    std::string expect;
+  };
+  const std::string port = minimal;
+  const Case cases[] = {
+      {port + "[dataplane]\nburts = 3\n", "dataplane.burts: unknown key"},
+      {port + "bogus = 1\n", "bogus: unknown key"},
+      {port + "[dataplane]\nburst = 0\n", "dataplane.burst: must be between 1 and 256"},
+      {port + "[dataplane]\nburst = \"x\"\n", "dataplane.burst: must be an integer"},
+      {port + "[dataplane]\nring_size = 1000\n", "dataplane.ring_size: must be a power of two"},
+      {port + "[dataplane]\ndns_ports = [0]\n", "dataplane.dns_ports"},
+      {port + "[[view]]\nname = \"v\"\nprefixes = [\"2001:db8::/33\"]\n", "view[0].prefixes: 2001:db8::/33: length"},
+      {port + "[[view]]\nname = \"v\"\nprefixes = [\"64:ff9b::1/96\"]\n", "bits beyond the prefix"},
+      {port + "[[view]]\nname = \"v\"\nclients = [\"nonsense\"]\n", "view[0].clients"},
+      {port + "[[view]]\nname = \"v\"\nptr_mode = \"x\"\n", "view[0].ptr_mode"},
+      {port + "[[view]]\nname = \"a\"\n[[view]]\nname = \"b\"\n", "only one view may leave out clients"},
+      {port + "[[view]]\nprefixes = []\n", "view[0].name: is required"},
+      {port + "[[record]]\nname = \"a\"\ntype = \"A\"\ndata = \"2001:db8::1\"\n", "record[0].data: does not fit"},
+      {port + "[[record]]\nname = \"a\"\ntype = \"SRV\"\ndata = \"x\"\n", "record[0].type"},
+      {port + "[cache]\nmin_ttl = 100\nmax_ttl = 10\n", "cache.min_ttl: is above cache.max_ttl"},
+      {"[[port]]\nipv4 = [\"192.0.2.1\"]\n", "port[0].device: is required"},
+      {"[[port]]\ndevice = \"x\"\n", "port[0]: needs at least one address"},
+      {"[[port]]\ndevice = \"x\"\nipv4 = [\"300.1.1.1\"]\n", "port[0].ipv4: not an IPv4 address"},
+      {"[[port]]\ndevice = \"x\"\nipv4 = [\"1.1.1.1\"]\nmac = \"zz\"\n", "port[0].mac"},
+      {"", "port: at least one [[port]] is required"},
+      {"[[port]\n", "t.toml:1:"},
+  };
+  for (const Case& c : cases) {
+    const std::string e = error_of(c.text);
+    EXPECT_NE(e.find(c.expect), std::string::npos) << "text:\n" << c.text << "\nerror: " << e;
+    EXPECT_EQ(e.rfind("t.toml", 0), 0u) << e;
+  }
+}
+
+TEST(Config, Networks) {
+  const auto v4 = parse_v4_net("198.51.100.0/24");
+  ASSERT_TRUE(v4);
+  EXPECT_EQ(v4->length, 24);
+  EXPECT_FALSE(parse_v4_net("198.51.100.0/33"));
+  const auto v6 = parse_v6_net("2001:db8::/32");
+  ASSERT_TRUE(v6);
+  EXPECT_EQ(v6->length, 32);
+  EXPECT_EQ(parse_v6_net("2001:db8::1")->length, 128);
+  EXPECT_FALSE(parse_v6_net("2001:db8::/129"));
+}
+
+}  // namespace
+}  // namespace dns64d::config

@@ -1,0 +1,474 @@
+// The real binary on net_pcap: every reply checked field by field (frame
+// and IP/UDP headers by tests/support/frames.hpp, DNS by ldns), and every
+// malformed input checked for its defined outcome.
+#include <gtest/gtest.h>
+#include <arpa/inet.h>
+#include <ldns/ldns.h>
+
+#include <functional>
+#include <map>
+#include <memory>
+#include <string>
+
+#include "tests/pcap/harness.hpp"
+#include "tests/support/frames.hpp"
+#include "tests/support/packet.hpp"
+
+namespace dns64d::test {
+namespace {
+
+const Mac our_mac{0x02, 0, 0, 0, 0, 0x53};
+const Mac client_mac{0x02, 0, 0, 0, 0, 0x01};
+const Ip4 our_v4{192, 0, 2, 53};
+const Ip6 our_v6{0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x53};
+
+Ip6 v6(const char* text) {
+  Ip6 a{};
+  EXPECT_EQ(inet_pton(AF_INET6, text, a.data()), 1) << text;
+  return a;
+}
+
+std::string text6(const ldns_rdf* rdf) {
+  char* s = ldns_rdf2str(rdf);
+  std::string out = s ? s : "";
+  free(s);
+  return out;
+}
+
+const char* config = R"(
+[dataplane]
+edns_udp_size = 1232
+
+[[port]]
+device = "net_pcap0"
+ipv4 = ["192.0.2.53"]
+ipv6 = ["2001:db8::53"]
+mac = "02:00:00:00:00:53"
+
+[[view]]
+name = "p32"
+clients = ["2001:db8:a032::/48"]
+prefixes = ["2001:db8::/32"]
+[[view]]
+name = "p40"
+clients = ["2001:db8:a040::/48"]
+prefixes = ["2001:db8:100::/40"]
+[[view]]
+name = "p48"
+clients = ["2001:db8:a048::/48"]
+prefixes = ["2001:db8:122::/48"]
+[[view]]
+name = "p56"
+clients = ["2001:db8:a056::/48"]
+prefixes = ["2001:db8:122:300::/56"]
+[[view]]
+name = "p64"
+clients = ["2001:db8:a064::/48"]
+prefixes = ["2001:db8:122:344::/64"]
+ptr_mode = "ptr"
+[[view]]
+name = "p96"
+clients = ["2001:db8:a096::/48", "198.51.100.0/24"]
+prefixes = ["2001:db8:122:344::/96"]
+ptr_cname_ttl = 60
+[[view]]
+name = "default"
+prefixes = ["64:ff9b::/96"]
+
+[[record]]
+name = "ipv4only.example"
+type = "A"
+ttl = 300
+data = "192.0.2.33"
+[[record]]
+name = "global.example"
+type = "A"
+ttl = 120
+data = "93.184.216.34"
+[[record]]
+name = "dual.example"
+type = "A"
+ttl = 300
+data = "192.0.2.1"
+[[record]]
+name = "dual.example"
+type = "AAAA"
+ttl = 300
+data = "2001:db8::beef"
+[[record]]
+name = "33.2.0.192.in-addr.arpa"
+type = "PTR"
+ttl = 300
+data = "ipv4only.example"
+)";
+
+std::string many_records() {
+  std::string s;
+  for (int i = 1; i <= 30; ++i) {
+    s += "[[record]]\nname = \"many.example\"\ntype = \"A\"\nttl = 100\ndata = \"8.8.8." + std::to_string(i) + "\"\n";
+  }
+  return s;
+}
+
+struct PktDeleter {
+  void operator()(ldns_pkt* p) const { ldns_pkt_free(p); }
+};
+using Pkt = std::unique_ptr<ldns_pkt, PktDeleter>;
+
+Pkt parse_dns(const std::vector<std::uint8_t>& payload) {
+  ldns_pkt* p = nullptr;
+  if (ldns_wire2pkt(&p, payload.data(), payload.size()) != LDNS_STATUS_OK) return nullptr;
+  return Pkt(p);
+}
+
+L2 to_us(std::vector<std::uint16_t> vlans = {}) { return L2{our_mac, client_mac, std::move(vlans)}; }
+
+class PcapRun : public ::testing::Test {
+ protected:
+  struct Sent {
+    std::string what;
+    std::function<void(const Decoded&, ldns_pkt*)> check;
+  };
+
+  // A DNS query from an IPv6 client; the reply is matched by `id`.
+  void ask6(const char* client, const Packet& dns, std::uint16_t id, std::string what,
+            std::function<void(const Decoded&, ldns_pkt*)> check, std::vector<std::uint16_t> vlans = {}) {
+    input_.push_back(udp6(to_us(std::move(vlans)), v6(client), our_v6, static_cast<std::uint16_t>(40000 + id), 53, dns.bytes));
+    expect_[id] = {std::move(what), std::move(check)};
+  }
+  void ask4(Ip4 client, const Packet& dns, std::uint16_t id, std::string what,
+            std::function<void(const Decoded&, ldns_pkt*)> check, std::vector<std::uint16_t> vlans = {}) {
+    input_.push_back(udp4(to_us(std::move(vlans)), client, our_v4, static_cast<std::uint16_t>(40000 + id), 53, dns.bytes));
+    expect_[id] = {std::move(what), std::move(check)};
+  }
+
+  // Runs dns64d and checks every reply; returns the run for counter checks.
+  RunResult run(const std::string& cfg, const std::string& lcores = "0") {
+    RunResult r = run_dns64d(cfg, input_, lcores);
+    EXPECT_EQ(r.exit_code, 0) << r.log;
+    EXPECT_EQ(r.counters["rx"], input_.size()) << r.log;
+    EXPECT_EQ(r.counters["accounted"], r.counters["rx"]) << r.log;
+    check_frames(r);
+    return r;
+  }
+
+  void check_frames(const RunResult& r) {
+    std::map<std::uint16_t, int> seen;
+    for (const auto& f : r.frames) {
+      const auto d = decode(f);
+      ASSERT_TRUE(d.has_value());
+      EXPECT_EQ(d->src, our_mac);
+      EXPECT_EQ(d->dst, client_mac);
+      if (d->ethertype == 0x0806 || d->protocol == 58) {
+        other_.push_back(*d);
+        continue;
+      }
+      EXPECT_TRUE(d->ip_checksum_ok);
+      EXPECT_TRUE(d->l4_checksum_ok);
+      EXPECT_EQ(d->sport, 53);
+      Pkt p = parse_dns(d->payload);
+      ASSERT_NE(p, nullptr) << "reply does not parse";
+      const std::uint16_t id = ldns_pkt_id(p.get());
+      EXPECT_EQ(d->dport, 40000 + id) << "ports swapped";
+      EXPECT_TRUE(ldns_pkt_qr(p.get()));
+      ++seen[id];
+      auto it = expect_.find(id);
+      ASSERT_NE(it, expect_.end()) << "unexpected reply id " << id;
+      SCOPED_TRACE(it->second.what);
+      if (d->ip_version == 4) {
+        EXPECT_TRUE(std::equal(our_v4.begin(), our_v4.end(), d->ip_src.begin()));
+      } else {
+        EXPECT_EQ(d->ip_src, our_v6);
+      }
+      it->second.check(*d, p.get());
+    }
+    for (const auto& [id, e] : expect_) {
+      EXPECT_EQ(seen[id], e.check ? 1 : 0) << e.what << " (id " << id << ")";
+    }
+  }
+
+  std::vector<std::vector<std::uint8_t>> input_;
+  std::map<std::uint16_t, Sent> expect_;
+  std::vector<Decoded> other_;
+};
+
+// One AAAA answer synthesized under `prefix` for 192.0.2.33 (RFC 6052 §2.4).
+std::function<void(const Decoded&, ldns_pkt*)> one_aaaa(const char* expected, std::uint32_t ttl_max = 300) {
+  return [expected, ttl_max](const Decoded&, ldns_pkt* p) {
+    EXPECT_EQ(ldns_pkt_get_rcode(p), LDNS_RCODE_NOERROR);
+    EXPECT_FALSE(ldns_pkt_tc(p));
+    EXPECT_FALSE(ldns_pkt_ad(p));
+    EXPECT_TRUE(ldns_pkt_ra(p));
+    ldns_rr_list* an = ldns_pkt_answer(p);
+    ASSERT_EQ(ldns_rr_list_rr_count(an), 1u);
+    ldns_rr* rr = ldns_rr_list_rr(an, 0);
+    EXPECT_EQ(ldns_rr_get_type(rr), LDNS_RR_TYPE_AAAA);
+    EXPECT_EQ(text6(ldns_rr_rdf(rr, 0)), expected);
+    EXPECT_LE(ldns_rr_ttl(rr), ttl_max);
+    EXPECT_GE(ldns_rr_ttl(rr), ttl_max - 5);
+    EXPECT_EQ(text6(ldns_rr_owner(rr)), text6(ldns_rr_owner(ldns_rr_list_rr(ldns_pkt_question(p), 0))));
+  };
+}
+
+TEST_F(PcapRun, SynthesisForEveryPrefixLengthAndView) {
+  // RFC 6052 §2.4: 192.0.2.33 under each example prefix, one client view per length.
+  ask6("2001:db8:a032::1", query("ipv4only.example", 28, 1), 1, "/32", one_aaaa("2001:db8:c000:221::"));
+  ask6("2001:db8:a040::1", query("ipv4only.example", 28, 2), 2, "/40", one_aaaa("2001:db8:1c0:2:21::"));
+  ask6("2001:db8:a048::1", query("ipv4only.example", 28, 3), 3, "/48", one_aaaa("2001:db8:122:c000:2:2100::"));
+  ask6("2001:db8:a056::1", query("ipv4only.example", 28, 4), 4, "/56", one_aaaa("2001:db8:122:3c0:0:221::"));
+  ask6("2001:db8:a064::1", query("ipv4only.example", 28, 5), 5, "/64", one_aaaa("2001:db8:122:344:c0:2:2100:0"));
+  ask6("2001:db8:a096::1", query("IPv4Only.Example", 28, 6), 6, "/96 case kept",
+       [](const Decoded& d, ldns_pkt* p) {
+         one_aaaa("2001:db8:122:344::c000:221")(d, p);
+         EXPECT_EQ(text6(ldns_rr_owner(ldns_rr_list_rr(ldns_pkt_question(p), 0))), "IPv4Only.Example.");
+       });
+  // An IPv4 client inside the /96 view's IPv4 range.
+  ask4({198, 51, 100, 7}, query("ipv4only.example", 28, 7), 7, "v4 client in p96",
+       one_aaaa("2001:db8:122:344::c000:221"));
+  // The default view's well-known prefix may not map 192.0.2.33 (RFC 6052 §3.1)...
+  ask6("2001:db8:ffff::1", query("ipv4only.example", 28, 8), 8, "wkp non-global",
+       [](const Decoded&, ldns_pkt* p) {
+         EXPECT_EQ(ldns_pkt_get_rcode(p), LDNS_RCODE_NOERROR);
+         EXPECT_EQ(ldns_rr_list_rr_count(ldns_pkt_answer(p)), 0u);
+       });
+  // ...but maps a global address.
+  ask6("2001:db8:ffff::1", query("global.example", 28, 9), 9, "wkp global", one_aaaa("64:ff9b::5db8:d822", 120));
+  ask4({203, 0, 113, 9}, query("global.example", 28, 10), 10, "wkp v4 client", one_aaaa("64:ff9b::5db8:d822", 120));
+  RunResult r = run(config);
+  EXPECT_EQ(r.counters["dns.answered_aaaa_synth"], 10u) << r.log;
+}
+
+TEST_F(PcapRun, RealAaaaARecordsAndEdns) {
+  ask6("2001:db8:a096::1", query("dual.example", 28, 20), 20, "real AAAA wins", [](const Decoded&, ldns_pkt* p) {
+    ldns_rr_list* an = ldns_pkt_answer(p);
+    ASSERT_EQ(ldns_rr_list_rr_count(an), 1u);
+    EXPECT_EQ(text6(ldns_rr_rdf(ldns_rr_list_rr(an, 0), 0)), "2001:db8::beef");
+  });
+  ask6("2001:db8:a096::1", query("ipv4only.example", 1, 21), 21, "A query", [](const Decoded&, ldns_pkt* p) {
+    ldns_rr_list* an = ldns_pkt_answer(p);
+    ASSERT_EQ(ldns_rr_list_rr_count(an), 1u);
+    EXPECT_EQ(ldns_rr_get_type(ldns_rr_list_rr(an, 0)), LDNS_RR_TYPE_A);
+    EXPECT_EQ(text6(ldns_rr_rdf(ldns_rr_list_rr(an, 0), 0)), "192.0.2.33");
+  });
+  ask6("2001:db8:a096::1", query("ipv4only.example", 28, 22, 4096, true), 22, "EDNS with DO",
+       [](const Decoded&, ldns_pkt* p) {
+         EXPECT_TRUE(ldns_pkt_edns(p));
+         EXPECT_TRUE(ldns_pkt_edns_do(p));
+         EXPECT_EQ(ldns_pkt_edns_udp_size(p), 1232);  // ours, not the client's 4096
+         EXPECT_EQ(ldns_rr_list_rr_count(ldns_pkt_answer(p)), 1u);
+       });
+  ask6("2001:db8:a096::1", query("ipv4only.example", 28, 23, 1232, false), 23, "EDNS without DO",
+       [](const Decoded&, ldns_pkt* p) {
+         EXPECT_TRUE(ldns_pkt_edns(p));
+         EXPECT_FALSE(ldns_pkt_edns_do(p));
+       });
+  ask6("2001:db8:a096::1", query("ipv4only.example", 28, 24), 24, "no EDNS, no OPT",
+       [](const Decoded&, ldns_pkt* p) { EXPECT_FALSE(ldns_pkt_edns(p)); });
+  // 30 A records: 30 AAAA of 28 octets do not fit 512 octets without EDNS.
+  ask6("2001:db8:a096::1", query("many.example", 28, 25), 25, "TC at 512", [](const Decoded& d, ldns_pkt* p) {
+    EXPECT_TRUE(ldns_pkt_tc(p));
+    EXPECT_EQ(ldns_rr_list_rr_count(ldns_pkt_answer(p)), 0u);
+    EXPECT_LE(d.payload.size(), 512u);
+  });
+  ask6("2001:db8:a096::1", query("many.example", 28, 26, 1232), 26, "fits 1232", [](const Decoded& d, ldns_pkt* p) {
+    EXPECT_FALSE(ldns_pkt_tc(p));
+    EXPECT_EQ(ldns_rr_list_rr_count(ldns_pkt_answer(p)), 30u);
+    EXPECT_LE(d.payload.size(), 1232u);
+  });
+  ask6("2001:db8:a096::1", query("many.example", 28, 27, 100), 27, "EDNS size below 512 means 512",
+       [](const Decoded& d, ldns_pkt* p) {
+         EXPECT_TRUE(ldns_pkt_tc(p));
+         EXPECT_LE(d.payload.size(), 512u);
+         EXPECT_TRUE(ldns_pkt_edns(p));
+       });
+  // VLAN tags are kept on the reply.
+  ask6("2001:db8:a096::1", query("ipv4only.example", 28, 28), 28, "one VLAN tag",
+       [](const Decoded& d, ldns_pkt*) { EXPECT_EQ(d.vlans, (std::vector<std::uint16_t>{100})); }, {100});
+  ask4({198, 51, 100, 8}, query("ipv4only.example", 28, 29), 29, "QinQ",
+       [](const Decoded& d, ldns_pkt*) { EXPECT_EQ(d.vlans, (std::vector<std::uint16_t>{200, 300})); }, {200, 300});
+  RunResult r = run(std::string(config) + many_records());
+  EXPECT_EQ(r.counters["dns.answered_aaaa_real"], 1u);
+  EXPECT_EQ(r.counters["dns.answered_cached"], 1u);
+}
+
+TEST_F(PcapRun, PtrUnderPrefixes) {
+  // 2001:db8:122:344::c000:221 under the /96 view: CNAME mode with a capped TTL.
+  ask6("2001:db8:a096::1",
+       query("1.2.2.0.0.0.0.c.0.0.0.0.0.0.0.0.4.4.3.0.2.2.1.0.8.b.d.0.1.0.0.2.ip6.arpa", 12, 30), 30, "ptr cname",
+       [](const Decoded&, ldns_pkt* p) {
+         ldns_rr_list* an = ldns_pkt_answer(p);
+         ASSERT_EQ(ldns_rr_list_rr_count(an), 2u);
+         ldns_rr* cname = ldns_rr_list_rr(an, 0);
+         EXPECT_EQ(ldns_rr_get_type(cname), LDNS_RR_TYPE_CNAME);
+         EXPECT_EQ(text6(ldns_rr_rdf(cname, 0)), "33.2.0.192.in-addr.arpa.");
+         EXPECT_LE(ldns_rr_ttl(cname), 60u);
+         ldns_rr* ptr = ldns_rr_list_rr(an, 1);
+         EXPECT_EQ(ldns_rr_get_type(ptr), LDNS_RR_TYPE_PTR);
+         EXPECT_EQ(text6(ldns_rr_owner(ptr)), "33.2.0.192.in-addr.arpa.");
+         EXPECT_EQ(text6(ldns_rr_rdf(ptr, 0)), "ipv4only.example.");
+       });
+  // 2001:db8:122:344:c0:2:2100:0 under the /64 view: PTR mode, owner is the ip6.arpa name.
+  ask6("2001:db8:a064::1",
+       query("0.0.0.0.0.0.1.2.2.0.0.0.0.c.0.0.4.4.3.0.2.2.1.0.8.b.d.0.1.0.0.2.ip6.arpa", 12, 31), 31, "ptr mode",
+       [](const Decoded&, ldns_pkt* p) {
+         ldns_rr_list* an = ldns_pkt_answer(p);
+         ASSERT_EQ(ldns_rr_list_rr_count(an), 1u);
+         ldns_rr* ptr = ldns_rr_list_rr(an, 0);
+         EXPECT_EQ(ldns_rr_get_type(ptr), LDNS_RR_TYPE_PTR);
+         EXPECT_EQ(text6(ldns_rr_owner(ptr)),
+                   "0.0.0.0.0.0.1.2.2.0.0.0.0.c.0.0.4.4.3.0.2.2.1.0.8.b.d.0.1.0.0.2.ip6.arpa.");
+         EXPECT_EQ(text6(ldns_rr_rdf(ptr, 0)), "ipv4only.example.");
+       });
+  // A partial name under the prefix: NODATA.
+  ask6("2001:db8:a096::1", query("4.4.3.0.2.2.1.0.8.b.d.0.1.0.0.2.ip6.arpa", 12, 32), 32, "partial",
+       [](const Decoded&, ldns_pkt* p) {
+         EXPECT_EQ(ldns_pkt_get_rcode(p), LDNS_RCODE_NOERROR);
+         EXPECT_EQ(ldns_rr_list_rr_count(ldns_pkt_answer(p)), 0u);
+       });
+  // The in-addr.arpa name itself, asked directly.
+  ask4({198, 51, 100, 9}, query("33.2.0.192.in-addr.arpa", 12, 33), 33, "plain PTR", [](const Decoded&, ldns_pkt* p) {
+    ASSERT_EQ(ldns_rr_list_rr_count(ldns_pkt_answer(p)), 1u);
+  });
+  RunResult r = run(config);
+  EXPECT_EQ(r.counters["dns.answered_ptr_mapped"], 2u);
+  EXPECT_EQ(r.counters["dns.answered_ptr_partial"], 1u);
+}
+
+TEST_F(PcapRun, MissesAndOddQueriesGoThroughTheControlPlane) {
+  ask6("2001:db8:a096::1", query("unknown.example", 28, 40), 40, "miss: SERVFAIL without upstream",
+       [](const Decoded&, ldns_pkt* p) { EXPECT_EQ(ldns_pkt_get_rcode(p), LDNS_RCODE_SERVFAIL); });
+  ask6("2001:db8:a096::1", query("version.bind", 16, 41, -1, false, 3), 41, "class CH: REFUSED",
+       [](const Decoded&, ldns_pkt* p) { EXPECT_EQ(ldns_pkt_get_rcode(p), LDNS_RCODE_REFUSED); });
+  ask4({198, 51, 100, 1}, query("unknown.example", 1, 42, 1232), 42, "miss over IPv4 with EDNS",
+       [](const Decoded&, ldns_pkt* p) {
+         EXPECT_EQ(ldns_pkt_get_rcode(p), LDNS_RCODE_SERVFAIL);
+         EXPECT_TRUE(ldns_pkt_edns(p));
+       });
+  RunResult r = run(config);
+  EXPECT_EQ(r.counters["dns.punted_miss"], 2u);
+  EXPECT_EQ(r.counters["dns.punted_class"], 1u);
+  EXPECT_EQ(r.counters["control.answered_servfail"], 2u);
+  EXPECT_EQ(r.counters["control.answered_refused"], 1u);
+  EXPECT_EQ(r.counters["returned"], 3u);
+}
+
+TEST_F(PcapRun, MalformedInputGetsItsDefinedOutcome) {
+  const char* c = "2001:db8:a096::1";
+  Packet response = query("ipv4only.example", 28, 50);
+  response.bytes[2] |= 0x80;  // QR
+  ask6(c, response, 50, "QR set: no reply", nullptr);
+  Packet noq;
+  noq.header(51, 0x0100, 0, 0, 0, 0);
+  ask6(c, noq, 51, "qdcount 0", [](const Decoded&, ldns_pkt* p) {
+    EXPECT_EQ(ldns_pkt_get_rcode(p), LDNS_RCODE_FORMERR);
+  });
+  Packet two;
+  two.header(52, 0x0100, 2, 0, 0, 0).name("a.example").u16(1).u16(1).name("b.example").u16(1).u16(1);
+  ask6(c, two, 52, "qdcount 2", [](const Decoded&, ldns_pkt* p) {
+    EXPECT_EQ(ldns_pkt_get_rcode(p), LDNS_RCODE_FORMERR);
+  });
+  Packet loop;
+  loop.header(53, 0x0100, 1, 0, 0, 0).u8(1).u8('a').pointer(12).u16(28).u16(1);
+  ask6(c, loop, 53, "compression loop", [](const Decoded&, ldns_pkt* p) {
+    EXPECT_EQ(ldns_pkt_get_rcode(p), LDNS_RCODE_FORMERR);
+  });
+  Packet cut = query("ipv4only.example", 28, 54);
+  cut.bytes.resize(cut.bytes.size() - 3);
+  ask6(c, cut, 54, "question cut short", [](const Decoded&, ldns_pkt* p) {
+    EXPECT_EQ(ldns_pkt_get_rcode(p), LDNS_RCODE_FORMERR);
+  });
+  Packet status = query("ipv4only.example", 28, 55);
+  status.bytes[2] = static_cast<std::uint8_t>(status.bytes[2] | (2 << 3));  // opcode STATUS
+  ask6(c, status, 55, "opcode STATUS", [](const Decoded&, ldns_pkt* p) {
+    EXPECT_EQ(ldns_pkt_get_rcode(p), LDNS_RCODE_NOTIMPL);
+  });
+  Packet v1;
+  v1.header(56, 0x0100, 1, 0, 0, 1).name("ipv4only.example").u16(28).u16(1);
+  v1.u8(0).u16(41).u16(1232).u32(0x00010000).u16(0);  // EDNS version 1
+  ask6(c, v1, 56, "EDNS version 1", [](const Decoded& d, ldns_pkt*) {
+    // ldns folds the extended RCODE away; read it from the wire: BADVERS = 16.
+    ASSERT_GE(d.payload.size(), 12u + 22 + 11);
+    const std::size_t opt = d.payload.size() - 11;
+    EXPECT_EQ(d.payload[opt + 5], 1) << "extended rcode";
+    EXPECT_EQ(d.payload[3] & 0xf, 0);
+  });
+  // Frames that never reach DNS.
+  input_.push_back(std::vector<std::uint8_t>(10, 0xab));  // runt
+  auto bad_csum = udp4(to_us(), {198, 51, 100, 3}, our_v4, 40000, 53, query("x.example", 28, 57).bytes);
+  bad_csum[14 + 10] ^= 0xff;
+  input_.push_back(bad_csum);
+  input_.push_back(udp4(to_us(), {198, 51, 100, 3}, our_v4, 0, 53, query("x.example", 28, 58).bytes));
+  L2 bcast = to_us();
+  bcast.src = {0xff, 0xff, 0xff, 0xff, 0xff, 0xff};
+  input_.push_back(udp4(bcast, {198, 51, 100, 3}, our_v4, 40000, 53, query("x.example", 28, 59).bytes));
+  input_.push_back(udp4(to_us(), {198, 51, 100, 3}, {192, 0, 2, 99}, 40000, 53, query("x.example", 28, 60).bytes));
+  Packet tiny;
+  tiny.raw({0, 61, 1, 0, 0});
+  input_.push_back(udp6(to_us(), v6(c), our_v6, 40061, 53, tiny.bytes));
+  RunResult r = run(config);
+  EXPECT_EQ(r.counters["dns.dropped_response"], 1u);
+  EXPECT_EQ(r.counters["dns.answered_formerr"], 4u);
+  EXPECT_EQ(r.counters["dns.answered_notimp"], 1u);
+  EXPECT_EQ(r.counters["dns.answered_badvers"], 1u);
+  EXPECT_EQ(r.counters["dns.dropped_short"], 1u);
+  EXPECT_EQ(r.counters["net.drop_too_short"], 1u);
+  EXPECT_EQ(r.counters["net.drop_bad_ipv4_checksum"], 1u);
+  EXPECT_EQ(r.counters["net.drop_source_port_zero"], 1u);
+  EXPECT_EQ(r.counters["net.drop_bad_source"], 1u);
+  EXPECT_EQ(r.counters["net.drop_not_for_us"], 1u);
+}
+
+TEST_F(PcapRun, ArpAndNeighborDiscovery) {
+  input_.push_back(arp_request(L2{{0xff, 0xff, 0xff, 0xff, 0xff, 0xff}, client_mac, {}}, {192, 0, 2, 1}, our_v4));
+  input_.push_back(neighbor_solicit(to_us(), v6("2001:db8::1"), our_v6));
+  RunResult r = run(config);
+  EXPECT_EQ(r.counters["net.arp_request"], 1u);
+  EXPECT_EQ(r.counters["net.nd_solicit"], 1u);
+  ASSERT_EQ(other_.size(), 2u);
+  const Decoded& arp = other_[0].ethertype == 0x0806 ? other_[0] : other_[1];
+  const Decoded& na = other_[0].ethertype == 0x0806 ? other_[1] : other_[0];
+  ASSERT_GE(arp.payload.size(), 28u);
+  EXPECT_EQ(arp.payload[7], 2);  // reply
+  EXPECT_TRUE(std::equal(our_mac.begin(), our_mac.end(), arp.payload.begin() + 8));
+  EXPECT_TRUE(std::equal(our_v4.begin(), our_v4.end(), arp.payload.begin() + 14));
+  EXPECT_TRUE(std::equal(client_mac.begin(), client_mac.end(), arp.payload.begin() + 18));
+  ASSERT_GE(na.payload.size(), 24u);
+  EXPECT_EQ(na.payload[0], 136);  // neighbor advertisement
+  EXPECT_TRUE(na.l4_checksum_ok);
+  EXPECT_EQ(na.payload[4] & 0x60, 0x60);  // solicited, override
+  EXPECT_TRUE(std::equal(our_v6.begin(), our_v6.end(), na.payload.begin() + 8));
+  EXPECT_EQ(na.ip_src, our_v6);
+  EXPECT_EQ(na.ip_dst, v6("2001:db8::1"));
+}
+
+TEST_F(PcapRun, WorkerOnItsOwnLcore) {
+  for (std::uint16_t id = 70; id < 90; ++id) {
+    ask6("2001:db8:a096::1", query("ipv4only.example", 28, id), id, "burst", one_aaaa("2001:db8:122:344::c000:221"));
+  }
+  ask6("2001:db8:a096::1", query("unknown.example", 28, 90), 90, "miss through the rings",
+       [](const Decoded&, ldns_pkt* p) { EXPECT_EQ(ldns_pkt_get_rcode(p), LDNS_RCODE_SERVFAIL); });
+  RunResult r = run(config, "0,1");
+  EXPECT_NE(r.log.find("multi lcore"), std::string::npos) << r.log;
+  EXPECT_EQ(r.counters["dns.answered_aaaa_synth"], 20u);
+}
+
+TEST_F(PcapRun, ClientsOutsideEveryViewAreRefused) {
+  const std::string no_default = R"(
+[[port]]
+device = "net_pcap0"
+ipv6 = ["2001:db8::53"]
+mac = "02:00:00:00:00:53"
+[[view]]
+name = "only"
+clients = ["2001:db8:a096::/48"]
+prefixes = ["64:ff9b::/96"]
+)";
+  ask6("2001:db8:bbbb::1", query("ipv4only.example", 28, 100), 100, "refused", [](const Decoded&, ldns_pkt* p) {
+    EXPECT_EQ(ldns_pkt_get_rcode(p), LDNS_RCODE_REFUSED);
+  });
+  RunResult r = run(no_default);
+  EXPECT_EQ(r.counters["dns.answered_refused"], 1u);
+}
+
+}  // namespace
+}  // namespace dns64d::test
