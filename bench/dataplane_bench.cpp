@@ -221,7 +221,6 @@ int main(int argc, char** argv) {
 
   dataplane::Worker w;
   w.queues.push_back({static_cast<std::uint16_t>(port), 0});
-  w.tx.resize(1);
   w.punt = rte_ring_create("bench_punt", 1024, 0, RING_F_SP_ENQ | RING_F_SC_DEQ);
   w.ret = nullptr;
   w.reader = answer_cache.register_reader();
@@ -229,6 +228,7 @@ int main(int argc, char** argv) {
   w.snapshot = &current;
   w.burst = 32;
   w.tsc_hz = hz;
+  dataplane::prepare_worker(w);
 
   std::mt19937_64 rng(6147);
   const std::size_t distinct = std::min<std::size_t>(o.packets, 1u << 20);

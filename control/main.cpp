@@ -221,7 +221,6 @@ int run(const Options& opt, const config::Config& cfg) {
     auto w = std::make_unique<dataplane::Worker>();
     w->index = i;
     for (std::uint16_t p : port_ids) w->queues.push_back({p, static_cast<std::uint16_t>(i)});
-    w->tx.resize(w->queues.size());
     const std::string punt_name = "punt" + std::to_string(i), ret_name = "ret" + std::to_string(i);
     w->punt = rte_ring_create(punt_name.c_str(), cfg.ring_size, static_cast<int>(rte_socket_id()),
                               RING_F_SP_ENQ | RING_F_SC_DEQ);
@@ -236,6 +235,7 @@ int run(const Options& opt, const config::Config& cfg) {
     w->snapshot = &current;
     w->burst = cfg.burst;
     w->tsc_hz = hz;
+    dataplane::prepare_worker(*w);
     workers.push_back(std::move(w));
   }
   std::vector<dataplane::Worker*> raw;

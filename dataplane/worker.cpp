@@ -39,39 +39,67 @@ bool punt(Worker& w, rte_mbuf* m, PuntKind kind) {
   return false;
 }
 
-// Handles one frame; returns true when `m` goes out on `tx`.
-bool handle(Worker& w, const Snapshot& snap, rte_mbuf* m, std::uint64_t now) {
+// What the first pass over a burst learnt about one frame.
+struct Parsed {
+  net::Outcome outcome;
+  net::FrameInfo info;
+  respond::Client client;
+  respond::Prepared prepared;
+};
+
+}  // namespace
+
+struct BurstState {
+  std::array<Parsed, max_burst> parsed;
+};
+
+namespace {
+
+// First pass: classify the frame and, for DNS, parse the query and prefetch
+// its cache bucket, so the second pass finds it near.
+void classify(const Snapshot& snap, rte_mbuf* m, const respond::Context& ctx, Parsed& p) {
+  if (unlikely(m->nb_segs != 1 || m->port >= max_ports)) {
+    p.outcome = net::Outcome::drop_too_short;  // decided again, precisely, in handle()
+    return;
+  }
+  const std::uint8_t* data = rte_pktmbuf_mtod(m, const std::uint8_t*);
+  net::RxChecksum rx;
+  rx.ip_good = (m->ol_flags & RTE_MBUF_F_RX_IP_CKSUM_MASK) == RTE_MBUF_F_RX_IP_CKSUM_GOOD;
+  rx.l4_good = (m->ol_flags & RTE_MBUF_F_RX_L4_CKSUM_MASK) == RTE_MBUF_F_RX_L4_CKSUM_GOOD;
+  p.outcome = net::parse_frame({data, rte_pktmbuf_data_len(m)}, snap.local[m->port], p.info, rx);
+  if (p.outcome != net::Outcome::dns_query) return;
+  p.client.is_v6 = p.info.ip_version == 6;
+  if (p.client.is_v6) {
+    p.client.v6 = p.info.src_ip;
+  } else {
+    p.client.v4 = net::v4_of(p.info.src_ip);
+  }
+  respond::prepare({data + p.info.payload_offset, p.info.payload_length}, p.client, ctx, p.prepared);
+}
+
+// Second pass: handles one frame; returns true when `m` goes out on `tx`.
+bool handle(Worker& w, const Snapshot& snap, rte_mbuf* m, const respond::Context& ctx, const Parsed& p) {
   if (unlikely(m->nb_segs != 1)) {
     ++w.stats.glue[static_cast<std::size_t>(GlueOutcome::dropped_multi_segment)];
+    rte_pktmbuf_free(m);
     return false;
   }
   if (unlikely(m->port >= max_ports)) {
     ++w.stats.glue[static_cast<std::size_t>(GlueOutcome::dropped_unknown_port)];
+    rte_pktmbuf_free(m);
     return false;
   }
   std::uint8_t* data = rte_pktmbuf_mtod(m, std::uint8_t*);
-  const std::size_t len = rte_pktmbuf_data_len(m);
   const std::size_t room = static_cast<std::size_t>(m->buf_len) - m->data_off;
   const net::LocalAddrs& local = snap.local[m->port];
-  net::RxChecksum rx;
-  rx.ip_good = (m->ol_flags & RTE_MBUF_F_RX_IP_CKSUM_MASK) == RTE_MBUF_F_RX_IP_CKSUM_GOOD;
-  rx.l4_good = (m->ol_flags & RTE_MBUF_F_RX_L4_CKSUM_MASK) == RTE_MBUF_F_RX_L4_CKSUM_GOOD;
-  net::FrameInfo info;
-  const net::Outcome o = net::parse_frame({data, len}, local, info, rx);
+  const net::FrameInfo& info = p.info;
+  const net::Outcome o = p.outcome;
   const std::span<std::uint8_t> frame(data, room);
   std::size_t out = 0;
   switch (o) {
     case net::Outcome::dns_query: {
-      respond::Client client;
-      client.is_v6 = info.ip_version == 6;
-      if (client.is_v6) {
-        client.v6 = info.src_ip;
-      } else {
-        client.v4 = net::v4_of(info.src_ip);
-      }
-      respond::Context ctx{&snap.views, w.cache, w.reader, now, snap.edns_udp_size};
       const std::span<std::uint8_t> dns = frame.subspan(info.payload_offset);
-      const respond::Result r = respond::respond(dns, info.payload_length, client, ctx);
+      const respond::Result r = respond::respond(dns, info.payload_length, p.client, ctx, p.prepared);
       if (respond::is_punt(r.outcome)) {
         if (punt(w, m, PuntKind::dns_miss)) ++w.stats.dns[static_cast<std::size_t>(r.outcome)];
         return false;  // the ring owns it now, or it was freed
@@ -148,6 +176,8 @@ unsigned worker_poll(Worker& w) {
   const std::uint64_t now = now_ms(w.tsc_hz);
   unsigned received = 0;
   std::array<rte_mbuf*, max_burst> rx;
+  BurstState& state = *w.burst_state;
+  const respond::Context ctx{&snap.views, w.cache, w.reader, now, snap.edns_udp_size};
   for (std::size_t qi = 0; qi < w.queues.size(); ++qi) {
     const QueueRef& q = w.queues[qi];
     TxBuffer& tx = w.tx[qi];
@@ -156,11 +186,17 @@ unsigned worker_poll(Worker& w) {
     received += n;
     w.stats.rx += n;
     ++w.stats.bursts;
+    // Three passes over the burst so the cache's memory latency overlaps:
+    // parse and prefetch buckets, prefetch entries, then answer.
     constexpr unsigned ahead = 4;
     for (unsigned i = 0; i < n && i < ahead; ++i) rte_prefetch0(rte_pktmbuf_mtod(rx[i], void*));
     for (unsigned i = 0; i < n; ++i) {
       if (i + ahead < n) rte_prefetch0(rte_pktmbuf_mtod(rx[i + ahead], void*));
-      if (handle(w, snap, rx[i], now)) tx.mbufs[tx.count++] = rx[i];
+      classify(snap, rx[i], ctx, state.parsed[i]);
+    }
+    for (unsigned i = 0; i < n; ++i) respond::prefetch_entry(state.parsed[i].prepared, ctx);
+    for (unsigned i = 0; i < n; ++i) {
+      if (handle(w, snap, rx[i], ctx, state.parsed[i])) tx.mbufs[tx.count++] = rx[i];
     }
   }
   // Answers the control plane finished: each goes out on its own port.
@@ -183,6 +219,11 @@ unsigned worker_poll(Worker& w) {
   for (std::size_t qi = 0; qi < w.queues.size(); ++qi) flush(w, w.queues[qi], w.tx[qi]);
   w.reader->quiescent();
   return received;
+}
+
+void prepare_worker(Worker& w) {
+  w.tx.resize(w.queues.size());
+  w.burst_state = std::make_shared<BurstState>();
 }
 
 int worker_main(void* arg) {

@@ -10,6 +10,7 @@
 #include <array>
 #include <atomic>
 #include <cstdint>
+#include <memory>
 #include <string_view>
 #include <vector>
 
@@ -75,10 +76,13 @@ struct TxBuffer {
   unsigned count = 0;
 };
 
+struct BurstState;  // per-burst scratch, in worker.cpp
+
 struct alignas(64) Worker {
   unsigned index = 0;
   std::vector<QueueRef> queues;  // one queue on each port
-  std::vector<TxBuffer> tx;      // one per queue, sized at setup
+  std::vector<TxBuffer> tx;      // one per queue, sized by prepare_worker
+  std::shared_ptr<BurstState> burst_state;
   rte_ring* punt = nullptr;      // worker → control
   rte_ring* ret = nullptr;       // control → worker (complete frames)
   cache::Reader* reader = nullptr;
@@ -88,6 +92,9 @@ struct alignas(64) Worker {
   std::uint64_t tsc_hz = 1;
   WorkerStats stats;
 };
+
+// Allocates the worker's buffers once `queues` is filled; call before polling.
+void prepare_worker(Worker& w);
 
 // One pass over the worker's queues and its return ring; returns the frames
 // received. Single-lcore mode calls it from the control loop.

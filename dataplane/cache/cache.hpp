@@ -76,6 +76,16 @@ class Cache {
   // ---- readers (workers) ----
   uint64_t hash_key(const Key& key) const { return cache::hash_key(key, seed_); }
   void prefetch(uint64_t hash) const { __builtin_prefetch(&buckets_[hash & mask_]); }
+  // The second stage of a burst: once the bucket is near, prefetch the
+  // entries whose tag matches (the home bucket only; enough for most keys).
+  void prefetch_entry(uint64_t hash) const {
+    const uint32_t tag = tag_of(hash);
+    const Bucket& b = buckets_[hash & mask_];
+    for (unsigned i = 0; i < kSlots; ++i) {
+      const uint64_t s = b.slot[i].load(std::memory_order_acquire);
+      if (static_cast<uint32_t>(s >> 32) == tag) __builtin_prefetch(arena_.at(static_cast<uint32_t>(s)));
+    }
+  }
   LookupResult lookup(Reader& r, const Key& key, uint64_t hash, uint64_t now_ms, unsigned flags = kNoFlags) const {
     return evaluate(r, find(key, hash), hash, now_ms, flags);
   }

@@ -1,6 +1,8 @@
 #include "dataplane/respond/respond.hpp"
 
 #include <algorithm>
+#include <array>
+#include <cstring>
 
 #include "dataplane/dns/reader.hpp"
 #include "dataplane/dns/writer.hpp"
@@ -85,7 +87,7 @@ void write_synthesized(dns::Writer& w, cache::View v, const View& view) {
     const dns64::Prefix& prefix = view.prefixes[k];
     for (const cache::Ipv4& ip : v.ipv4()) {
       const dns64::V4 a{ip.bytes[0], ip.bytes[1], ip.bytes[2], ip.bytes[3]};
-      if (!dns64::may_map(prefix, a, view.wkp_relaxed) || dns64::in_any(a, view.never_map)) continue;
+      if (!view.maps(k, a)) continue;
       const dns64::V6 aaaa = dns64::embed(prefix, a);
       if (have_end) {
         (void)w.add(Section::answer, end.bytes(), dns::type::AAAA, dns::cls::IN, v.ttl(), aaaa);
@@ -116,6 +118,117 @@ Result answer_from(dns::Writer& w, cache::View v, const View& view, DnsOutcome p
   return servfail(w);
 }
 
+using detail::FastQuery;
+
+// Lower-cases `n` octets of ASCII from `src` into `dst`, eight at a time
+// (the classic SWAR range test); `avail` octets may be read from `src`.
+void fold_copy(std::uint8_t* dst, const std::uint8_t* src, std::size_t n, std::size_t avail) {
+  constexpr std::uint64_t ones = 0x0101010101010101ull;
+  std::size_t j = 0;
+  for (; j + 8 <= n || (j < n && j + 8 <= avail); j += 8) {
+    std::uint64_t x;
+    std::memcpy(&x, src + j, 8);
+    const std::uint64_t low7 = x & (0x7f * ones);
+    const std::uint64_t above_z = low7 + (0x7f - 'Z') * ones;   // high bit: > 'Z'
+    const std::uint64_t from_a = low7 + (0x80 - 'A') * ones;    // high bit: >= 'A'
+    const std::uint64_t upper = ~x & (from_a ^ above_z) & (0x80 * ones);
+    x |= upper >> 2;
+    std::memcpy(dst + j, &x, 8);
+  }
+  for (; j < n; ++j) dst[j] = dns::fold(src[j]);
+}
+
+bool parse_fast(const std::uint8_t* p, std::size_t len, FastQuery& q) {
+  if (len < dns::header_size + 5) return false;
+  q.id = dns::load16(p);
+  q.flags = dns::load16(p + 2);
+  if ((q.flags & (dns::flag::QR | dns::flag::opcode_mask)) != 0) return false;
+  const std::uint16_t ar = dns::load16(p + 10);
+  if (dns::load16(p + 4) != 1 || dns::load16(p + 6) != 0 || dns::load16(p + 8) != 0 || ar > 1) return false;
+  // Walk the labels to validate and measure, then fold the whole name at
+  // once: length octets are below 64, so folding never touches them.
+  std::size_t i = dns::header_size;
+  for (;;) {
+    const std::uint8_t label = p[i];
+    if (label == 0) break;
+    // Compression, reserved types and over-long names go the general way.
+    if (label > dns::max_label || i + 1 + label >= len) return false;
+    i += 1u + label;
+  }
+  const std::size_t n = i - dns::header_size;
+  if (n + 1 > dns::max_name) return false;
+  fold_copy(q.key.data(), p + dns::header_size, n, len - dns::header_size);
+  q.key[n] = 0;
+  q.key_len = static_cast<std::uint8_t>(n + 1);
+  ++i;
+  if (i + 4 > len) return false;
+  q.qtype = dns::load16(p + i);
+  q.qclass = dns::load16(p + i + 2);
+  i += 4;
+  q.question_end = i;
+  q.opt = false;
+  if (ar == 0) return true;
+  if (i + 11 > len || p[i] != 0 || dns::load16(p + i + 1) != dns::type::OPT) return false;
+  q.udp_size = dns::load16(p + i + 3);
+  q.edns_version = p[i + 6];
+  q.do_bit = (p[i + 7] & 0x80) != 0;
+  const std::size_t end = i + 11 + dns::load16(p + i + 9);
+  if (end > len) return false;
+  for (std::size_t o = i + 11; o < end;) {
+    if (o + 4 > end) return false;
+    o += 4u + dns::load16(p + o + 2);
+    if (o > end) return false;
+  }
+  q.opt = true;
+  return true;
+}
+
+// Synthesized AAAA without a CNAME chain, straight into the buffer; 0 when
+// the records would not fit (the Writer then truncates properly).
+std::size_t write_synthesized_fast(std::span<std::uint8_t> buf, const FastQuery& q, std::size_t limit,
+                                   cache::View v, const View& view, std::uint16_t our_udp) {
+  const std::span<const cache::Ipv4> ips = v.ipv4();
+  constexpr std::size_t aaaa_rr = 2 + 10 + 16;
+  const std::size_t need = q.question_end + ips.size() * view.prefix_count * aaaa_rr + (q.opt ? 11 : 0);
+  if (need > std::min(limit, buf.size())) return 0;
+  std::uint8_t* out = buf.data() + q.question_end;
+  std::uint16_t count = 0;
+  const std::uint32_t ttl = v.ttl();
+  for (std::size_t k = 0; k < view.prefix_count; ++k) {
+    for (const cache::Ipv4& ip : ips) {
+      const dns64::V4 a{ip.bytes[0], ip.bytes[1], ip.bytes[2], ip.bytes[3]};
+      if (!view.maps(k, a)) continue;
+      const dns64::V6 addr = dns64::embed(view.prefixes[k], a);
+      dns::store16(out, owner_is_qname);
+      dns::store16(out + 2, dns::type::AAAA);
+      dns::store16(out + 4, dns::cls::IN);
+      dns::store32(out + 6, ttl);
+      dns::store16(out + 10, 16);
+      std::memcpy(out + 12, addr.data(), 16);
+      out += aaaa_rr;
+      ++count;
+    }
+  }
+  if (q.opt) {
+    out[0] = 0;
+    dns::store16(out + 1, dns::type::OPT);
+    dns::store16(out + 3, our_udp);
+    dns::store32(out + 5, q.do_bit ? dns::edns_do : 0);
+    dns::store16(out + 9, 0);
+    out += 11;
+  }
+  std::uint8_t* h = buf.data();
+  dns::store16(h + 2, static_cast<std::uint16_t>(dns::flag::QR | dns::flag::RA |
+                                                  (q.flags & (dns::flag::RD | dns::flag::CD))));
+  dns::store16(h + 6, count);
+  dns::store16(h + 8, 0);
+  dns::store16(h + 10, q.opt ? 1 : 0);
+  return static_cast<std::size_t>(out - buf.data());
+}
+
+Result respond_general(std::span<std::uint8_t> buf, std::size_t len, const Client& client,
+                       const Context& ctx);
+
 }  // namespace
 
 std::size_t answer_rcode(std::span<std::uint8_t> buf, std::size_t len, std::uint8_t rcode,
@@ -135,8 +248,56 @@ std::size_t answer_rcode(std::span<std::uint8_t> buf, std::size_t len, std::uint
   return w.finish();
 }
 
+void prepare(std::span<const std::uint8_t> query, const Client& client, const Context& ctx, Prepared& p) {
+  p.fast = false;
+  FastQuery& q = p.q;
+  // Anything else (and every error) takes the general path, which parses the whole message.
+  if (query.size() < dns::header_size || !parse_fast(query.data(), query.size(), q) ||
+      (q.opt && q.edns_version != 0) || q.qtype == dns::type::PTR || q.qclass != dns::cls::IN) {
+    return;
+  }
+  p.view = client.is_v6 ? ctx.views->for_v6(client.v6) : ctx.views->for_v4(client.v4);
+  if (p.view == ViewTable::none) return;
+  p.hash = ctx.cache->hash_key(cache::Key{{q.key.data(), q.key_len}, q.qtype, q.qclass});
+  ctx.cache->prefetch(p.hash);
+  p.fast = true;
+}
+
 Result respond(std::span<std::uint8_t> buf, std::size_t len, const Client& client, const Context& ctx) {
+  Prepared p;
+  if (len <= buf.size()) prepare(buf.first(len), client, ctx, p);
+  return respond(buf, len, client, ctx, p);
+}
+
+Result respond(std::span<std::uint8_t> buf, std::size_t len, const Client& client, const Context& ctx,
+               const Prepared& p) {
   if (len < dns::header_size || len > buf.size()) return {DnsOutcome::dropped_short, 0};
+  if (!p.fast) return respond_general(buf, len, client, ctx);
+  const FastQuery& q = p.q;
+  const View& view = ctx.views->view(p.view);
+  const cache::Key key{{q.key.data(), q.key_len}, q.qtype, q.qclass};
+  const cache::LookupResult r = ctx.cache->lookup(*ctx.reader, key, p.hash, ctx.now_ms);
+  if (r.status != cache::LookupStatus::hit) return {DnsOutcome::punted_miss, 0};
+  const std::size_t limit =
+      q.opt ? std::clamp<std::size_t>(q.udp_size, dns::min_udp_payload, ctx.edns_udp_size) : dns::min_udp_payload;
+  if (r.view.kind() == cache::Kind::synth_aaaa && r.view.cname_chain().empty()) {
+    const std::size_t n = write_synthesized_fast(buf, q, limit, r.view, view, ctx.edns_udp_size);
+    if (n != 0) return {DnsOutcome::answered_aaaa_synth, n};
+  }
+  dns::Header h;
+  h.id = q.id;
+  h.flags = q.flags;
+  dns::Writer w(buf, limit);
+  (void)w.reuse_question(h, q.question_end, dns::rcode::NOERROR, dns::flag::RA);
+  if (q.opt) (void)w.want_opt(ctx.edns_udp_size, q.do_bit);
+  const DnsOutcome positive = q.qtype == dns::type::AAAA ? DnsOutcome::answered_aaaa_real : DnsOutcome::answered_cached;
+  return answer_from(w, r.view, view, positive);
+}
+
+namespace {
+
+Result respond_general(std::span<std::uint8_t> buf, std::size_t len, const Client& client,
+                       const Context& ctx) {
   const dns::Bytes query(buf.data(), len);
   dns::Message m;
   const dns::Error err = dns::parse_message(query, m);
@@ -207,4 +368,5 @@ Result respond(std::span<std::uint8_t> buf, std::size_t len, const Client& clien
   return answer_from(w, r.view, view, positive);
 }
 
+}  // namespace
 }  // namespace dns64d::respond

@@ -3,6 +3,7 @@
 // or a drop out. Pure: no DPDK, no allocation, no system calls.
 #pragma once
 
+#include <array>
 #include <cstddef>
 #include <cstdint>
 #include <span>
@@ -29,6 +30,32 @@ struct Context {
   std::uint16_t edns_udp_size = 1232;  // the most we send and advertise
 };
 
+namespace detail {
+// The common query, read in one pass: header, one uncompressed question
+// folded into a key, at most an OPT record.
+struct FastQuery {
+  std::uint16_t id, flags;
+  std::uint16_t qtype, qclass;
+  std::size_t question_end;
+  bool opt;
+  bool do_bit;
+  std::uint8_t edns_version;
+  std::uint16_t udp_size;
+  std::uint8_t key_len;
+  std::array<std::uint8_t, 255 + 8> key;  // room for the last 8-octet fold
+};
+}  // namespace detail
+
+// The first half of respond(), for a burst: the query parsed, its view
+// chosen, its cache bucket prefetched. Queries the fast path does not take
+// are left to respond() whole.
+struct Prepared {
+  bool fast = false;
+  int view = -1;
+  std::uint64_t hash = 0;
+  detail::FastQuery q;
+};
+
 struct Result {
   DnsOutcome outcome = DnsOutcome::dropped_short;
   std::size_t reply_len = 0;  // for answers: the DNS reply now in the buffer
@@ -37,6 +64,15 @@ struct Result {
 // `buf` holds the query in its first `len` octets; its size is the room the
 // reply may use. The reply never exceeds what the client allows.
 Result respond(std::span<std::uint8_t> buf, std::size_t len, const Client& client, const Context& ctx);
+
+// The same in two steps: prepare() every query of a burst (this prefetches
+// their cache buckets), prefetch_entry() each, then respond() each.
+void prepare(std::span<const std::uint8_t> query, const Client& client, const Context& ctx, Prepared& p);
+inline void prefetch_entry(const Prepared& p, const Context& ctx) {
+  if (p.fast) ctx.cache->prefetch_entry(p.hash);
+}
+Result respond(std::span<std::uint8_t> buf, std::size_t len, const Client& client, const Context& ctx,
+               const Prepared& p);
 
 // A reply with only header, question (when parseable) and OPT: for errors
 // decided elsewhere (the control plane's SERVFAIL, REFUSED). 0 when the

@@ -11,6 +11,9 @@ std::uint32_t as_u32(const dns64::V4& a) {
 }  // namespace
 
 int ViewTable::add_view(View v) {
+  for (std::size_t k = 0; k < v.prefix_count; ++k) {
+    v.restricted[k] = !v.wkp_relaxed && v.prefixes[k] == dns64::well_known_prefix;
+  }
   views_.push_back(std::move(v));
   return static_cast<int>(views_.size() - 1);
 }

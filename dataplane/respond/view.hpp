@@ -25,6 +25,15 @@ struct View {
   std::uint32_t ptr_cname_ttl = 3600;
   bool wkp_relaxed = false;
   std::vector<dns64::V4Range> never_map;
+
+  // Whether `a` may be synthesized under prefix k: the well-known prefix's
+  // rule (RFC 6052 §3.1, unless relaxed) and the view's never_map list.
+  bool maps(std::size_t k, const dns64::V4& a) const {
+    if (restricted[k] && !dns64::is_global_v4(a)) return false;
+    return never_map.empty() || !dns64::in_any(a, never_map);
+  }
+  // Filled by ViewTable::add_view: prefix k is the WKP and the rule applies.
+  std::array<bool, max_prefixes> restricted{};
 };
 
 class ViewTable {

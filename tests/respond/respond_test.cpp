@@ -94,6 +94,28 @@ TEST_F(Fixture, SynthesizesUnderTheClientsPrefixes) {
   EXPECT_EQ(dns64::to_text(*reinterpret_cast<const dns64::V6*>(an[2].rdata.data())), "2001:db8:108:808:8::");
 }
 
+TEST_F(Fixture, FoldsEveryOctetLikeTheReader) {
+  // Labels with every octet value, upper case among them, in both cases:
+  // the fast path's eight-at-a-time folding must agree with dns::fold.
+  for (int start = 1; start < 256; start += 50) {
+    test::Packet q;
+    q.header(3, 0x0100, 1, 0, 0, 0);
+    std::vector<std::uint8_t> name;
+    for (int l = 0; l < 3; ++l) {
+      const int len = 13 + l * 7;
+      name.push_back(static_cast<std::uint8_t>(len));
+      for (int k = 0; k < len; ++k) name.push_back(static_cast<std::uint8_t>((start + l * 31 + k * 5) % 255 + 1));
+    }
+    name.push_back(0);
+    q.raw(name).u16(dns::type::AAAA).u16(1);
+    std::vector<std::uint8_t> folded = name;
+    for (std::size_t k = 0; k < folded.size(); ++k) folded[k] = dns::fold(folded[k]);
+    ASSERT_EQ(cache.insert_aaaa({folded, dns::type::AAAA, 1}, 60, std::vector<cache::Ipv4>{{{8, 8, 8, 8}}}, {}),
+              cache::InsertStatus::inserted);
+    EXPECT_EQ(ask(q).outcome, DnsOutcome::answered_aaaa_synth) << start;
+  }
+}
+
 TEST_F(Fixture, TtlIsWhatRemains) {
   synth("v4.example", {{{8, 8, 8, 8}}}, 300);
   now += 100'500;
