@@ -3,6 +3,7 @@
 #include <arpa/inet.h>
 
 #include <charconv>
+#include <cstring>
 
 namespace dns64d::dns64 {
 
@@ -101,6 +102,12 @@ PrefixError parse_pref64(std::string_view text, Prefix& out) {
 }
 
 V6 embed(const Prefix& p, V4 v4, const V6& suffix) {
+  if (p.length == 96) {  // the common case, and the only one without a suffix
+    V6 a = p.addr;
+    a[u_octet] = 0;
+    std::memcpy(a.data() + 12, v4.data(), 4);
+    return a;
+  }
   const Layout* l = layout_for(p.length);
   V6 a = suffix;
   for (unsigned i = 0; i < p.length / 8; ++i) a[i] = p.addr[i];

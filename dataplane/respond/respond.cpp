@@ -226,6 +226,76 @@ std::size_t write_synthesized_fast(std::span<std::uint8_t> buf, const FastQuery&
   return static_cast<std::size_t>(out - buf.data());
 }
 
+// The answer to an ip6.arpa query mapped to `in_addr`: a CNAME to it and
+// its PTR records (RFC 6147 §5.3.1), or the PTR records under the query's
+// own name (ptr mode).
+void write_ptr_answer(dns::Writer& w, cache::View v, const View& view, dns::Bytes qname, dns::Bytes in_addr) {
+  if (view.ptr_mode == PtrMode::cname) {
+    (void)w.add_name_rdata(Section::answer, qname, dns::type::CNAME, dns::cls::IN,
+                           std::min(v.ttl(), view.ptr_cname_ttl), in_addr);
+    copy_named(w, Section::answer, v, in_addr, {});
+  } else {
+    copy_named(w, Section::answer, v, in_addr, qname);
+  }
+}
+
+// write_ptr_answer straight into the buffer, for cached records whose owner
+// is the pointer to their own name (as the control plane stores them); 0
+// when anything is unusual or would not fit, and the Writer takes over.
+std::size_t write_ptr_fast(std::span<std::uint8_t> buf, const FastQuery& q, std::size_t limit, cache::View v,
+                           const View& view, dns::Bytes in_addr, std::uint16_t our_udp) {
+  const std::size_t room = std::min(limit, buf.size()) - (q.opt ? 11 : 0);
+  const bool cname = view.ptr_mode == PtrMode::cname;
+  std::size_t at = q.question_end;
+  std::uint16_t owner = owner_is_qname;
+  std::uint16_t count = 0;
+  const std::uint32_t ttl = v.ttl();
+  if (cname) {
+    if (at + 12 + in_addr.size() > room) return 0;
+    std::uint8_t* o = buf.data() + at;
+    dns::store16(o, owner_is_qname);
+    dns::store16(o + 2, dns::type::CNAME);
+    dns::store16(o + 4, dns::cls::IN);
+    dns::store32(o + 6, std::min(ttl, view.ptr_cname_ttl));
+    dns::store16(o + 10, static_cast<std::uint16_t>(in_addr.size()));
+    std::memcpy(o + 12, in_addr.data(), in_addr.size());
+    owner = static_cast<std::uint16_t>(0xc000 | (at + 12));
+    at += 12 + in_addr.size();
+    ++count;
+  }
+  const dns::Bytes rrs = v.rrs();
+  std::size_t p = 0;
+  for (std::size_t i = 0; i < v.ttl_offsets().size(); ++i) {
+    if (p + 12 > rrs.size() || dns::load16(rrs.data() + p) != owner_is_qname) return 0;
+    const std::size_t rdlen = dns::load16(rrs.data() + p + 10);
+    const std::size_t rr_len = 12 + rdlen;
+    if (p + rr_len > rrs.size() || at + rr_len > room) return 0;
+    std::uint8_t* o = buf.data() + at;
+    std::memcpy(o, rrs.data() + p, rr_len);  // names in RDATA are uncompressed
+    dns::store16(o, owner);
+    dns::store32(o + 6, ttl);
+    at += rr_len;
+    p += rr_len;
+    ++count;
+  }
+  std::uint8_t* out = buf.data() + at;
+  if (q.opt) {
+    out[0] = 0;
+    dns::store16(out + 1, dns::type::OPT);
+    dns::store16(out + 3, our_udp);
+    dns::store32(out + 5, q.do_bit ? dns::edns_do : 0);
+    dns::store16(out + 9, 0);
+    at += 11;
+  }
+  std::uint8_t* h = buf.data();
+  dns::store16(h + 2, static_cast<std::uint16_t>(dns::flag::QR | dns::flag::RA |
+                                                  (q.flags & (dns::flag::RD | dns::flag::CD))));
+  dns::store16(h + 6, count);
+  dns::store16(h + 8, 0);
+  dns::store16(h + 10, q.opt ? 1 : 0);
+  return at;
+}
+
 Result respond_general(std::span<std::uint8_t> buf, std::size_t len, const Client& client,
                        const Context& ctx);
 
@@ -253,12 +323,29 @@ void prepare(std::span<const std::uint8_t> query, const Client& client, const Co
   FastQuery& q = p.q;
   // Anything else (and every error) takes the general path, which parses the whole message.
   if (query.size() < dns::header_size || !parse_fast(query.data(), query.size(), q) ||
-      (q.opt && q.edns_version != 0) || q.qtype == dns::type::PTR || q.qclass != dns::cls::IN) {
+      (q.opt && q.edns_version != 0) || q.qclass != dns::cls::IN) {
     return;
   }
   p.view = client.is_v6 ? ctx.views->for_v6(client.v6) : ctx.views->for_v4(client.v4);
   if (p.view == ViewTable::none) return;
-  p.hash = ctx.cache->hash_key(cache::Key{{q.key.data(), q.key_len}, q.qtype, q.qclass});
+  p.ptr_mapped = false;
+  cache::Key key{{q.key.data(), q.key_len}, q.qtype, q.qclass};
+  if (q.qtype == dns::type::PTR) {
+    const View& view = ctx.views->view(p.view);
+    for (std::size_t k = 0; k < view.prefix_count; ++k) {
+      dns::Name in_addr;
+      dns64::V4 v4;
+      const dns64::PtrResult pr = dns64::map_ptr(key.name, view.prefixes[k], in_addr, v4);
+      if (pr == dns64::PtrResult::too_few_labels) return;  // NODATA, written by the general path
+      if (pr != dns64::PtrResult::ok) continue;
+      std::memcpy(p.in_addr.data(), in_addr.wire.data(), in_addr.size);
+      p.in_addr_len = in_addr.size;
+      p.ptr_mapped = true;
+      key.name = {p.in_addr.data(), p.in_addr_len};
+      break;
+    }
+  }
+  p.hash = ctx.cache->hash_key(key);
   ctx.cache->prefetch(p.hash);
   p.fast = true;
 }
@@ -275,11 +362,17 @@ Result respond(std::span<std::uint8_t> buf, std::size_t len, const Client& clien
   if (!p.fast) return respond_general(buf, len, client, ctx);
   const FastQuery& q = p.q;
   const View& view = ctx.views->view(p.view);
-  const cache::Key key{{q.key.data(), q.key_len}, q.qtype, q.qclass};
+  const dns::Bytes qname(q.key.data(), q.key_len);
+  const dns::Bytes in_addr(p.in_addr.data(), p.in_addr_len);
+  const cache::Key key{p.ptr_mapped ? in_addr : qname, q.qtype, q.qclass};
   const cache::LookupResult r = ctx.cache->lookup(*ctx.reader, key, p.hash, ctx.now_ms);
   if (r.status != cache::LookupStatus::hit) return {DnsOutcome::punted_miss, 0};
   const std::size_t limit =
       q.opt ? std::clamp<std::size_t>(q.udp_size, dns::min_udp_payload, ctx.edns_udp_size) : dns::min_udp_payload;
+  if (p.ptr_mapped && r.view.kind() == cache::Kind::rrset) {
+    const std::size_t n = write_ptr_fast(buf, q, limit, r.view, view, in_addr, ctx.edns_udp_size);
+    if (n != 0) return {DnsOutcome::answered_ptr_mapped, n};
+  }
   if (r.view.kind() == cache::Kind::synth_aaaa && r.view.cname_chain().empty()) {
     const std::size_t n = write_synthesized_fast(buf, q, limit, r.view, view, ctx.edns_udp_size);
     if (n != 0) return {DnsOutcome::answered_aaaa_synth, n};
@@ -290,6 +383,11 @@ Result respond(std::span<std::uint8_t> buf, std::size_t len, const Client& clien
   dns::Writer w(buf, limit);
   (void)w.reuse_question(h, q.question_end, dns::rcode::NOERROR, dns::flag::RA);
   if (q.opt) (void)w.want_opt(ctx.edns_udp_size, q.do_bit);
+  if (p.ptr_mapped) {
+    if (r.view.kind() != cache::Kind::rrset) return answer_from(w, r.view, view, DnsOutcome::answered_ptr_mapped);
+    write_ptr_answer(w, r.view, view, qname, in_addr);
+    return finish(w, DnsOutcome::answered_ptr_mapped);
+  }
   const DnsOutcome positive = q.qtype == dns::type::AAAA ? DnsOutcome::answered_aaaa_real : DnsOutcome::answered_cached;
   return answer_from(w, r.view, view, positive);
 }
@@ -348,13 +446,7 @@ Result respond_general(std::span<std::uint8_t> buf, std::size_t len, const Clien
       if (r.view.kind() != cache::Kind::rrset) {
         return answer_from(w, r.view, view, DnsOutcome::answered_ptr_mapped);
       }
-      if (view.ptr_mode == PtrMode::cname) {
-        (void)w.add_name_rdata(Section::answer, qname, dns::type::CNAME, dns::cls::IN,
-                               std::min(r.view.ttl(), view.ptr_cname_ttl), in_addr.bytes());
-        copy_named(w, Section::answer, r.view, in_addr.bytes(), {});
-      } else {
-        copy_named(w, Section::answer, r.view, in_addr.bytes(), qname);
-      }
+      write_ptr_answer(w, r.view, view, qname, in_addr.bytes());
       return finish(w, DnsOutcome::answered_ptr_mapped);
     }
   }
