@@ -52,3 +52,54 @@ os.makedirs("tests/fuzz/corpus/ptr_map", exist_ok=True)
 for k, v in ptr.items():
     with open(f"tests/fuzz/corpus/ptr_map/{k}", "wb") as f:
         f.write(v)
+
+
+def csum(data):
+    if len(data) % 2:
+        data += b"\0"
+    s = sum(struct.unpack("!%dH" % (len(data) // 2), data))
+    while s >> 16:
+        s = (s & 0xFFFF) + (s >> 16)
+    return s
+
+
+OUR_MAC = bytes([2, 0, 0, 0, 0, 0x53])
+CLIENT_MAC = bytes([2, 0, 0, 0, 0, 1])
+
+
+def udp4(src, dst, payload):
+    udp = struct.pack("!HHHH", 40000, 53, 8 + len(payload), 0) + payload
+    ip = struct.pack("!BBHHHBBH4s4s", 0x45, 0, 20 + len(udp), 1, 0x4000, 64, 17, 0, src, dst)
+    ip = ip[:10] + struct.pack("!H", 0xFFFF - csum(ip)) + ip[12:]
+    c = 0xFFFF - csum(src + dst + struct.pack("!BBH", 0, 17, len(udp)) + udp)
+    udp = udp[:6] + struct.pack("!H", c or 0xFFFF) + udp[8:]
+    return OUR_MAC + CLIENT_MAC + b"\x08\x00" + ip + udp
+
+
+def udp6(src, dst, payload):
+    udp = struct.pack("!HHHH", 40000, 53, 8 + len(payload), 0) + payload
+    c = 0xFFFF - csum(src + dst + struct.pack("!IxxxB", len(udp), 17) + udp)
+    udp = udp[:6] + struct.pack("!H", c or 0xFFFF) + udp[8:]
+    ip = struct.pack("!IHBB", 0x60000000, len(udp), 17, 64) + src + dst
+    return OUR_MAC + CLIENT_MAC + b"\x86\xdd" + ip + udp
+
+
+V4_US, V4_CLIENT = bytes([192, 0, 2, 53]), bytes([192, 0, 2, 1])
+V6_US = bytes.fromhex("20010db8000000000000000000000053")
+V6_CLIENT = bytes.fromhex("20010db8000100000000000000000001")
+q_aaaa = header(1, 0x0100, 1, 0, 0, 1) + name("a") + struct.pack("!HH", 28, 1) + opt(1232, True)
+q_a = header(2, 0x0100, 1, 0, 0, 0) + name("A") + struct.pack("!HH", 1, 1)
+q_ptr = header(3, 0x0100, 1, 0, 0, 0) + name(
+    "8.0.8.0.8.0.8.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.4.6.0.0.8.b.d.0.1.0.0.2.ip6.arpa"[8:]) + struct.pack("!HH", 12, 1)
+arp = b"\xff" * 6 + CLIENT_MAC + b"\x08\x06" + struct.pack("!HHBBH", 1, 0x0800, 6, 4, 1) + CLIENT_MAC + V4_CLIENT + bytes(6) + V4_US
+frames = {
+    "udp4_aaaa": udp4(V4_CLIENT, V4_US, q_aaaa),
+    "udp4_a": udp4(V4_CLIENT, V4_US, q_a),
+    "udp6_ptr": udp6(V6_CLIENT, V6_US, q_ptr),
+    "udp6_vlan": OUR_MAC + CLIENT_MAC + b"\x81\x00\x00\x64" + udp6(V6_CLIENT, V6_US, q_aaaa)[12:],
+    "arp": arp,
+}
+os.makedirs("tests/fuzz/corpus/frame", exist_ok=True)
+for k, v in frames.items():
+    with open(f"tests/fuzz/corpus/frame/{k}", "wb") as f:
+        f.write(v)
