@@ -402,6 +402,20 @@ TEST_F(PcapRun, MalformedInputGetsItsDefinedOutcome) {
   bcast.src = {0xff, 0xff, 0xff, 0xff, 0xff, 0xff};
   input_.push_back(udp4(bcast, {198, 51, 100, 3}, our_v4, 40000, 53, query("x.example", 28, 59).bytes));
   input_.push_back(udp4(to_us(), {198, 51, 100, 3}, {192, 0, 2, 99}, 40000, 53, query("x.example", 28, 60).bytes));
+  auto long_udp = udp6(to_us(), v6(c), our_v6, 40000, 53, query("x.example", 28, 62).bytes);
+  long_udp[14 + 40 + 5] = static_cast<std::uint8_t>(long_udp[14 + 40 + 5] + 8);  // UDP length beyond the IP payload
+  input_.push_back(long_udp);
+  auto fragment = udp4(to_us(), {198, 51, 100, 3}, our_v4, 40000, 53, query("x.example", 28, 63).bytes);
+  fragment[14 + 6] = 0x20;  // more fragments
+  fragment[14 + 10] = fragment[14 + 11] = 0;
+  {
+    std::uint32_t sum = 0;
+    for (int k = 0; k < 20; k += 2) sum += (fragment[14 + k] << 8) | fragment[14 + k + 1];
+    while (sum >> 16) sum = (sum & 0xffff) + (sum >> 16);
+    fragment[14 + 10] = static_cast<std::uint8_t>(~sum >> 8);
+    fragment[14 + 11] = static_cast<std::uint8_t>(~sum);
+  }
+  input_.push_back(fragment);
   Packet tiny;
   tiny.raw({0, 61, 1, 0, 0});
   input_.push_back(udp6(to_us(), v6(c), our_v6, 40061, 53, tiny.bytes));
@@ -416,6 +430,9 @@ TEST_F(PcapRun, MalformedInputGetsItsDefinedOutcome) {
   EXPECT_EQ(r.counters["net.drop_source_port_zero"], 1u);
   EXPECT_EQ(r.counters["net.drop_bad_source"], 1u);
   EXPECT_EQ(r.counters["net.drop_not_for_us"], 1u);
+  EXPECT_EQ(r.counters["net.drop_bad_udp_length"], 1u);
+  EXPECT_EQ(r.counters["net.exc_ipv4_fragment"], 1u);  // to the control plane, which has no kernel path yet
+  EXPECT_EQ(r.counters["control.exceptions_freed"], 1u);
 }
 
 TEST_F(PcapRun, ArpAndNeighborDiscovery) {
