@@ -5,6 +5,7 @@
 #include <rte_ethdev.h>
 #include <rte_prefetch.h>
 
+#include "dataplane/dns/xtable.hpp"
 #include "dataplane/net/reply.hpp"
 #include "dataplane/respond/respond.hpp"
 
@@ -150,18 +151,7 @@ bool handle(Worker& w, const Snapshot& snap, rte_mbuf* m, const respond::Context
 
 }  // namespace
 
-std::string_view to_string(GlueOutcome o) {
-  switch (o) {
-#define DNS64D_X(name, text) \
-  case GlueOutcome::name:    \
-    return #name;
-    DNS64D_GLUE_OUTCOMES(DNS64D_X)
-#undef DNS64D_X
-    case GlueOutcome::count_:
-      break;
-  }
-  return "unknown";
-}
+DNS64D_DEFINE_XTABLE_NAMES(GlueOutcome, DNS64D_GLUE_OUTCOMES)
 
 void set_punt_kind(rte_mbuf* m, PuntKind k) { punt_slot(m) = static_cast<std::uint32_t>(k); }
 PuntKind punt_kind(const rte_mbuf* m) { return static_cast<PuntKind>(m->hash.usr); }

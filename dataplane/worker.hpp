@@ -47,6 +47,7 @@ enum class GlueOutcome : std::uint8_t {
 };
 inline constexpr std::size_t glue_outcome_count = static_cast<std::size_t>(GlueOutcome::count_);
 std::string_view to_string(GlueOutcome o);
+std::string_view describe(GlueOutcome o);
 
 // Every received frame lands in exactly one of net (except net::dns_query,
 // which is split further), dns, or glue.

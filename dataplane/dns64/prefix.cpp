@@ -5,6 +5,8 @@
 #include <charconv>
 #include <cstring>
 
+#include "dataplane/dns/xtable.hpp"
+
 namespace dns64d::dns64 {
 
 namespace {
@@ -33,27 +35,7 @@ const Layout* layout_for(unsigned length) {
 
 }  // namespace
 
-std::string_view describe(PrefixError e) {
-  switch (e) {
-#define DNS64D_X(name, text) \
-  case PrefixError::name:    \
-    return text;
-    DNS64D_PREFIX_ERRORS(DNS64D_X)
-#undef DNS64D_X
-  }
-  return "unknown";
-}
-
-std::string_view to_string(PrefixError e) {
-  switch (e) {
-#define DNS64D_X(name, text) \
-  case PrefixError::name:    \
-    return #name;
-    DNS64D_PREFIX_ERRORS(DNS64D_X)
-#undef DNS64D_X
-  }
-  return "unknown";
-}
+DNS64D_DEFINE_XTABLE_NAMES(PrefixError, DNS64D_PREFIX_ERRORS)
 
 bool valid_length(unsigned length) { return layout_for(length) != nullptr; }
 

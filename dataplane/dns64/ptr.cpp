@@ -2,6 +2,8 @@
 
 #include <array>
 
+#include "dataplane/dns/xtable.hpp"
+
 namespace dns64d::dns64 {
 
 namespace {
@@ -20,27 +22,7 @@ int nibble_value(std::uint8_t c) {
 
 }  // namespace
 
-std::string_view describe(PtrResult r) {
-  switch (r) {
-#define DNS64D_X(name, text) \
-  case PtrResult::name:      \
-    return text;
-    DNS64D_PTR_RESULTS(DNS64D_X)
-#undef DNS64D_X
-  }
-  return "unknown";
-}
-
-std::string_view to_string(PtrResult r) {
-  switch (r) {
-#define DNS64D_X(name, text) \
-  case PtrResult::name:      \
-    return #name;
-    DNS64D_PTR_RESULTS(DNS64D_X)
-#undef DNS64D_X
-  }
-  return "unknown";
-}
+DNS64D_DEFINE_XTABLE_NAMES(PtrResult, DNS64D_PTR_RESULTS)
 
 PtrResult map_ptr(dns::Bytes name, const Prefix& p, dns::Name& in_addr, V4& v4) {
   if (!dns::is_subdomain(name, ip6_arpa_suffix)) return PtrResult::not_ip6_arpa;

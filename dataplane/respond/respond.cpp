@@ -183,6 +183,29 @@ bool parse_fast(const std::uint8_t* p, std::size_t len, FastQuery& q) {
   return true;
 }
 
+// Ends a reply written straight into the buffer: the OPT record after the
+// `end` octets written so far, then the header (NOERROR, QR and RA set, RD
+// and CD copied, `answers` records). Room for the OPT was checked before.
+std::size_t finish_fast(std::span<std::uint8_t> buf, const FastQuery& q, std::size_t end, std::uint16_t answers,
+                        std::uint16_t our_udp) {
+  if (q.opt) {
+    std::uint8_t* o = buf.data() + end;
+    o[0] = 0;
+    dns::store16(o + 1, dns::type::OPT);
+    dns::store16(o + 3, our_udp);
+    dns::store32(o + 5, q.do_bit ? dns::edns_do : 0);
+    dns::store16(o + 9, 0);
+    end += 11;
+  }
+  std::uint8_t* h = buf.data();
+  dns::store16(h + 2, static_cast<std::uint16_t>(dns::flag::QR | dns::flag::RA |
+                                                  (q.flags & (dns::flag::RD | dns::flag::CD))));
+  dns::store16(h + 6, answers);
+  dns::store16(h + 8, 0);
+  dns::store16(h + 10, q.opt ? 1 : 0);
+  return end;
+}
+
 // Synthesized AAAA without a CNAME chain, straight into the buffer; 0 when
 // the records would not fit (the Writer then truncates properly).
 std::size_t write_synthesized_fast(std::span<std::uint8_t> buf, const FastQuery& q, std::size_t limit,
@@ -209,21 +232,7 @@ std::size_t write_synthesized_fast(std::span<std::uint8_t> buf, const FastQuery&
       ++count;
     }
   }
-  if (q.opt) {
-    out[0] = 0;
-    dns::store16(out + 1, dns::type::OPT);
-    dns::store16(out + 3, our_udp);
-    dns::store32(out + 5, q.do_bit ? dns::edns_do : 0);
-    dns::store16(out + 9, 0);
-    out += 11;
-  }
-  std::uint8_t* h = buf.data();
-  dns::store16(h + 2, static_cast<std::uint16_t>(dns::flag::QR | dns::flag::RA |
-                                                  (q.flags & (dns::flag::RD | dns::flag::CD))));
-  dns::store16(h + 6, count);
-  dns::store16(h + 8, 0);
-  dns::store16(h + 10, q.opt ? 1 : 0);
-  return static_cast<std::size_t>(out - buf.data());
+  return finish_fast(buf, q, static_cast<std::size_t>(out - buf.data()), count, our_udp);
 }
 
 // The answer to an ip6.arpa query mapped to `in_addr`: a CNAME to it and
@@ -278,22 +287,7 @@ std::size_t write_ptr_fast(std::span<std::uint8_t> buf, const FastQuery& q, std:
     p += rr_len;
     ++count;
   }
-  std::uint8_t* out = buf.data() + at;
-  if (q.opt) {
-    out[0] = 0;
-    dns::store16(out + 1, dns::type::OPT);
-    dns::store16(out + 3, our_udp);
-    dns::store32(out + 5, q.do_bit ? dns::edns_do : 0);
-    dns::store16(out + 9, 0);
-    at += 11;
-  }
-  std::uint8_t* h = buf.data();
-  dns::store16(h + 2, static_cast<std::uint16_t>(dns::flag::QR | dns::flag::RA |
-                                                  (q.flags & (dns::flag::RD | dns::flag::CD))));
-  dns::store16(h + 6, count);
-  dns::store16(h + 8, 0);
-  dns::store16(h + 10, q.opt ? 1 : 0);
-  return at;
+  return finish_fast(buf, q, at, count, our_udp);
 }
 
 Result respond_general(std::span<std::uint8_t> buf, std::size_t len, const Client& client,
