@@ -13,11 +13,27 @@ constexpr std::array<std::uint8_t, 14> in_addr_suffix{7,   'i', 'n', '-', 'a', '
                                                        'r', 4,   'a', 'r', 'p', 'a', 0};
 constexpr char hex_digits[] = "0123456789abcdef";
 
-int nibble_value(std::uint8_t c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  c = dns::fold(c);
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  return -1;
+// Hexadecimal digit values, -1 for anything else (either case).
+constexpr std::array<std::int8_t, 256> nibble_values = [] {
+  std::array<std::int8_t, 256> t{};
+  for (int c = 0; c < 256; ++c) {
+    t[static_cast<std::size_t>(c)] = c >= '0' && c <= '9'   ? static_cast<std::int8_t>(c - '0')
+                                     : c >= 'a' && c <= 'f' ? static_cast<std::int8_t>(c - 'a' + 10)
+                                     : c >= 'A' && c <= 'F' ? static_cast<std::int8_t>(c - 'A' + 10)
+                                                            : std::int8_t{-1};
+  }
+  return t;
+}();
+
+// The last ten octets spell ip6.arpa (any case); label alignment is proven
+// by the nibble labels in front of them, or checked in full on failure.
+bool ends_in_ip6_arpa(dns::Bytes name) {
+  if (name.size() < ip6_arpa_suffix.size()) return false;
+  const std::uint8_t* t = name.data() + name.size() - ip6_arpa_suffix.size();
+  for (std::size_t i = 0; i < ip6_arpa_suffix.size(); ++i) {
+    if (dns::fold(t[i]) != ip6_arpa_suffix[i]) return false;
+  }
+  return true;
 }
 
 }  // namespace
@@ -25,18 +41,22 @@ int nibble_value(std::uint8_t c) {
 DNS64D_DEFINE_XTABLE_NAMES(PtrResult, DNS64D_PTR_RESULTS)
 
 PtrResult map_ptr(dns::Bytes name, const Prefix& p, dns::Name& in_addr, V4& v4) {
-  if (!dns::is_subdomain(name, ip6_arpa_suffix)) return PtrResult::not_ip6_arpa;
+  if (!ends_in_ip6_arpa(name)) return PtrResult::not_ip6_arpa;
+  // Not nibbles: either a bad label under ip6.arpa or a name that only
+  // ends in those octets without the label boundary.
+  const auto not_nibble = [&] {
+    return dns::is_subdomain(name, ip6_arpa_suffix) ? PtrResult::bad_nibble : PtrResult::not_ip6_arpa;
+  };
   const std::size_t nibble_octets = name.size() - ip6_arpa_suffix.size();
-  if (nibble_octets % 2 != 0) return PtrResult::bad_nibble;
+  if (nibble_octets % 2 != 0) return not_nibble();
   const std::size_t count = nibble_octets / 2;
   if (count > 32) return PtrResult::too_many_labels;
   // Labels run from the lowest-order nibble to the highest; nibble i of the
   // address (0 = most significant) is label count-1-i.
   V6 addr{};
   for (std::size_t k = 0; k < count; ++k) {
-    if (name[2 * k] != 1) return PtrResult::bad_nibble;
-    const int v = nibble_value(name[2 * k + 1]);
-    if (v < 0) return PtrResult::bad_nibble;
+    const int v = nibble_values[name[2 * k + 1]];
+    if (name[2 * k] != 1 || v < 0) return not_nibble();
     const std::size_t i = 31 - k - (32 - count);  // position in the address
     addr[i / 2] = static_cast<std::uint8_t>(addr[i / 2] | (i % 2 == 0 ? v << 4 : v));
   }

@@ -106,6 +106,9 @@ TEST(Ptr, NotIp6Arpa) {
   EXPECT_EQ(map_ptr(test::wire("33.2.0.192.in-addr.arpa"), well_known_prefix, out, got),
             PtrResult::not_ip6_arpa);
   EXPECT_EQ(map_ptr(test::wire("xip6.arpa"), well_known_prefix, out, got), PtrResult::not_ip6_arpa);
+  // A label that merely ends in the octets of "\3ip6" is not under ip6.arpa.
+  const std::vector<std::uint8_t> sly{6, 'x', 3, 'i', 'p', '6', 4, 'a', 'r', 'p', 'a', 0};
+  EXPECT_EQ(map_ptr(sly, well_known_prefix, out, got), PtrResult::not_ip6_arpa);
 }
 
 TEST(Ptr, Names) {
