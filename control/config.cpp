@@ -251,7 +251,7 @@ Config parse(const std::string& text, const std::string& origin) {
     throw ConfigError(os.str());
   }
   try {
-    check_keys(root, {"dataplane", "cache", "port", "view", "record"}, "");
+    check_keys(root, {"dataplane", "cache", "upstream", "port", "view", "record"}, "");
     Config c;
     if (const toml::node* n = root.get("dataplane")) {
       const toml::table* t = n->as_table();
@@ -288,6 +288,20 @@ Config parse(const std::string& text, const std::string& origin) {
       c.cache.min_ttl = get_int<std::uint32_t>(*t, "min_ttl", "cache", 0, 0, 86400);
       c.cache.max_ttl = get_int<std::uint32_t>(*t, "max_ttl", "cache", 86400, 1, 0x7fffffff);
       if (c.cache.min_ttl > c.cache.max_ttl) fail("cache.min_ttl", "is above cache.max_ttl");
+    }
+    if (const toml::node* n = root.get("upstream")) {
+      const toml::table* t = n->as_table();
+      if (t == nullptr) fail("upstream", "must be a table");
+      check_keys(*t, {"enabled", "servers", "timeout_ms", "attempts", "servfail_on_error", "max_pending", "max_waiters"},
+                 "upstream");
+      Upstream& u = c.upstream;
+      u.enabled = get_bool(*t, "enabled", "upstream", true);
+      u.servers = get_strings(*t, "servers", "upstream");
+      u.timeout_ms = get_int<std::uint32_t>(*t, "timeout_ms", "upstream", 800, 10, 60000);
+      u.attempts = get_int<std::uint32_t>(*t, "attempts", "upstream", 3, 1, 10);
+      u.servfail_on_error = get_bool(*t, "servfail_on_error", "upstream", false);
+      u.max_pending = get_int<std::uint32_t>(*t, "max_pending", "upstream", 4096, 1, 1 << 20);
+      u.max_waiters = get_int<std::uint32_t>(*t, "max_waiters", "upstream", 64, 1, 1 << 16);
     }
     if (const toml::array* ports = get_tables(root, "port")) {
       for (std::size_t i = 0; i < ports->size(); ++i) {

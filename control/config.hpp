@@ -64,6 +64,16 @@ struct Cache {
   std::uint32_t max_ttl = 86400;
 };
 
+struct Upstream {
+  bool enabled = true;                 // false: misses are answered SERVFAIL
+  std::vector<std::string> servers;    // "addr", "addr:port", "[v6]:port"; empty: /etc/resolv.conf
+  std::uint32_t timeout_ms = 800;      // per attempt
+  std::uint32_t attempts = 3;          // each on the next server
+  bool servfail_on_error = false;      // RFC 6147 §5.1.2-3: SERVFAIL instead of synthesis
+  std::uint32_t max_pending = 4096;
+  std::uint32_t max_waiters = 64;
+};
+
 struct Config {
   std::vector<Port> ports;
   std::vector<std::uint16_t> dns_ports{53};
@@ -73,6 +83,7 @@ struct Config {
   unsigned mbufs = 8191;                 // per port queue pair
   unsigned ring_size = 4096;             // punt and return rings, per worker
   Cache cache;
+  Upstream upstream;
   std::vector<View> views;               // the last one without clients is the default
   std::vector<Record> records;
 };

@@ -23,9 +23,14 @@ unsigned ControlPlane::step() {
         rte_pktmbuf_free(mbufs[i]);
         continue;
       }
-      answer(*w, mbufs[i], snap);
+      if (resolver_ != nullptr) {
+        resolver_->submit(mbufs[i], *w, snap);
+      } else {
+        answer(*w, mbufs[i], snap);
+      }
     }
   }
+  if (resolver_ != nullptr) resolver_->step(snap);
   return handled;
 }
 

@@ -1,13 +1,15 @@
 // The control plane's share of the packet work: drain every worker's punt
 // ring, answer what came, hand the answers back through that worker's
-// return ring. Until upstream resolution lands, a miss is answered SERVFAIL
-// and the exception path's frames are counted and freed.
+// return ring. Misses go to the resolver; without one they are answered
+// SERVFAIL. The exception path's frames are counted and freed until the
+// kernel interface lands.
 #pragma once
 
 #include <atomic>
 #include <cstdint>
 #include <vector>
 
+#include "control/resolver.hpp"
 #include "dataplane/worker.hpp"
 
 namespace dns64d::control {
@@ -23,8 +25,10 @@ struct ControlStats {
 
 class ControlPlane {
  public:
-  ControlPlane(std::vector<dataplane::Worker*> workers, const std::atomic<const dataplane::Snapshot*>& snapshot)
-      : workers_(std::move(workers)), snapshot_(snapshot) {}
+  // Without a resolver (upstream disabled) misses are answered SERVFAIL.
+  ControlPlane(std::vector<dataplane::Worker*> workers, const std::atomic<const dataplane::Snapshot*>& snapshot,
+               Resolver* resolver = nullptr)
+      : workers_(std::move(workers)), snapshot_(snapshot), resolver_(resolver) {}
 
   // One pass over the punt rings; returns the frames handled.
   unsigned step();
@@ -35,6 +39,7 @@ class ControlPlane {
 
   std::vector<dataplane::Worker*> workers_;
   const std::atomic<const dataplane::Snapshot*>& snapshot_;
+  Resolver* resolver_;
   ControlStats stats_;
 };
 

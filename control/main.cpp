@@ -10,6 +10,7 @@
 #include <rte_ring.h>
 
 #include <atomic>
+#include <chrono>
 #include <csignal>
 #include <cstdio>
 #include <cstring>
@@ -19,7 +20,9 @@
 
 #include "control/config.hpp"
 #include "control/control_plane.hpp"
+#include "control/resolver.hpp"
 #include "control/static_records.hpp"
+#include "control/upstream/client.hpp"
 #include "dataplane/port.hpp"
 #include "dataplane/worker.hpp"
 
@@ -240,7 +243,36 @@ int run(const Options& opt, const config::Config& cfg) {
   }
   std::vector<dataplane::Worker*> raw;
   for (auto& w : workers) raw.push_back(w.get());
-  control::ControlPlane control(raw, current);
+
+  // Upstream resolution; its cache reader is the control thread's own.
+  std::unique_ptr<upstream::Client> upstream_client;
+  std::unique_ptr<control::Resolver> resolver;
+  if (cfg.upstream.enabled) {
+    upstream::Config uc;
+    for (const std::string& s : cfg.upstream.servers) {
+      const auto e = upstream::parse_endpoint(s);
+      if (!e) {
+        std::fprintf(stderr, "dns64d: upstream.servers: not an address: %s\n", s.c_str());
+        return 1;
+      }
+      uc.upstreams.push_back(*e);
+    }
+    uc.attempt_timeout = std::chrono::milliseconds(cfg.upstream.timeout_ms);
+    uc.max_attempts = cfg.upstream.attempts;
+    uc.max_in_flight = cfg.upstream.max_pending * 2;
+    upstream_client = std::make_unique<upstream::Client>(uc);
+    control::ResolverConfig rc;
+    rc.max_pending = cfg.upstream.max_pending;
+    rc.max_waiters = cfg.upstream.max_waiters;
+    rc.servfail_on_error = cfg.upstream.servfail_on_error;
+    cache::Reader* control_reader = answer_cache.register_reader();
+    resolver = std::make_unique<control::Resolver>(*upstream_client, answer_cache, control_reader, rc);
+    std::printf("dns64d: %zu upstream resolver(s)%s\n", upstream_client->upstreams().size(),
+                cfg.upstream.servers.empty() ? " from /etc/resolv.conf" : "");
+  } else {
+    std::printf("dns64d: upstream disabled: misses are answered SERVFAIL\n");
+  }
+  control::ControlPlane control(raw, current, resolver.get());
 
   std::atomic<bool> stop_workers{false};
   std::vector<dataplane::WorkerLaunch> launches(workers.size());
@@ -293,6 +325,19 @@ int run(const Options& opt, const config::Config& cfg) {
     (void)rte_eth_dev_stop(p);
   }
   print_counters(raw, control.stats(), port_ids);
+  if (resolver) {
+    const control::ResolverStats& rs = resolver->stats();
+    std::printf("counter resolver.lookups %lu\ncounter resolver.coalesced %lu\ncounter resolver.upstream_queries %lu\n"
+                "counter resolver.answered %lu\ncounter resolver.relayed %lu\ncounter resolver.servfail %lu\n"
+                "counter resolver.dropped_full %lu\ncounter resolver.cache_fills %lu\n"
+                "counter resolver.cache_fill_failed %lu\ncounter resolver.synthesized %lu\n",
+                static_cast<unsigned long>(rs.lookups), static_cast<unsigned long>(rs.coalesced),
+                static_cast<unsigned long>(rs.upstream_queries), static_cast<unsigned long>(rs.answered),
+                static_cast<unsigned long>(rs.relayed), static_cast<unsigned long>(rs.servfail),
+                static_cast<unsigned long>(rs.dropped_full), static_cast<unsigned long>(rs.cache_fills),
+                static_cast<unsigned long>(rs.cache_fill_failed), static_cast<unsigned long>(rs.synthesized));
+    std::fflush(stdout);
+  }
   for (std::uint16_t p : port_ids) (void)rte_eth_dev_close(p);
   return 0;
 }

@@ -361,6 +361,10 @@ Result respond(std::span<std::uint8_t> buf, std::size_t len, const Client& clien
   const cache::Key key{p.ptr_mapped ? in_addr : qname, q.qtype, q.qclass};
   const cache::LookupResult r = ctx.cache->lookup(*ctx.reader, key, p.hash, ctx.now_ms);
   if (r.status != cache::LookupStatus::hit) return {DnsOutcome::punted_miss, 0};
+  // §5.5: a validating client (DO and CD) gets the upstream's own answer.
+  if (r.view.kind() == cache::Kind::synth_aaaa && q.opt && q.do_bit && (q.flags & dns::flag::CD) != 0) {
+    return {DnsOutcome::punted_miss, 0};
+  }
   const std::size_t limit =
       q.opt ? std::clamp<std::size_t>(q.udp_size, dns::min_udp_payload, ctx.edns_udp_size) : dns::min_udp_payload;
   if (p.ptr_mapped && r.view.kind() == cache::Kind::rrset) {
@@ -448,6 +452,9 @@ Result respond_general(std::span<std::uint8_t> buf, std::size_t len, const Clien
   const cache::Key key{qname, m.question.qtype, m.question.qclass};
   const cache::LookupResult r = ctx.cache->lookup(*ctx.reader, key, ctx.now_ms);
   if (r.status != cache::LookupStatus::hit) return {DnsOutcome::punted_miss, 0};
+  if (r.view.kind() == cache::Kind::synth_aaaa && m.opt.do_bit && m.header.cd()) {
+    return {DnsOutcome::punted_miss, 0};  // §5.5, as in the fast path
+  }
   start(dns::rcode::NOERROR);
   const DnsOutcome positive = m.question.qtype == dns::type::AAAA ? DnsOutcome::answered_aaaa_real
                                                                   : DnsOutcome::answered_cached;

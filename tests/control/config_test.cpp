@@ -35,6 +35,10 @@ TEST(Config, ShippedExampleLoads) {
   EXPECT_EQ(c.views[0].prefixes[0].length, 96);
   EXPECT_EQ(c.views[0].never_map.size(), 1u);
   EXPECT_EQ(c.views[1].prefixes[0], dns64::well_known_prefix);
+  EXPECT_TRUE(c.upstream.enabled);
+  ASSERT_EQ(c.upstream.servers.size(), 1u);
+  EXPECT_EQ(c.upstream.servers[0], "127.0.0.1:5353");
+  EXPECT_EQ(c.upstream.timeout_ms, 800u);
   ASSERT_EQ(c.records.size(), 2u);
   EXPECT_EQ(c.records[0].type, dns::type::A);
   EXPECT_EQ(c.records[1].type, dns::type::PTR);
@@ -84,6 +88,9 @@ TEST(Config, ErrorsNameTheKey) {
       {port + "[[record]]\nname = \"a\"\ntype = \"A\"\ndata = \"2001:db8::1\"\n", "record[0].data: does not fit"},
       {port + "[[record]]\nname = \"a\"\ntype = \"SRV\"\ndata = \"x\"\n", "record[0].type"},
       {port + "[cache]\nmin_ttl = 100\nmax_ttl = 10\n", "cache.min_ttl: is above cache.max_ttl"},
+      {port + "[upstream]\ntimeout = 5\n", "upstream.timeout: unknown key"},
+      {port + "[upstream]\nattempts = 0\n", "upstream.attempts: must be between 1 and 10"},
+      {port + "[upstream]\nservers = \"x\"\n", "upstream.servers: must be an array of strings"},
       {"[[port]]\nipv4 = [\"192.0.2.1\"]\n", "port[0].device: is required"},
       {"[[port]]\ndevice = \"x\"\n", "port[0]: needs at least one address"},
       {"[[port]]\ndevice = \"x\"\nipv4 = [\"300.1.1.1\"]\n", "port[0].ipv4: not an IPv4 address"},

@@ -21,6 +21,8 @@ cleanup() {
 trap cleanup EXIT
 
 cat >"$work/dns64d.toml" <<'TOML'
+[upstream]
+enabled = false   # never query the machine's own resolvers from a test
 [[port]]
 device = "net_tap0"
 ipv4 = ["192.0.2.53"]

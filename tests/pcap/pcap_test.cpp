@@ -39,6 +39,10 @@ const char* config = R"(
 [dataplane]
 edns_udp_size = 1232
 
+# No upstream: a test never sends queries off this machine.
+[upstream]
+enabled = false
+
 [[port]]
 device = "net_pcap0"
 ipv4 = ["192.0.2.53"]
@@ -471,6 +475,8 @@ TEST_F(PcapRun, WorkerOnItsOwnLcore) {
 
 TEST_F(PcapRun, ClientsOutsideEveryViewAreRefused) {
   const std::string no_default = R"(
+[upstream]
+enabled = false
 [[port]]
 device = "net_pcap0"
 ipv6 = ["2001:db8::53"]

@@ -1,0 +1,340 @@
+#include "control/resolver.hpp"
+
+#include <rte_cycles.h>
+#include <rte_ring.h>
+
+#include <algorithm>
+
+#include "control/cache_format.hpp"
+#include "dataplane/dns/writer.hpp"
+#include "dataplane/dns64/ptr.hpp"
+#include "dataplane/net/reply.hpp"
+#include "dataplane/respond/respond.hpp"
+
+namespace dns64d::control {
+
+namespace {
+
+// A punted frame taken apart again: the worker left it as the client sent it.
+struct Query {
+  net::FrameInfo info;
+  respond::Client client;
+  dns::Message msg;
+  std::span<std::uint8_t> frame;
+  std::span<std::uint8_t> dns;
+};
+
+bool reparse(rte_mbuf* m, const dataplane::Snapshot& snap, Query& q) {
+  std::uint8_t* data = rte_pktmbuf_mtod(m, std::uint8_t*);
+  q.frame = {data, static_cast<std::size_t>(m->buf_len) - m->data_off};
+  if (m->port >= dataplane::max_ports ||
+      net::parse_frame({data, rte_pktmbuf_data_len(m)}, snap.local[m->port], q.info) != net::Outcome::dns_query) {
+    return false;
+  }
+  q.dns = q.frame.subspan(q.info.payload_offset);
+  q.client.is_v6 = q.info.ip_version == 6;
+  q.client.v6 = q.info.src_ip;
+  q.client.v4 = net::v4_of(q.info.src_ip);
+  return dns::parse_message(dns::Bytes(q.dns.data(), q.info.payload_length), q.msg) == dns::Error::ok;
+}
+
+std::string make_key(dns::Bytes name, std::uint16_t qtype, std::uint16_t qclass, bool validating) {
+  std::string k(name.begin(), name.end());
+  k.push_back(static_cast<char>(qtype >> 8));
+  k.push_back(static_cast<char>(qtype));
+  k.push_back(static_cast<char>(qclass >> 8));
+  k.push_back(static_cast<char>(qclass));
+  k.push_back(validating ? 'v' : '-');
+  return k;
+}
+
+std::uint64_t now_ms() { return dataplane::now_ms(rte_get_tsc_hz()); }
+
+}  // namespace
+
+Resolver::~Resolver() {
+  for (auto& [cookie, p] : pending_) {
+    for (const Waiter& w : p.waiters) rte_pktmbuf_free(w.m);
+  }
+}
+
+void Resolver::submit(rte_mbuf* m, dataplane::Worker& w, const dataplane::Snapshot& snap) {
+  Query q;
+  if (!reparse(m, snap, q)) {
+    rte_pktmbuf_free(m);
+    return;
+  }
+  const bool validating = q.msg.opt.do_bit && q.msg.header.cd();
+  std::vector<std::uint8_t> name(q.msg.question.name.wire.begin(),
+                                 q.msg.question.name.wire.begin() + q.msg.question.name.size);
+  // ip6.arpa under the client's prefix is resolved as its in-addr.arpa name.
+  if (q.msg.question.qtype == dns::type::PTR && q.msg.question.qclass == dns::cls::IN) {
+    const int vi = q.client.is_v6 ? snap.views.for_v6(q.client.v6) : snap.views.for_v4(q.client.v4);
+    if (vi != respond::ViewTable::none) {
+      const respond::View& v = snap.views.view(vi);
+      for (std::size_t k = 0; k < v.prefix_count; ++k) {
+        dns::Name in_addr;
+        dns64::V4 a;
+        if (dns64::map_ptr(q.msg.question.name.bytes(), v.prefixes[k], in_addr, a) == dns64::PtrResult::ok) {
+          name.assign(in_addr.wire.begin(), in_addr.wire.begin() + in_addr.size);
+          break;
+        }
+      }
+    }
+  }
+  const std::uint16_t qtype = q.msg.question.qtype, qclass = q.msg.question.qclass;
+  const std::string key = make_key(name, qtype, qclass, validating);
+  if (auto it = by_key_.find(key); it != by_key_.end()) {
+    Pending& p = pending_.at(it->second);
+    if (p.waiters.size() < config_.max_waiters) {
+      p.waiters.push_back({m, &w});
+      ++stats_.coalesced;
+    } else {
+      ++stats_.dropped_full;
+      answer_one({m, &w}, snap, {}, dns::rcode::SERVFAIL);
+    }
+    return;
+  }
+  if (pending_.size() >= config_.max_pending) {
+    ++stats_.dropped_full;
+    answer_one({m, &w}, snap, {}, dns::rcode::SERVFAIL);
+    return;
+  }
+  const std::uint64_t cookie = next_cookie_++;
+  Pending& p = pending_[cookie];
+  p.key = key;
+  p.name = std::move(name);
+  p.qtype = qtype;
+  p.qclass = qclass;
+  p.validating = validating;
+  p.stage = (qtype == dns::type::AAAA && qclass == dns::cls::IN && !validating) ? Stage::aaaa : Stage::plain;
+  p.waiters.push_back({m, &w});
+  by_key_[key] = cookie;
+  ++stats_.lookups;
+  ask(p, qtype, cookie);
+}
+
+void Resolver::ask(Pending& p, std::uint16_t qtype, std::uint64_t cookie) {
+  upstream::Request r;
+  r.qname_wire = p.name;
+  r.qtype = qtype;
+  r.qclass = p.qclass;
+  r.do_bit = p.validating;
+  r.cd = p.validating;
+  r.cookie = cookie;
+  if (client_.send(r)) {
+    ++stats_.upstream_queries;
+    return;
+  }
+  // Full or no upstream: nothing will complete, so answer now.
+  upstream::Completion failed;
+  failed.cookie = cookie;
+  failed.status = upstream::Status::failed;
+  failed_.push_back(std::move(failed));
+}
+
+void Resolver::step(const dataplane::Snapshot& snap) {
+  client_.poll(0);
+  std::vector<upstream::Completion> done_now = client_.take_completed();
+  for (auto& f : failed_) done_now.push_back(std::move(f));
+  failed_.clear();
+  for (const upstream::Completion& c : done_now) {
+    auto it = pending_.find(c.cookie);
+    if (it == pending_.end()) continue;
+    Pending& p = it->second;
+    switch (p.stage) {
+      case Stage::plain:
+        finish_plain(p, c, snap);
+        break;
+      case Stage::aaaa:
+        finish_aaaa(p, c.cookie, c, snap);
+        break;
+      case Stage::a:
+        finish_a(p, c, snap);
+        break;
+    }
+  }
+  reader_->quiescent();
+}
+
+bool Resolver::cache_response(const Pending& p, dns::Bytes msg, const dns::Message& m) {
+  const cache::Key key{p.name, p.qtype, p.qclass};
+  const std::uint8_t rcode = static_cast<std::uint8_t>(m.header.rcode() | (m.opt.ext_rcode << 4));
+  cache::InsertStatus st = cache::InsertStatus::bad_value;
+  if (rcode == dns::rcode::NOERROR && m.header.ancount > 0) {
+    Rrs rrs;
+    if (!append_section(msg, m, dns::Section::answer, 0, p.name, rrs) || rrs.empty()) return false;
+    st = cache_.insert_rrset(key, rrs.min_ttl, rrs.bytes, rrs.ttl_offsets);
+  } else if (rcode == dns::rcode::NOERROR || rcode == dns::rcode::NXDOMAIN) {
+    // RFC 2308: negative answers are cached with their SOA, for the SOA's TTL
+    // or MINIMUM, whichever is lower.
+    Rrs soa;
+    if (!append_section(msg, m, dns::Section::authority, dns::type::SOA, {}, soa) || soa.empty()) return false;
+    dns::Reader rd(msg);
+    rd.seek(m.sections.authority);
+    std::uint32_t ttl = soa.min_ttl;
+    dns::RR rr;
+    for (std::uint16_t i = 0; i < m.header.nscount && rd.rr(rr) == dns::Error::ok; ++i) {
+      if (rr.type != dns::type::SOA || rr.rdata.size() < 22) continue;
+      ttl = std::min(ttl, dns::load32(rr.rdata.data() + rr.rdata.size() - 4));
+    }
+    st = cache_.insert_negative(key, ttl, rcode, soa.bytes, soa.ttl_offsets);
+  } else {
+    return false;
+  }
+  const bool ok = st == cache::InsertStatus::inserted || st == cache::InsertStatus::replaced;
+  ++(ok ? stats_.cache_fills : stats_.cache_fill_failed);
+  return ok;
+}
+
+void Resolver::finish_plain(Pending& p, const upstream::Completion& c, const dataplane::Snapshot& snap) {
+  dns::Message m;
+  if (c.status != upstream::Status::ok || dns::parse_message(c.response, m) != dns::Error::ok) {
+    answer_all(p, snap);
+    return;
+  }
+  if (!p.validating) cache_response(p, c.response, m);
+  answer_all(p, snap, c.response);
+}
+
+void Resolver::finish_aaaa(Pending& p, std::uint64_t cookie, const upstream::Completion& c,
+                           const dataplane::Snapshot& snap) {
+  dns::Message m;
+  const bool ok = c.status == upstream::Status::ok && dns::parse_message(c.response, m) == dns::Error::ok;
+  dns64::Policy policy;
+  policy.exclusions = config_.exclusions;
+  policy.servfail_on_error = config_.servfail_on_error;
+  const dns64::AaaaDecision d = dns64::decide_aaaa(ok ? &m : nullptr, c.response, dns64::Client{}, policy);
+  switch (d.verdict) {
+    case dns64::AaaaVerdict::relay:
+    case dns64::AaaaVerdict::nxdomain:
+      cache_response(p, c.response, m);
+      answer_all(p, snap, c.response);
+      return;
+    case dns64::AaaaVerdict::filter: {
+      // §5.1.4: the answer without its excluded AAAA records.
+      Rrs rrs;
+      dns::Reader rd(c.response);
+      rd.seek(m.sections.answer);
+      dns::RR rr;
+      for (std::uint16_t i = 0; i < m.header.ancount && rd.rr(rr) == dns::Error::ok; ++i) {
+        if (rr.type == dns::type::AAAA && rr.rdata.size() == 16) {
+          dns64::V6 a;
+          std::copy(rr.rdata.begin(), rr.rdata.end(), a.begin());
+          if (dns64::excluded(a, config_.exclusions)) continue;
+        }
+        append_rr(c.response, rr, p.name, rrs);
+      }
+      const auto st = cache_.insert_rrset({p.name, p.qtype, p.qclass}, rrs.min_ttl, rrs.bytes, rrs.ttl_offsets);
+      ++(st == cache::InsertStatus::inserted || st == cache::InsertStatus::replaced ? stats_.cache_fills
+                                                                                     : stats_.cache_fill_failed);
+      answer_all(p, snap);
+      return;
+    }
+    case dns64::AaaaVerdict::synthesize:
+      p.aaaa = d;
+      p.aaaa_response = c.response;
+      p.stage = Stage::a;
+      ask(p, dns::type::A, cookie);
+      return;
+    case dns64::AaaaVerdict::servfail:
+      answer_all(p, snap);
+      return;
+  }
+}
+
+void Resolver::finish_a(Pending& p, const upstream::Completion& c, const dataplane::Snapshot& snap) {
+  dns::Message m;
+  const bool ok = c.status == upstream::Status::ok && dns::parse_message(c.response, m) == dns::Error::ok;
+  dns64::Policy policy;
+  policy.wkp_relaxed = true;  // the cache serves every view; workers apply each view's prefix rules
+  const dns64::Synthesis s = dns64::decide_synthesis(ok ? &m : nullptr, c.response, p.aaaa, dns64::well_known_prefix, policy);
+  const cache::Key key{p.name, dns::type::AAAA, p.qclass};
+  if (s.verdict == dns64::SynthVerdict::synthesize) {
+    Rrs chain;
+    dns::Reader rd(c.response);
+    dns::RR rr;
+    for (std::size_t i = 0; i < s.chain.links; ++i) {
+      rd.seek(s.chain.rr_offsets[i]);
+      if (rd.rr(rr) == dns::Error::ok) append_rr(c.response, rr, {}, chain);
+    }
+    std::uint32_t ttl = chain.min_ttl;
+    std::vector<cache::Ipv4> v4(s.count);
+    for (std::size_t i = 0; i < s.count; ++i) {
+      std::copy(s.addresses[i].begin(), s.addresses[i].end(), v4[i].bytes);
+      ttl = std::min(ttl, s.ttls[i]);
+    }
+    const auto st = cache_.insert_aaaa(key, ttl, v4, chain.bytes);
+    ++(st == cache::InsertStatus::inserted || st == cache::InsertStatus::replaced ? stats_.cache_fills
+                                                                                   : stats_.cache_fill_failed);
+    ++stats_.synthesized;
+    answer_all(p, snap);
+    return;
+  }
+  if (s.verdict == dns64::SynthVerdict::nodata || (s.verdict == dns64::SynthVerdict::error && s.rcode == dns::rcode::NXDOMAIN)) {
+    // The A query's empty or NXDOMAIN answer is the basis of ours (§5.1.6).
+    p.qtype = dns::type::AAAA;
+    cache_response(p, c.response, m);
+  }
+  answer_all(p, snap);
+}
+
+void Resolver::answer_all(Pending& p, const dataplane::Snapshot& snap, dns::Bytes relay) {
+  for (const Waiter& w : p.waiters) answer_one(w, snap, relay, dns::rcode::SERVFAIL);
+  const std::string key = p.key;
+  const auto it = by_key_.find(key);
+  const std::uint64_t cookie = it == by_key_.end() ? 0 : it->second;
+  by_key_.erase(key);
+  pending_.erase(cookie);
+}
+
+void Resolver::answer_one(const Waiter& w, const dataplane::Snapshot& snap, dns::Bytes relay,
+                          std::uint8_t fallback_rcode) {
+  Query q;
+  if (!reparse(w.m, snap, q)) {
+    rte_pktmbuf_free(w.m);
+    return;
+  }
+  const respond::Context ctx{&snap.views, &cache_, reader_, now_ms(), snap.edns_udp_size};
+  std::size_t len = 0;
+  const respond::Result r = respond::respond(q.dns, q.info.payload_length, q.client, ctx);
+  if (respond::is_answer(r.outcome)) {
+    len = r.reply_len;
+  } else if (!relay.empty()) {
+    // Not cacheable (TTL 0, DO+CD, too big): the upstream's records as they came.
+    dns::Message up;
+    if (dns::parse_message(relay, up) == dns::Error::ok &&
+        dns::names_equal(up.question.name.bytes(), q.msg.question.name.bytes())) {
+      const std::size_t limit = q.msg.opt.present ? std::clamp<std::size_t>(q.msg.opt.udp_size, 512, snap.edns_udp_size) : 512;
+      dns::Writer wr(q.dns, limit);
+      const std::uint16_t ad = q.msg.opt.do_bit ? (up.header.flags & dns::flag::AD) : 0;
+      (void)wr.reuse_question(q.msg.header, q.msg.question.end, up.header.rcode(), static_cast<std::uint16_t>(dns::flag::RA | ad));
+      if (q.msg.opt.present) (void)wr.want_opt(snap.edns_udp_size, q.msg.opt.do_bit);
+      Rrs an, ns;
+      append_section(relay, up, dns::Section::answer, 0, q.msg.question.name.bytes(), an);
+      append_section(relay, up, dns::Section::authority, 0, {}, ns);
+      (void)wr.add_raw(dns::Section::answer, an.bytes, an.ttl_offsets, an.empty() ? 0 : an.min_ttl);
+      (void)wr.add_raw(dns::Section::authority, ns.bytes, ns.ttl_offsets, ns.empty() ? 0 : ns.min_ttl);
+      len = wr.finish();
+      ++stats_.relayed;
+    }
+  }
+  if (len == 0) {
+    len = respond::answer_rcode(q.dns, q.info.payload_length, fallback_rcode, snap.edns_udp_size);
+    ++stats_.servfail;
+  }
+  const std::size_t out = len == 0 ? 0 : net::make_udp_reply(q.frame, q.info, len, false);
+  if (out == 0) {
+    rte_pktmbuf_free(w.m);
+    return;
+  }
+  w.m->data_len = static_cast<std::uint16_t>(out);
+  w.m->pkt_len = static_cast<std::uint32_t>(out);
+  if (rte_ring_sp_enqueue(w.worker->ret, w.m) != 0) {
+    rte_pktmbuf_free(w.m);
+    return;
+  }
+  ++stats_.answered;
+}
+
+}  // namespace dns64d::control
