@@ -1,0 +1,150 @@
+#!/usr/bin/env bash
+# A small DNS64 lab in a network namespace of its own: NSD serves a
+# generated test zone on the namespace's loopback, unbound (DNS64 module off)
+# resolves it, and dns64d runs on a DPDK TAP port whose kernel side holds
+# the client addresses 192.0.2.100 and 2001:db8::1; dns64d answers on
+# 192.0.2.53 and 2001:db8::53. Nothing leaves the namespace. Sourced by
+# scripts/demo and tests/live/dns64_test.sh:
+#   source scripts/lab.sh; lab_up DNS64D_BINARY; ...; lab_down
+# lab_up sets: ns (namespace), work (folder with logs), dns64d_pid.
+
+lab_up() {
+  local bin=$1
+  export PATH=$PATH:/usr/sbin
+  ns=dns64d-lab-$$
+  work=$(mktemp -d)
+  chmod 755 "$work"
+  lab_pids=()
+
+  ip netns add "$ns"
+  ip -n "$ns" link set lo up
+
+  # The test zone: every case RFC 6147 distinguishes.
+  cat >"$work/test.zone" <<'ZONE'
+$TTL 3600
+@        IN SOA ns.test. hostmaster.test. 1 3600 600 86400 300
+@        IN NS  ns.test.
+ns       IN A   127.0.0.1
+v4only   IN A   192.0.2.1
+dual     IN A   192.0.2.2
+dual     IN AAAA 2001:db8::d
+mapped   IN A   192.0.2.5
+mapped   IN AAAA ::ffff:192.0.2.5
+mixed    IN AAAA ::ffff:192.0.2.6
+mixed    IN AAAA 2001:db8::6
+cname    IN CNAME v4only.test.
+chain    IN CNAME cname.test.
+nodata   IN TXT "only text"
+private  IN A   10.1.2.3
+global   IN A   93.184.216.34
+ttl  900 IN A   192.0.2.9
+short 60 IN A   192.0.2.10
+dead     IN NS  ns.dead.test.
+ns.dead  IN A   127.0.0.2
+ZONE
+  for i in $(seq 1 30); do echo "many IN A 198.51.100.$i" >>"$work/test.zone"; done
+  cat >"$work/rev.zone" <<'ZONE'
+$TTL 3600
+@   IN SOA ns.test. hostmaster.test. 1 3600 600 86400 300
+@   IN NS  ns.test.
+1   IN PTR v4only.test.
+ZONE
+  cat >"$work/nsd.conf" <<CONF
+server:
+  ip-address: 127.0.0.1@5300
+  do-ip6: no
+  username: ""
+  chroot: ""
+  zonesdir: "$work"
+  pidfile: "$work/nsd.pid"
+  database: ""
+  zonelistfile: "$work/zone.list"
+  xfrdfile: "$work/xfrd.state"
+  xfrdir: "$work"
+  logfile: "$work/nsd.log"
+  server-count: 1
+remote-control:
+  control-enable: no
+zone:
+  name: "test."
+  zonefile: "$work/test.zone"
+zone:
+  name: "2.0.192.in-addr.arpa."
+  zonefile: "$work/rev.zone"
+CONF
+  cat >"$work/unbound.conf" <<CONF
+server:
+  interface: 127.0.0.1@5353
+  port: 5353
+  do-ip6: no
+  do-daemonize: no
+  chroot: ""
+  username: ""
+  directory: "$work"
+  pidfile: "$work/unbound.pid"
+  use-syslog: no
+  logfile: "$work/unbound.log"
+  verbosity: 1
+  module-config: "iterator"
+  do-not-query-localhost: no
+  access-control: 127.0.0.0/8 allow
+  # Only the test zones resolve; nothing else is ever asked of anyone.
+  local-zone: "." refuse
+  local-zone: "test." transparent
+  local-zone: "2.0.192.in-addr.arpa." transparent
+stub-zone:
+  name: "test."
+  stub-addr: 127.0.0.1@5300
+stub-zone:
+  name: "2.0.192.in-addr.arpa."
+  stub-addr: 127.0.0.1@5300
+remote-control:
+  control-enable: no
+CONF
+  cat >"$work/dns64d.toml" <<'TOML'
+[upstream]
+servers = ["127.0.0.1:5353"]
+timeout_ms = 500
+attempts = 2
+[[port]]
+device = "net_tap0"
+ipv4 = ["192.0.2.53"]
+ipv6 = ["2001:db8::53"]
+[[view]]
+name = "nsp"
+clients = ["2001:db8::/64"]
+prefixes = ["2001:db8:64::/96"]
+[[view]]
+name = "default"
+prefixes = ["64:ff9b::/96"]
+TOML
+
+  # Started with ip netns exec itself (not a shell function) so that $! is the
+  # server's own pid and the cleanup can stop it.
+  ip netns exec "$ns" nsd -d -c "$work/nsd.conf" >"$work/nsd.out" 2>&1 &
+  lab_pids+=($!)
+  ip netns exec "$ns" unbound -d -c "$work/unbound.conf" >"$work/unbound.out" 2>&1 &
+  lab_pids+=($!)
+  ip netns exec "$ns" timeout -k 3 170 "$bin" --config "$work/dns64d.toml" -- \
+    --no-pci --no-huge -m 256 --no-shconf -l 0 --log-level='*:warning' \
+    --vdev=net_tap0,iface=dtap0 >"$work/dns64d.log" 2>&1 &
+  dns64d_pid=$!
+  lab_pids+=($dns64d_pid)
+  for _ in $(seq 100); do ip -n "$ns" link show dtap0 >/dev/null 2>&1 && break; sleep 0.1; done
+  ip -n "$ns" link set dtap0 up
+  ip -n "$ns" addr add 192.0.2.100/24 dev dtap0
+  ip -n "$ns" addr add 2001:db8::1/64 dev dtap0 nodad
+  for _ in $(seq 50); do
+    ip netns exec "$ns" dig +time=1 +tries=1 @127.0.0.1 -p 5353 SOA test. +short 2>/dev/null | grep -q hostmaster && break
+    sleep 0.2
+  done
+}
+
+# Stops everything lab_up started and removes the namespace and its files.
+lab_down() {
+  for p in "${lab_pids[@]}"; do kill -TERM "$p" 2>/dev/null || true; done
+  for p in "${lab_pids[@]}"; do wait "$p" 2>/dev/null || true; done
+  lab_pids=()
+  ip netns del "$ns" 2>/dev/null || true
+  rm -rf "$work"
+}
