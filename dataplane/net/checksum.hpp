@@ -17,56 +17,78 @@ namespace dns64d::net::checksum {
 
 // Folds carries until 16 bits remain (end-around carry).
 constexpr std::uint16_t fold(std::uint64_t sum) {
-  sum = (sum & 0xffffffffu) + (sum >> 32);
-  sum = (sum & 0xffffu) + (sum >> 16);
-  sum = (sum & 0xffffu) + (sum >> 16);
-  sum = (sum & 0xffffu) + (sum >> 16);
-  return static_cast<std::uint16_t>(sum);
+  std::uint32_t s = 0;
+  const bool carry = __builtin_add_overflow(static_cast<std::uint32_t>(sum),
+                                            static_cast<std::uint32_t>(sum >> 32), &s);
+  s += carry;
+  // The high half of s + (s rotated by 16) is the two halves' sum with its
+  // end-around carry (the carry out of the low half lands in it).
+  s += s << 16 | s >> 16;
+  return static_cast<std::uint16_t>(s >> 16);
 }
 
 namespace detail {
-// Sums native-order 16-bit words; the ones' complement sum commutes with byte
-// swapping (RFC 1071 §2(B)), so one swap at the end gives the network value.
-inline std::uint64_t native_sum(const std::uint8_t* p, std::size_t n) {
-  std::uint64_t acc = 0;
-  while (n >= 16) {
-    std::uint64_t a;
-    std::uint64_t b;
-    std::memcpy(&a, p, 8);
-    std::memcpy(&b, p + 8, 8);
-    acc += (a & 0xffffffffu) + (a >> 32) + (b & 0xffffffffu) + (b >> 32);
+// 64-bit ones' complement addition: the carry out wraps around (add, adc).
+constexpr std::uint64_t add_carry(std::uint64_t a, std::uint64_t b) {
+  std::uint64_t s = 0;
+  const bool carry = __builtin_add_overflow(a, b, &s);
+  return s + carry;
+}
+
+inline std::uint64_t load_native64(const std::uint8_t* p) {
+  std::uint64_t v;
+  std::memcpy(&v, p, 8);
+  return v;
+}
+
+// Sums native-order 16-bit words, eight octets at a time with end-around
+// carry; the ones' complement sum commutes with byte swapping (RFC 1071
+// §2(B)), so one swap at the end gives the network value. The result is
+// unfolded and may be added to `acc` of another run that ended evenly.
+// Always inlined: a call would make its hot callers save their registers.
+[[gnu::always_inline]] inline std::uint64_t native_sum(const std::uint8_t* p, std::size_t n,
+                                                       std::uint64_t acc = 0) {
+  std::uint64_t acc2 = 0;  // a second chain, so two adds are in flight
+  while (n >= 32) {
+    acc = add_carry(acc, load_native64(p));
+    acc2 = add_carry(acc2, load_native64(p + 8));
+    acc = add_carry(acc, load_native64(p + 16));
+    acc2 = add_carry(acc2, load_native64(p + 24));
+    p += 32;
+    n -= 32;
+  }
+  if (n & 16) {
+    acc = add_carry(acc, load_native64(p));
+    acc2 = add_carry(acc2, load_native64(p + 8));
     p += 16;
-    n -= 16;
   }
-  if (n >= 8) {
-    std::uint64_t a;
-    std::memcpy(&a, p, 8);
-    acc += (a & 0xffffffffu) + (a >> 32);
+  if (n & 8) {
+    acc = add_carry(acc, load_native64(p));
     p += 8;
-    n -= 8;
   }
-  if (n >= 4) {
+  // The tail words keep their places: a zero-extended load adds the same
+  // 16-bit words as the octets spell. At most 2^32 + 2^17: no carry out.
+  std::uint64_t tail = 0;
+  if (n & 4) {
     std::uint32_t a;
     std::memcpy(&a, p, 4);
-    acc += a;
+    tail = a;
     p += 4;
-    n -= 4;
   }
-  if (n >= 2) {
+  if (n & 2) {
     std::uint16_t a;
     std::memcpy(&a, p, 2);
-    acc += a;
+    tail += a;
     p += 2;
-    n -= 2;
   }
-  if (n == 1) {
+  if (n & 1) {
     // The odd octet is the high half of a word padded with zero.
     const std::uint8_t pad[2] = {*p, 0};
     std::uint16_t a;
     std::memcpy(&a, pad, 2);
-    acc += a;
+    tail += a;
   }
-  return acc;
+  return add_carry(add_carry(acc, acc2), tail);
 }
 
 constexpr std::uint16_t to_network_value(std::uint16_t native) {
@@ -77,6 +99,32 @@ constexpr std::uint16_t to_network_value(std::uint16_t native) {
   }
 }
 }  // namespace detail
+
+// A running ones' complement sum, kept unfolded in native word order and
+// folded once at the end. Each run of octets added must start at an even
+// offset of the checksummed region.
+class Accumulator {
+ public:
+  [[gnu::always_inline]] void add(const std::uint8_t* p, std::size_t n) {
+    acc_ = detail::native_sum(p, n, acc_);
+  }
+  // A 16-bit value in network order (a length, a protocol number).
+  void add16(std::uint16_t value) {
+    acc_ = detail::add_carry(acc_, detail::to_network_value(value));  // the swap is its own inverse
+  }
+  // Takes the 4 octets at `p` (two words already added) back out, by adding
+  // their complement (RFC 1624 §3).
+  void subtract32(const std::uint8_t* p) {
+    std::uint32_t a;
+    std::memcpy(&a, p, 4);
+    acc_ = detail::add_carry(acc_, static_cast<std::uint32_t>(~a));
+  }
+  // Folded, uncomplemented, in network order.
+  std::uint16_t value() const { return detail::to_network_value(fold(acc_)); }
+
+ private:
+  std::uint64_t acc_ = 0;
+};
 
 // Ones' complement sum of `bytes` plus `initial` (a previous partial sum),
 // folded but not complemented.
@@ -106,19 +154,25 @@ inline bool verify(std::span<const std::uint8_t> bytes, std::uint32_t initial = 
 // L4 length. `src` and `dst` point at 4 octets each.
 inline std::uint16_t pseudo_v4(const std::uint8_t* src, const std::uint8_t* dst,
                                std::uint8_t protocol, std::uint16_t l4_length) {
-  std::uint8_t addrs[8];
-  std::memcpy(addrs, src, 4);
-  std::memcpy(addrs + 4, dst, 4);
-  return sum(addrs, std::uint32_t{protocol} + l4_length);
+  Accumulator a;
+  a.add(src, 4);
+  a.add(dst, 4);
+  a.add16(protocol);
+  a.add16(l4_length);
+  return a.value();
 }
 
 // RFC 8200 §8.1 pseudo-header: 16-octet source and destination, 32-bit
 // upper-layer length, next header.
 inline std::uint16_t pseudo_v6(const std::uint8_t* src, const std::uint8_t* dst,
                                std::uint32_t l4_length, std::uint8_t next_header) {
-  const std::uint16_t a = sum({src, 16});
-  const std::uint16_t b = sum({dst, 16});
-  return fold(std::uint64_t{a} + b + (l4_length >> 16) + (l4_length & 0xffffu) + next_header);
+  Accumulator a;
+  a.add(src, 16);
+  a.add(dst, 16);
+  a.add16(static_cast<std::uint16_t>(l4_length >> 16));
+  a.add16(static_cast<std::uint16_t>(l4_length));
+  a.add16(next_header);
+  return a.value();
 }
 
 // RFC 1624 eqn. 3: the checksum after one 16-bit word of the covered data

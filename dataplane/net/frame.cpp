@@ -29,16 +29,33 @@ DstMac classify_dst(const std::uint8_t* d, const LocalAddrs& local) {
   return local.any_unicast_mac ? DstMac::ours : DstMac::other;
 }
 
+// Addresses compared as whole words (memcmp of 16 octets is a libc call).
+std::uint32_t word32(const std::uint8_t* a) {
+  std::uint32_t w;
+  std::memcpy(&w, a, 4);
+  return w;
+}
+
+std::uint64_t word64(const std::uint8_t* a) {
+  std::uint64_t w;
+  std::memcpy(&w, a, 8);
+  return w;
+}
+
 int find_v4(const LocalAddrs& local, const std::uint8_t* a) {
+  const std::uint32_t w = word32(a);
   for (std::size_t i = 0; i < local.n_v4; ++i) {
-    if (std::memcmp(local.v4[i].data(), a, 4) == 0) return static_cast<int>(i);
+    if (word32(local.v4[i].data()) == w) return static_cast<int>(i);
   }
   return -1;
 }
 
 int find_v6(const LocalAddrs& local, const std::uint8_t* a) {
+  const std::uint64_t hi = word64(a);
+  const std::uint64_t lo = word64(a + 8);
   for (std::size_t i = 0; i < local.n_v6; ++i) {
-    if (std::memcmp(local.v6[i].data(), a, 16) == 0) return static_cast<int>(i);
+    const std::uint8_t* l = local.v6[i].data();
+    if (((word64(l) ^ hi) | (word64(l + 8) ^ lo)) == 0) return static_cast<int>(i);
   }
   return -1;
 }
@@ -54,14 +71,11 @@ bool is_dns_port(const LocalAddrs& local, std::uint16_t port) {
 // including the limited broadcast never send to us.
 bool bad_v4_source(const std::uint8_t* a) { return a[0] == 0 || a[0] == 127 || a[0] >= 224; }
 
-bool is_unspecified_v6(const std::uint8_t* a) {
-  static constexpr std::uint8_t zero[16] = {};
-  return std::memcmp(a, zero, 16) == 0;
-}
+bool is_unspecified_v6(const std::uint8_t* a) { return (word64(a) | word64(a + 8)) == 0; }
 
 bool is_loopback_v6(const std::uint8_t* a) {
-  static constexpr std::uint8_t loopback[16] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1};
-  return std::memcmp(a, loopback, 16) == 0;
+  static constexpr std::uint8_t one[8] = {0, 0, 0, 0, 0, 0, 0, 1};
+  return (word64(a) | (word64(a + 8) ^ word64(one))) == 0;
 }
 
 bool is_solicited_node_group(const std::uint8_t* a) {
@@ -84,6 +98,136 @@ Outcome other(const LocalAddrs& local, Outcome drop) {
 
 Outcome fragment(const LocalAddrs& local, Outcome punt) {
   return local.fragments == FragmentPolicy::punt ? punt : Outcome::drop_fragment;
+}
+
+// The pseudo-header (with the IP payload length, as received) and the
+// datagram of `ulen` octets at `u`, summed in one pass where the addresses
+// run into the UDP header (IPv6 always, IPv4 without options).
+[[gnu::always_inline]] inline bool udp_checksum_ok(const std::uint8_t* ip, const std::uint8_t* u,
+                                                   std::size_t ulen, std::uint16_t l4_length,
+                                                   bool v6) {
+  const std::uint8_t* addrs = ip + (v6 ? 8 : 12);
+  const std::uint8_t* addrs_end = ip + (v6 ? ipv6_header : ipv4_header);
+  checksum::Accumulator a;
+  if (addrs_end == u) {
+    a.add(addrs, static_cast<std::size_t>(u - addrs) + ulen);
+  } else {
+    a.add(addrs, 8);
+    a.add(u, ulen);
+  }
+  a.add16(proto::udp);
+  a.add16(l4_length);
+  return a.value() == 0xffff;
+}
+
+// The straight-line path for the common DNS query below: `info` is written
+// as facts become known (fewer values live at once); when it gives up, the
+// general parser clears `info` and starts over.
+
+// The UDP part, right after a header without options or extensions.
+[[gnu::always_inline]] inline bool common_udp(const std::uint8_t* ip, std::size_t l3_length,
+                                              std::size_t l4_length, const LocalAddrs& local,
+                                              FrameInfo& info, RxChecksum rx) {
+  const bool v6 = l3_length == ipv6_header;
+  const std::uint8_t* u = ip + l3_length;
+  const std::size_t ulen = load16(u + 4);
+  const std::uint16_t src_port = load16(u);
+  const std::uint16_t dst_port = load16(u + 2);
+  if (ulen < udp_header || ulen > l4_length || src_port == 0 || !is_dns_port(local, dst_port)) {
+    return false;
+  }
+  if (load16(u + 6) == 0) {
+    if (v6) return false;
+  } else if (!rx.l4_good &&
+             !udp_checksum_ok(ip, u, ulen, static_cast<std::uint16_t>(l4_length), v6)) {
+    return false;
+  }
+  const std::size_t l4_offset = info.l3_offset + l3_length;
+  info.l4_offset = static_cast<std::uint16_t>(l4_offset);
+  info.l4_length = static_cast<std::uint16_t>(l4_length);
+  info.payload_offset = static_cast<std::uint16_t>(l4_offset + udp_header);
+  info.payload_length = static_cast<std::uint16_t>(ulen - udp_header);
+  info.src_port = src_port;
+  info.dst_port = dst_port;
+  return true;
+}
+
+bool common_udp6(const std::uint8_t* ip, std::size_t avail, const LocalAddrs& local,
+                 FrameInfo& info, RxChecksum rx) {
+  const std::size_t plen = load16(ip + 4);
+  if (avail < ipv6_header + udp_header || (ip[0] >> 4) != 6 || ip[6] != proto::udp ||
+      ipv6_header + plen > avail || plen < udp_header) {
+    return false;
+  }
+  const std::uint8_t* src = ip + 8;
+  const std::uint64_t src_hi = word64(src);
+  const std::uint64_t src_lo = word64(src + 8);
+  // Multicast, :: and ::1 never send to us.
+  if (src[0] == 0xff || (src_hi == 0 && (src_lo == 0 || is_loopback_v6(src)))) return false;
+  const int idx = find_v6(local, ip + 24);
+  if (idx < 0 || find_v6(local, src) >= 0) return false;
+  info.local_index = static_cast<std::uint8_t>(idx);
+  info.ip_version = 6;
+  info.ttl = ip[7];
+  std::memcpy(info.src_ip.data(), src, 16);
+  std::memcpy(info.dst_ip.data(), ip + 24, 16);
+  return common_udp(ip, ipv6_header, plen, local, info, rx);
+}
+
+bool common_udp4(const std::uint8_t* ip, std::size_t avail, const LocalAddrs& local,
+                 FrameInfo& info, RxChecksum rx) {
+  // At least 24 octets are there, so the header can be read; total bounds
+  // the rest.
+  const std::size_t total = load16(ip + 2);
+  if (ip[0] != 0x45 || ip[9] != proto::udp || total < ipv4_header + udp_header || total > avail ||
+      (load16(ip + 6) & 0x3fff) != 0) {
+    return false;
+  }
+  if (!rx.ip_good) {
+    checksum::Accumulator header;
+    header.add(ip, ipv4_header);
+    if (header.value() != 0xffff) return false;
+  }
+  const int idx = find_v4(local, ip + 16);
+  if (idx < 0 || bad_v4_source(ip + 12) || find_v4(local, ip + 12) >= 0) return false;
+  info.local_index = static_cast<std::uint8_t>(idx);
+  info.ip_version = 4;
+  info.ttl = ip[8];
+  info.src_ip = map_v4(ip + 12);
+  info.dst_ip = map_v4(ip + 16);
+  return common_udp(ip, ipv4_header, total - ipv4_header, local, info, rx);
+}
+
+// The common case: an IPv6 or option-less IPv4 UDP datagram, untagged or
+// with one tag, from a unicast peer to exactly our MAC, one of our addresses
+// and a DNS port. Returns true only where the general parser would answer
+// dns_query with the same `info`; anything else goes to it, which names the
+// reason.
+bool parse_common_query(const std::uint8_t* p, std::size_t n, const LocalAddrs& local,
+                        FrameInfo& info, RxChecksum rx) {
+  if (n < eth_header + ipv4_header + udp_header || (p[6] & 1) ||
+      word32(p) != word32(local.mac.data()) || load16(p + 4) != load16(local.mac.data() + 4)) {
+    return false;
+  }
+  static_assert(sizeof(FrameInfo) == 58, "a new FrameInfo field must be set here too");
+  std::size_t off = eth_header;
+  std::uint16_t type = load16(p + 12);
+  info.vlan_tci[0] = 0;
+  info.vlan_tci[1] = 0;
+  info.vlan_count = 0;
+  if (type == ethertype::vlan || type == ethertype::qinq) [[unlikely]] {
+    info.vlan_tci[0] = load16(p + 14);
+    info.vlan_count = 1;
+    type = load16(p + 16);
+    off += vlan_tag;
+  }
+  info.l3_offset = static_cast<std::uint16_t>(off);
+  info.ethertype = type;
+  info.protocol = proto::udp;
+  info.dad = false;
+  if (type == ethertype::ipv6) return common_udp6(p + off, n - off, local, info, rx);
+  if (type == ethertype::ipv4) return common_udp4(p + off, n - off, local, info, rx);
+  return false;
 }
 
 class Parser {
@@ -156,7 +300,11 @@ class Parser {
     if ((ip[0] >> 4) != 4 || ihl < ipv4_header || total < ihl || total > avail) {
       return Outcome::drop_bad_ipv4_header;
     }
-    if (!rx_.ip_good && !checksum::verify({ip, ihl})) return Outcome::drop_bad_ipv4_checksum;
+    if (!rx_.ip_good) {
+      checksum::Accumulator header;
+      header.add(ip, ihl);
+      if (header.value() != 0xffff) return Outcome::drop_bad_ipv4_checksum;
+    }
     const std::uint8_t* src = ip + 12;
     const std::uint8_t* dst_ip = ip + 16;
     if (bad_v4_source(src) || find_v4(local_, src) >= 0) return Outcome::drop_bad_source;
@@ -174,7 +322,7 @@ class Parser {
     if (load16(ip + 6) & 0x3fff) return fragment(local_, Outcome::exc_ipv4_fragment);
     switch (info_.protocol) {
       case proto::udp:
-        return udp(checksum::pseudo_v4(src, dst_ip, proto::udp, info_.l4_length), false);
+        return udp(false);
       case proto::tcp:
         return tcp();
       case proto::icmp:
@@ -225,7 +373,7 @@ class Parser {
     if (unspecified) return Outcome::drop_bad_source;
     switch (info_.protocol) {
       case proto::udp:
-        return udp(checksum::pseudo_v6(src, dst_ip, info_.l4_length, proto::udp), true);
+        return udp(true);
       case proto::tcp:
         return tcp();
       case proto::fragment:
@@ -245,7 +393,7 @@ class Parser {
     }
   }
 
-  Outcome udp(std::uint16_t pseudo, bool v6) {
+  Outcome udp(bool v6) {
     const std::size_t len = info_.l4_length;
     if (len < udp_header) return Outcome::drop_bad_udp_length;
     const std::uint8_t* u = p_ + info_.l4_offset;
@@ -261,7 +409,8 @@ class Parser {
     if (c == 0) {
       // Optional over IPv4 (RFC 768), mandatory over IPv6 (RFC 8200 §8.1).
       if (v6) return Outcome::drop_bad_udp_checksum;
-    } else if (!rx_.l4_good && !checksum::verify({u, ulen}, pseudo)) {
+    } else if (!rx_.l4_good &&
+               !udp_checksum_ok(p_ + info_.l3_offset, u, ulen, info_.l4_length, v6)) {
       return Outcome::drop_bad_udp_checksum;
     }
     info_.payload_offset = static_cast<std::uint16_t>(info_.l4_offset + udp_header);
@@ -345,8 +494,20 @@ class Parser {
 
 Outcome parse_frame(std::span<const std::uint8_t> frame, const LocalAddrs& local, FrameInfo& info,
                     RxChecksum rx) {
+  if (parse_common_query(frame.data(), frame.size(), local, info, rx)) return Outcome::dns_query;
+  return detail::parse_frame_general(frame, local, info, rx);
+}
+
+namespace detail {
+
+// Out of line, so the common path above stays a leaf that saves no registers.
+[[gnu::noinline]] Outcome parse_frame_general(std::span<const std::uint8_t> frame,
+                                              const LocalAddrs& local, FrameInfo& info,
+                                              RxChecksum rx) {
   info = FrameInfo{};
   return Parser(frame, local, info, rx).run();
 }
+
+}  // namespace detail
 
 }  // namespace dns64d::net

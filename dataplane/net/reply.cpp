@@ -43,7 +43,9 @@ bool ip_layout_ok(std::span<std::uint8_t> frame, const FrameInfo& info, std::siz
 std::size_t rewrite_ipv4(std::uint8_t* f, const FrameInfo& info, std::size_t l4_len,
                          std::uint8_t protocol, std::uint16_t& addr_sum) {
   std::uint8_t* ip = f + info.l3_offset;
-  addr_sum = checksum::sum({ip + 12, 8});
+  checksum::Accumulator addrs;
+  addrs.add(ip + 12, 8);
+  addr_sum = addrs.value();
   const std::size_t ihl = info.l4_offset - info.l3_offset;
   if (ihl > ipv4_header) std::memmove(ip + ipv4_header, ip + ihl, l4_len);
   swap_bytes(ip + 12, ip + 16, 4);
@@ -69,6 +71,14 @@ void rewrite_ipv6(std::uint8_t* f, const FrameInfo& info, std::size_t l4_len) {
   ip[7] = reply_ttl;
 }
 
+// Swaps the two 16-bit halves of the 4 octets at `p` (the UDP ports).
+void swap_ports(std::uint8_t* p) {
+  std::uint32_t w;
+  std::memcpy(&w, p, 4);
+  w = w << 16 | w >> 16;
+  std::memcpy(p, &w, 4);
+}
+
 }  // namespace
 
 std::size_t make_udp_reply(std::span<std::uint8_t> frame, const FrameInfo& info,
@@ -80,31 +90,52 @@ std::size_t make_udp_reply(std::span<std::uint8_t> frame, const FrameInfo& info,
   std::uint8_t* f = frame.data();
   std::uint8_t* ip = f + info.l3_offset;
   std::uint8_t* u = f + info.l4_offset;
-  // The UDP checksum is summed from the values and the payload, before any
-  // header octet is rewritten: swapping addresses and ports keeps their sums.
-  const std::uint16_t ports_sum = checksum::sum({u, 4});
-  const std::uint16_t payload_sum = checksum::sum({u + udp_header, dns_len});
   const auto ulen = static_cast<std::uint16_t>(udp_len);
+  const bool v4 = info.ip_version == 4;
+  // The UDP checksum is summed in one pass over the query's octets, before
+  // any of them is rewritten: swapping addresses and ports keeps their sums,
+  // and the query's length and checksum words are taken back out (RFC 1624).
+  // Over IPv6 the addresses run straight into the UDP header.
+  checksum::Accumulator l4;
+  if (!offload_l4) {
+    if (v4) {
+      l4.add(u, udp_len);
+    } else {
+      l4.add(ip + 8, 32 + udp_len);
+    }
+    l4.subtract32(u + 4);
+    l4.add16(ulen);
+  }
   swap_macs(f);
-  swap_bytes(u, u + 2, 2);
-  store16(u + 4, ulen);
-  std::size_t l4 = info.l4_offset;
-  std::uint16_t addr_sum;
-  if (info.ip_version == 4) {
-    l4 = rewrite_ipv4(f, info, udp_len, proto::udp, addr_sum);
+  std::size_t l4_offset = info.l4_offset;
+  std::uint16_t addr_sum = 0;
+  if (v4) {
+    l4_offset = rewrite_ipv4(f, info, udp_len, proto::udp, addr_sum);
+    u = f + l4_offset;
   } else {
-    addr_sum = checksum::sum({ip + 8, 32});
+    if (offload_l4) {
+      checksum::Accumulator addrs;
+      addrs.add(ip + 8, 32);
+      addr_sum = addrs.value();
+    }
     rewrite_ipv6(f, info, udp_len);
     ip[6] = proto::udp;
   }
-  // What rte_ipv4_phdr_cksum / rte_ipv6_phdr_cksum return: the folded,
-  // uncomplemented pseudo-header sum.
-  const std::uint16_t pseudo = checksum::fold(std::uint32_t{addr_sum} + proto::udp + ulen);
-  const std::uint16_t c =
-      offload_l4 ? pseudo
-                 : checksum::udp_finish(std::uint32_t{pseudo} + ports_sum + ulen + payload_sum);
-  store16(f + l4 + 6, c);
-  return l4 + udp_len;
+  swap_ports(u);
+  store16(u + 4, ulen);
+  std::uint16_t c;
+  if (offload_l4) {
+    // What rte_ipv4_phdr_cksum / rte_ipv6_phdr_cksum return: the folded,
+    // uncomplemented pseudo-header sum.
+    c = checksum::fold(std::uint32_t{addr_sum} + proto::udp + ulen);
+  } else {
+    if (v4) l4.add16(addr_sum);
+    l4.add16(proto::udp);
+    l4.add16(ulen);
+    c = checksum::udp_finish(l4.value());
+  }
+  store16(u + 6, c);
+  return l4_offset + udp_len;
 }
 
 std::size_t make_arp_reply(std::span<std::uint8_t> frame, const FrameInfo& info,

@@ -55,6 +55,67 @@ TEST(Checksum, AllOnesAndZeros) {
   EXPECT_EQ(sum(big), ref_fold(ref_add(big.data(), big.size())));
 }
 
+// The fold the RFC describes, one 16-bit carry at a time.
+std::uint16_t slow_fold(std::uint64_t v) {
+  while (v > 0xffff) v = (v & 0xffff) + (v >> 16);
+  return static_cast<std::uint16_t>(v);
+}
+
+TEST(Checksum, FoldMatchesTheRfcFold) {
+  const std::uint64_t edges[] = {0,
+                                 1,
+                                 0xffff,
+                                 0x10000,
+                                 0x1fffe,
+                                 0xffffffff,
+                                 0x100000000,
+                                 0xffff0000ffff0000,
+                                 ~0ull,
+                                 ~0ull - 1,
+                                 0x8000800080008000};
+  for (const std::uint64_t v : edges) EXPECT_EQ(fold(v), slow_fold(v)) << v;
+  std::mt19937_64 rng(5);
+  for (int i = 0; i < 100000; ++i) {
+    const std::uint64_t v = rng() >> (rng() % 64);
+    ASSERT_EQ(fold(v), slow_fold(v)) << v;
+  }
+}
+
+TEST(Checksum, AccumulatorRunsConcatenate) {
+  // Runs added one after another (each ending evenly) sum as one run, with
+  // values and taken-back words on top.
+  std::mt19937 rng(9);
+  std::vector<std::uint8_t> buf(600);
+  for (int round = 0; round < 3000; ++round) {
+    for (auto& b : buf) b = static_cast<std::uint8_t>(rng() % 8 == 0 ? 0xff : rng());
+    const std::size_t a = 2 * (rng() % 150);
+    const std::size_t b = rng() % (buf.size() - a);
+    Accumulator acc;
+    acc.add(buf.data(), a);
+    acc.add(buf.data() + a, b);
+    acc.add16(0x1234);
+    ASSERT_EQ(acc.value(), ref_fold(ref_add(buf.data(), a + b) + 0x1234)) << a << " " << b;
+    if (a >= 4) {
+      // Taking 4 octets back out leaves the sum without them (as ones'
+      // complement values: zero and 0xffff are the same here).
+      acc.subtract32(buf.data());
+      const std::uint16_t want = ref_fold(ref_add(buf.data() + 4, a - 4 + b) + 0x1234);
+      ASSERT_EQ(acc.value() % 0xffff, want % 0xffff) << a << " " << b;
+    }
+  }
+}
+
+TEST(Checksum, AccumulatorSurvivesLongRunsOfOnes) {
+  // Every 64-bit add carries out: the end-around carry must not be lost.
+  const std::vector<std::uint8_t> ones(4096, 0xff);
+  Accumulator acc;
+  acc.add(ones.data(), ones.size());
+  acc.add16(0xffff);
+  acc.add(ones.data(), 7);
+  EXPECT_EQ(acc.value(),
+            ref_fold(ref_add(ones.data(), ones.size()) + 0xffff + ref_add(ones.data(), 7)));
+}
+
 TEST(Checksum, UdpZeroIsSentAsAllOnes) {
   EXPECT_EQ(udp_finish(0xffff), 0xffff);
   EXPECT_EQ(udp_finish(0x1234), static_cast<std::uint16_t>(~0x1234));

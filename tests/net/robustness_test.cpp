@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <cstring>
 #include <memory>
 #include <random>
 
@@ -102,6 +103,60 @@ TEST(Robustness, RandomMutations) {
     }
   }
   EXPECT_GT(answered, 0u);
+}
+
+// parse_frame takes a straight-line path for the common DNS query; it must
+// agree with the general parser on the outcome and on every field.
+bool same_info(const FrameInfo& a, const FrameInfo& b) {
+  return a.l3_offset == b.l3_offset && a.l4_offset == b.l4_offset && a.l4_length == b.l4_length &&
+         a.payload_offset == b.payload_offset && a.payload_length == b.payload_length &&
+         a.ethertype == b.ethertype && a.vlan_tci[0] == b.vlan_tci[0] &&
+         a.vlan_tci[1] == b.vlan_tci[1] && a.src_port == b.src_port && a.dst_port == b.dst_port &&
+         a.vlan_count == b.vlan_count && a.ip_version == b.ip_version && a.protocol == b.protocol &&
+         a.ttl == b.ttl && a.local_index == b.local_index && a.dad == b.dad &&
+         a.src_ip == b.src_ip && a.dst_ip == b.dst_ip;
+}
+
+// Returns whether the frame was a DNS query.
+bool agrees_with_general(const Bytes& frame, const LocalAddrs& local, dns64d::net::RxChecksum rx) {
+  std::unique_ptr<std::uint8_t[]> exact(new std::uint8_t[std::max<std::size_t>(frame.size(), 1)]);
+  std::copy(frame.begin(), frame.end(), exact.get());
+  const std::span<const std::uint8_t> span(exact.get(), frame.size());
+  FrameInfo fast;
+  FrameInfo general;
+  // Stale contents must not leak into either result.
+  std::memset(static_cast<void*>(&fast), 0xa5, sizeof fast);
+  std::memset(static_cast<void*>(&general), 0x5a, sizeof general);
+  const Outcome o = dns64d::net::parse_frame(span, local, fast, rx);
+  const Outcome want = dns64d::net::detail::parse_frame_general(span, local, general, rx);
+  EXPECT_EQ(o, want);
+  EXPECT_TRUE(same_info(fast, general));
+  return want == Outcome::dns_query;
+}
+
+TEST(Robustness, CommonPathAgreesWithGeneralParser) {
+  std::mt19937 rng(77);
+  const auto all = cases();
+  std::size_t queries = 0;
+  for (int round = 0; round < 300; ++round) {
+    for (const Case& c : all) {
+      Bytes f = c.frame;
+      if (round > 0 && !f.empty()) {
+        const int flips = 1 + static_cast<int>(rng() % 3);
+        for (int i = 0; i < flips; ++i) {
+          const std::size_t at = rng() % std::min<std::size_t>(f.size(), rng() % 2 ? 64 : f.size());
+          f[at] = static_cast<std::uint8_t>(rng() % 4 == 0 ? rng() : f[at] ^ (1u << (rng() % 8)));
+        }
+        if (rng() % 4 == 0) f.resize(rng() % (f.size() + 1));
+      }
+      LocalAddrs local = c.local;
+      if (round % 5 == 1) local.any_unicast_mac = true;
+      if (round % 7 == 2) local.exception_path = true;
+      const dns64d::net::RxChecksum rx{round % 3 == 1, round % 4 == 1};
+      queries += agrees_with_general(f, local, rx);
+    }
+  }
+  EXPECT_GT(queries, 300u);
 }
 
 }  // namespace
