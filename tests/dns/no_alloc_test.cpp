@@ -2,6 +2,8 @@
 // call to operator new while they run.
 #include <gtest/gtest.h>
 
+#include "tests/support/count_new.hpp"
+
 #include <atomic>
 #include <cstdlib>
 #include <new>
@@ -11,20 +13,7 @@
 #include "dataplane/dns/writer.hpp"
 #include "tests/support/packet.hpp"
 
-// GCC sees through the replacement and flags malloc/free as a mismatch.
-#pragma GCC diagnostic ignored "-Wmismatched-new-delete"
-
-namespace {
-std::atomic<long> allocations{0};
-}
-
-void* operator new(std::size_t n) {
-  allocations.fetch_add(1, std::memory_order_relaxed);
-  if (void* p = std::malloc(n ? n : 1)) return p;
-  throw std::bad_alloc();
-}
-void operator delete(void* p) noexcept { std::free(p); }
-void operator delete(void* p, std::size_t) noexcept { std::free(p); }
+using dns64d::test::allocations;
 
 namespace dns64d::dns {
 namespace {
