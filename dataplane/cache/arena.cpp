@@ -39,6 +39,11 @@ Arena::Arena(size_t bytes, size_t max_block_bytes)
   DNS64D_POISON(base_, region_.size());
 }
 
+// ASan keeps user poison on the shadow of an unmapped range; without this a
+// later mmap that reuses the addresses (the next cache's table, say) would trip
+// use-after-poison on its first, perfectly valid write.
+Arena::~Arena() { DNS64D_UNPOISON(base_, region_.size()); }
+
 void Arena::set_bit(std::vector<uint64_t>& v, uint32_t i, bool on) {
   if (on) {
     v[i / 64] |= uint64_t{1} << (i % 64);

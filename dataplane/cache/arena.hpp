@@ -17,6 +17,9 @@ namespace dns64d::cache {
 class Arena {
  public:
   Arena(size_t bytes, size_t max_block_bytes);
+  ~Arena();  // clears the ASan poison: the kernel may hand the range to the next mapping
+  Arena(const Arena&) = delete;
+  Arena& operator=(const Arena&) = delete;
 
   uint8_t* at(uint32_t g) const { return base_ + size_t{g} * kGranule; }
   static uint32_t granules_for(size_t bytes) { return static_cast<uint32_t>((bytes + kGranule - 1) / kGranule); }

@@ -62,8 +62,10 @@ void Cache::lookup_burst(Reader& r, std::span<const Key> keys, uint64_t now, std
   constexpr uint64_t kProbeFurther = 1;  // not a slot value: slots carry a non-zero tag
   uint64_t hashes[kBurst];
   uint64_t first[kBurst];
-  for (size_t base = 0; base < keys.size(); base += kBurst) {
-    const size_t n = std::min(kBurst, keys.size() - base);
+  // Never write past `out`: keys without a result slot are not looked up.
+  const size_t count = std::min(keys.size(), out.size());
+  for (size_t base = 0; base < count; base += kBurst) {
+    const size_t n = std::min(kBurst, count - base);
     for (size_t i = 0; i < n; ++i) {
       hashes[i] = hash_key(keys[base + i]);
       prefetch(hashes[i]);

@@ -93,7 +93,8 @@ class Cache {
     return lookup(r, key, hash_key(key), now_ms, flags);
   }
   // Hash all, prefetch buckets, prefetch candidate entries, then compare:
-  // the misses of up to 32 lookups overlap instead of queueing.
+  // the misses of up to 32 lookups overlap instead of queueing. Results go to
+  // out[i] for i < min(keys.size(), out.size()); keys beyond out are skipped.
   void lookup_burst(Reader& r, std::span<const Key> keys, uint64_t now_ms, std::span<LookupResult> out,
                     unsigned flags = kNoFlags) const;
 

@@ -30,8 +30,17 @@ class Reader {
  public:
   static constexpr uint32_t kRingSize = 256;
 
-  // "I hold no view from before this point." Call between bursts.
-  void quiescent() { epoch_.store(global_->load(std::memory_order_acquire), std::memory_order_release); }
+  // "I hold no view from before this point." Call between bursts. On an
+  // offline reader it comes online, through online()'s fence: a plain store
+  // there could sit in the store buffer while the next lookup's slot loads run,
+  // so the writer would still read "offline" and free what that lookup found.
+  void quiescent() {
+    if (epoch_.load(std::memory_order_relaxed) == 0) {
+      online();
+      return;
+    }
+    epoch_.store(global_->load(std::memory_order_acquire), std::memory_order_release);
+  }
   // An offline reader holds no views and is ignored by reclamation.
   void offline() { epoch_.store(0, std::memory_order_release); }
   void online();

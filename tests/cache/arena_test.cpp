@@ -1,11 +1,40 @@
 #include <gtest/gtest.h>
 
+#include <sys/mman.h>
+
+#include <cstring>
 #include <set>
 
 #include "dataplane/cache/arena.hpp"
 
 namespace dns64d::cache {
 namespace {
+
+// Regression: the arena poisons its free granules for ASan, and ASan keeps that
+// poison on the shadow after munmap. A later mapping at the same addresses (the
+// next Cache's bucket table, in cache_test) then failed its first valid write
+// with use-after-poison. The arena must leave its range clean when it goes.
+TEST(CacheArena, LeavesNoPoisonBehindForTheNextMapping) {
+  constexpr size_t kBytes = 1 << 20;
+  uint8_t* base = nullptr;
+  size_t mapped = 0;
+  {
+    Arena arena(kBytes, 4096);
+    const uint32_t a = arena.alloc(4), b = arena.alloc(8);
+    ASSERT_NE(a, 0u);
+    ASSERT_NE(b, 0u);
+    arena.free(a, 4);  // free and untouched granules alike are poisoned now
+    base = arena.at(0);
+    mapped = arena.capacity_bytes() + kGranule;
+  }
+  // Map the very same range again, as the next cache might get it, and write it all.
+  void* p = mmap(base, mapped, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE, -1, 0);
+  if (p == MAP_FAILED) GTEST_SKIP() << "the range was taken meanwhile";
+  ASSERT_EQ(p, static_cast<void*>(base));
+  std::memset(p, 0xab, mapped);  // use-after-poison here before the fix
+  EXPECT_EQ(static_cast<uint8_t*>(p)[mapped - 1], 0xab);
+  munmap(p, mapped);
+}
 
 TEST(CacheArena, AllocatesUntilFullThenReusesFreedBlocks) {
   Arena arena(32 * 100, 32 * 10);

@@ -407,6 +407,41 @@ TEST_F(CacheTest, BurstLookupAgreesWithSingleLookups) {
   }
 }
 
+// Regression: lookup_burst wrote out[i] for every key, past the end of a
+// shorter `out` (ASan: heap-buffer-overflow). It now stops at out.size().
+TEST_F(CacheTest, BurstLookupNeverWritesPastTheResults) {
+  std::vector<std::vector<uint8_t>> storage;
+  for (int i = 0; i < 40; ++i) {
+    storage.push_back(wire(test::numbered("b", i, ".example")));
+    cache->insert_aaaa(Key{storage.back(), kAAAA, kIN}, 60, std::vector<Ipv4>{{{10, 0, 0, 1}}}, {});
+  }
+  std::vector<Key> keys;
+  for (const auto& s : storage) keys.push_back(Key{s, kAAAA, kIN});
+  std::vector<LookupResult> out(33);  // more than one burst of 32, fewer than the keys
+  cache->lookup_burst(*reader, keys, clock.now(), out);
+  for (const LookupResult& r : out) EXPECT_EQ(r.status, LookupStatus::hit);
+  EXPECT_EQ(cache->stats().hits, 33u);  // the 7 keys without a slot were not looked up
+}
+
+// Regression: quiescent() on an offline reader stored its epoch without
+// online()'s fence (a store-load reordering could let the writer free what the
+// next lookup found). It now goes through online(); the semantics stay: the
+// reader is online and holds back what is retired after that point.
+TEST_F(CacheTest, QuiescentOnAnOfflineReaderComesOnlineAndHoldsMemory) {
+  reader->offline();
+  EXPECT_FALSE(reader->is_online());
+  put_aaaa("a.example", 60);
+  reader->quiescent();
+  EXPECT_TRUE(reader->is_online());
+  ASSERT_EQ(get("a.example").status, LookupStatus::hit);
+  put_aaaa("a.example", 60);  // retires the copy the reader may still hold
+  cache->maintain();
+  EXPECT_GT(cache->stats().bytes_retired, 0u);
+  reader->quiescent();
+  cache->maintain();
+  EXPECT_EQ(cache->stats().bytes_retired, 0u);
+}
+
 TEST_F(CacheTest, ReaderSlotsAreBounded) {
   std::vector<Reader*> more;
   while (Reader* r = cache->register_reader()) more.push_back(r);

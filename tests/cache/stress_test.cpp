@@ -148,7 +148,12 @@ TEST(CacheStress, OneWriterManyReadersNeverSeeATornEntry) {
         if (round % 4096 == 4095) {  // a worker parking for a moment
           r->offline();
           std::this_thread::yield();
-          r->online();
+          // Coming back through quiescent() must be as safe as online().
+          if (round % 8192 == 4095) {
+            r->online();
+          } else {
+            r->quiescent();
+          }
         }
       }
       torn += local_torn;
