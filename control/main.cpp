@@ -362,6 +362,11 @@ int main(int argc, char** argv) {
                 cfg.ports.size(), cfg.views.size(), cfg.records.size());
     return 0;
   }
+  {
+    std::vector<dns64d::config::Record> all = dns64d::control::builtin_records();
+    all.insert(all.end(), cfg.records.begin(), cfg.records.end());
+    cfg.records = std::move(all);
+  }
   if (cfg.burst > dns64d::dataplane::max_burst) {
     std::fprintf(stderr, "dns64d: dataplane.burst: at most %u\n", dns64d::dataplane::max_burst);
     return 2;

@@ -36,6 +36,23 @@ void append_rr(Group& g, std::uint16_t type, std::uint32_t ttl, const std::vecto
 
 }  // namespace
 
+std::vector<config::Record> builtin_records() {
+  std::vector<config::Record> out;
+  auto add = [&out](const char* name, std::uint16_t type, const char* data) {
+    config::Record r;
+    dns::from_text(name, r.name);
+    r.type = type;
+    r.ttl = 3600;
+    r.data = data;
+    out.push_back(r);
+  };
+  add("ipv4only.arpa", dns::type::A, "192.0.0.170");
+  add("ipv4only.arpa", dns::type::A, "192.0.0.171");
+  add("170.0.0.192.in-addr.arpa", dns::type::PTR, "ipv4only.arpa");
+  add("171.0.0.192.in-addr.arpa", dns::type::PTR, "ipv4only.arpa");
+  return out;
+}
+
 std::size_t insert_static(cache::Cache& cache, const std::vector<config::Record>& records,
                           std::size_t& failed) {
   std::map<std::pair<std::string, std::uint16_t>, Group> groups;

@@ -11,6 +11,11 @@
 
 namespace dns64d::control {
 
+// The records every DNS64 answers itself (RFC 7050, RFC 8880 §7): ipv4only.arpa
+// with 192.0.0.170 and 192.0.0.171, and the reverse names of both, so that
+// clients discover the prefix without dns64d ever asking upstream.
+std::vector<config::Record> builtin_records();
+
 // Inserts (or refreshes) every static record; returns the cache entries written.
 // Insert failures are counted by the cache and reported in `failed`.
 std::size_t insert_static(cache::Cache& cache, const std::vector<config::Record>& records,

@@ -70,9 +70,11 @@ bool is_global_v4(V4 a) {
 
 bool in_special_purpose_table(V4 a) { return in_any(a, non_global); }
 
+bool is_nat64_discovery(V4 a) { return a[0] == 192 && a[1] == 0 && a[2] == 0 && (a[3] == 170 || a[3] == 171); }
+
 bool may_map(const Prefix& p, V4 a, bool relaxed) {
   if (relaxed || !(p == well_known_prefix)) return true;
-  return is_global_v4(a);
+  return is_global_v4(a) || is_nat64_discovery(a);
 }
 
 }  // namespace dns64d::dns64

@@ -22,6 +22,11 @@ bool is_global_v4(V4 a);
 // The same ranges as a plain table walk: the reference is_global_v4 is tested against.
 bool in_special_purpose_table(V4 a);
 
+// 192.0.0.170 and 192.0.0.171, the addresses of ipv4only.arpa (RFC 7050):
+// non-global, yet synthesized under every prefix so that clients can
+// discover it.
+bool is_nat64_discovery(V4 a);
+
 // RFC 6052 §3.1: the well-known prefix must not represent non-global IPv4.
 // `relaxed` switches the rule off (draft-ietf-v6ops-nat64-wkp-1918). Network-
 // specific prefixes may map anything.

@@ -29,7 +29,7 @@ struct View {
   // Whether `a` may be synthesized under prefix k: the well-known prefix's
   // rule (RFC 6052 §3.1, unless relaxed) and the view's never_map list.
   bool maps(std::size_t k, const dns64::V4& a) const {
-    if (restricted[k] && !dns64::is_global_v4(a)) return false;
+    if (restricted[k] && !dns64::is_global_v4(a) && !dns64::is_nat64_discovery(a)) return false;
     return never_map.empty() || !dns64::in_any(a, never_map);
   }
   // Filled by ViewTable::add_view: prefix k is the WKP and the rule applies.

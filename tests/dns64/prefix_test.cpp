@@ -125,7 +125,7 @@ TEST(Rfc6052, WellKnownPrefixRefusesNonGlobalIpv4) {
   const V4 non_global[] = {{10, 1, 2, 3},    {172, 16, 0, 1}, {172, 31, 255, 255}, {192, 168, 1, 1},
                            {127, 0, 0, 1},   {169, 254, 1, 1}, {100, 64, 0, 1},     {0, 1, 2, 3},
                            {192, 0, 2, 33},  {198, 51, 100, 1}, {203, 0, 113, 9},   {198, 18, 0, 1},
-                           {224, 0, 0, 1},   {255, 255, 255, 255}, {192, 0, 0, 170}};
+                           {224, 0, 0, 1},   {255, 255, 255, 255}, {192, 0, 0, 9}};
   for (const V4& a : non_global) {
     EXPECT_FALSE(is_global_v4(a)) << int{a[0]} << "." << int{a[1]};
     EXPECT_FALSE(may_map(well_known_prefix, a));
@@ -149,6 +149,14 @@ TEST(Rfc6052, FastGlobalCheckMatchesTheTable) {
       }
     }
   }
+}
+
+TEST(Rfc6052, DiscoveryAddressesMapUnderTheWellKnownPrefix) {
+  // RFC 7050: ipv4only.arpa's 192.0.0.170/171 are non-global but must be synthesized.
+  EXPECT_FALSE(is_global_v4({192, 0, 0, 170}));
+  EXPECT_TRUE(may_map(well_known_prefix, {192, 0, 0, 170}));
+  EXPECT_TRUE(may_map(well_known_prefix, {192, 0, 0, 171}));
+  EXPECT_FALSE(may_map(well_known_prefix, {192, 0, 0, 172}));
 }
 
 TEST(Rfc6052, Ipv4Ranges) {

@@ -63,6 +63,13 @@ check "many A records: TC without EDNS" "tc" \
   sh -c "$d6 +noedns +ignore AAAA many.test | sed -n 's/.*flags: \([a-z ]*\);.*/\1/p' | grep -o tc"
 check "many A records fit EDNS 1232" "30" sh -c "$d6 +bufsize=1232 AAAA many.test +short | wc -l"
 check "kdig agrees" "2001:db8:64::c000:201" kdig +timeout=2 @2001:db8::53 AAAA v4only.test +short
+# RFC 7050 / RFC 8880: answered by dns64d itself (unbound refuses everything
+# outside the test zones, so an upstream answer would be SERVFAIL).
+check "ipv4only.arpa under the well-known prefix" "64:ff9b::c000:aa 64:ff9b::c000:ab" \
+  sh -c "$d4 AAAA ipv4only.arpa +short | sort"
+check "ipv4only.arpa under the view's prefix" "2001:db8:64::c000:aa 2001:db8:64::c000:ab" \
+  sh -c "$d6 AAAA ipv4only.arpa +short | sort"
+check "reverse of 192.0.0.170" "ipv4only.arpa." $d4 -x 192.0.0.170 +short
 # DO and CD: a validating client gets no synthesis (§5.5).
 check "DO+CD: no synthesis" "0" sh -c "$d6 +dnssec +cd AAAA v4only.test | sed -n 's/.*ANSWER: \([0-9]*\).*/\1/p'"
 
