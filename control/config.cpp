@@ -292,7 +292,9 @@ Config parse(const std::string& text, const std::string& origin) {
     if (const toml::node* n = root.get("upstream")) {
       const toml::table* t = n->as_table();
       if (t == nullptr) fail("upstream", "must be a table");
-      check_keys(*t, {"enabled", "servers", "timeout_ms", "attempts", "servfail_on_error", "max_pending", "max_waiters"},
+      check_keys(*t,
+                 {"enabled", "servers", "timeout_ms", "attempts", "servfail_on_error", "max_pending", "max_waiters",
+                  "serve_stale", "stale_ttl", "max_stale_seconds"},
                  "upstream");
       Upstream& u = c.upstream;
       u.enabled = get_bool(*t, "enabled", "upstream", true);
@@ -302,6 +304,9 @@ Config parse(const std::string& text, const std::string& origin) {
       u.servfail_on_error = get_bool(*t, "servfail_on_error", "upstream", false);
       u.max_pending = get_int<std::uint32_t>(*t, "max_pending", "upstream", 4096, 1, 1 << 20);
       u.max_waiters = get_int<std::uint32_t>(*t, "max_waiters", "upstream", 64, 1, 1 << 16);
+      u.serve_stale = get_bool(*t, "serve_stale", "upstream", false);
+      u.stale_ttl = get_int<std::uint32_t>(*t, "stale_ttl", "upstream", 30, 1, 86400);
+      u.max_stale_seconds = get_int<std::uint32_t>(*t, "max_stale_seconds", "upstream", 86400, 1, 7 * 86400);
     }
     if (const toml::array* ports = get_tables(root, "port")) {
       for (std::size_t i = 0; i < ports->size(); ++i) {

@@ -72,6 +72,9 @@ struct Upstream {
   bool servfail_on_error = false;      // RFC 6147 §5.1.2-3: SERVFAIL instead of synthesis
   std::uint32_t max_pending = 4096;
   std::uint32_t max_waiters = 64;
+  bool serve_stale = false;            // RFC 8767: expired answers when every upstream fails
+  std::uint32_t stale_ttl = 30;        // TTL of such answers
+  std::uint32_t max_stale_seconds = 86400;  // how long past expiry an answer may serve
 };
 
 struct Config {

@@ -211,6 +211,9 @@ int run(const Options& opt, const config::Config& cfg) {
   cc.min_ttl = cfg.cache.min_ttl;
   cc.max_ttl = cfg.cache.max_ttl;
   cc.max_readers = queues + 1;
+  cc.keep_stale = cfg.upstream.enabled && cfg.upstream.serve_stale;
+  cc.stale_ttl = cfg.upstream.stale_ttl;
+  cc.max_stale_seconds = cfg.upstream.max_stale_seconds;
   cache::Cache answer_cache(cc, [hz] { return dataplane::now_ms(hz); });
   std::size_t failed = 0;
   const std::size_t written = control::insert_static(answer_cache, cfg.records, failed);
@@ -265,6 +268,7 @@ int run(const Options& opt, const config::Config& cfg) {
     rc.max_pending = cfg.upstream.max_pending;
     rc.max_waiters = cfg.upstream.max_waiters;
     rc.servfail_on_error = cfg.upstream.servfail_on_error;
+    rc.serve_stale = cfg.upstream.serve_stale;
     cache::Reader* control_reader = answer_cache.register_reader();
     resolver = std::make_unique<control::Resolver>(*upstream_client, answer_cache, control_reader, rc);
     std::printf("dns64d: %zu upstream resolver(s)%s\n", upstream_client->upstreams().size(),
@@ -330,12 +334,13 @@ int run(const Options& opt, const config::Config& cfg) {
     std::printf("counter resolver.lookups %lu\ncounter resolver.coalesced %lu\ncounter resolver.upstream_queries %lu\n"
                 "counter resolver.answered %lu\ncounter resolver.relayed %lu\ncounter resolver.servfail %lu\n"
                 "counter resolver.dropped_full %lu\ncounter resolver.cache_fills %lu\n"
-                "counter resolver.cache_fill_failed %lu\ncounter resolver.synthesized %lu\n",
+                "counter resolver.cache_fill_failed %lu\ncounter resolver.synthesized %lu\ncounter resolver.stale %lu\n",
                 static_cast<unsigned long>(rs.lookups), static_cast<unsigned long>(rs.coalesced),
                 static_cast<unsigned long>(rs.upstream_queries), static_cast<unsigned long>(rs.answered),
                 static_cast<unsigned long>(rs.relayed), static_cast<unsigned long>(rs.servfail),
                 static_cast<unsigned long>(rs.dropped_full), static_cast<unsigned long>(rs.cache_fills),
-                static_cast<unsigned long>(rs.cache_fill_failed), static_cast<unsigned long>(rs.synthesized));
+                static_cast<unsigned long>(rs.cache_fill_failed), static_cast<unsigned long>(rs.synthesized),
+                static_cast<unsigned long>(rs.stale));
     std::fflush(stdout);
   }
   for (std::uint16_t p : port_ids) (void)rte_eth_dev_close(p);

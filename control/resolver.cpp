@@ -319,6 +319,16 @@ void Resolver::answer_one(const Waiter& w, const dataplane::Snapshot& snap, dns:
       ++stats_.relayed;
     }
   }
+  if (len == 0 && config_.serve_stale && relay.empty()) {
+    // Upstream failed: an expired answer beats none (RFC 8767).
+    respond::Context stale_ctx = ctx;
+    stale_ctx.allow_stale = true;
+    const respond::Result s = respond::respond(q.dns, q.info.payload_length, q.client, stale_ctx);
+    if (respond::is_answer(s.outcome)) {
+      len = s.reply_len;
+      ++stats_.stale;
+    }
+  }
   if (len == 0) {
     len = respond::answer_rcode(q.dns, q.info.payload_length, fallback_rcode, snap.edns_udp_size);
     ++stats_.servfail;

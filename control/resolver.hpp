@@ -23,6 +23,7 @@ struct ResolverConfig {
   std::size_t max_pending = 4096;         // lookups in flight
   std::size_t max_waiters = 64;           // clients waiting on one lookup
   bool servfail_on_error = false;         // RFC 6147 §5.1.2-3 switch
+  bool serve_stale = false;               // RFC 8767: expired cache entries when upstream fails
   std::vector<dns64::V6Range> exclusions{dns64::default_exclusions.begin(), dns64::default_exclusions.end()};
 };
 
@@ -37,6 +38,7 @@ struct ResolverStats {
   std::uint64_t cache_fills = 0;
   std::uint64_t cache_fill_failed = 0;
   std::uint64_t synthesized = 0;     // lookups that ended in synthesis
+  std::uint64_t stale = 0;           // clients answered from expired entries (RFC 8767)
 };
 
 class Resolver {

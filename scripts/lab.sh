@@ -6,7 +6,8 @@
 # 192.0.2.53 and 2001:db8::53. Nothing leaves the namespace. Sourced by
 # scripts/demo and tests/live/dns64_test.sh:
 #   source scripts/lab.sh; lab_up DNS64D_BINARY; ...; lab_down
-# lab_up sets: ns (namespace), work (folder with logs), dns64d_pid.
+# lab_up sets: ns (namespace), work (folder with logs), dns64d_pid,
+# unbound_pid.
 
 lab_up() {
   local bin=$1
@@ -39,6 +40,7 @@ private  IN A   10.1.2.3
 global   IN A   93.184.216.34
 ttl  900 IN A   192.0.2.9
 short 60 IN A   192.0.2.10
+stale  1 IN A   192.0.2.20
 dead     IN NS  ns.dead.test.
 ns.dead  IN A   127.0.0.2
 ZONE
@@ -106,6 +108,7 @@ CONF
 servers = ["127.0.0.1:5353"]
 timeout_ms = 500
 attempts = 2
+serve_stale = true
 [[port]]
 device = "net_tap0"
 ipv4 = ["192.0.2.53"]
@@ -124,7 +127,8 @@ TOML
   ip netns exec "$ns" nsd -d -c "$work/nsd.conf" >"$work/nsd.out" 2>&1 &
   lab_pids+=($!)
   ip netns exec "$ns" unbound -d -c "$work/unbound.conf" >"$work/unbound.out" 2>&1 &
-  lab_pids+=($!)
+  unbound_pid=$!
+  lab_pids+=($unbound_pid)
   ip netns exec "$ns" timeout -k 3 170 "$bin" --config "$work/dns64d.toml" -- \
     --no-pci --no-huge -m 256 --no-shconf -l 0 --log-level='*:warning' \
     --vdev=net_tap0,iface=dtap0 >"$work/dns64d.log" 2>&1 &

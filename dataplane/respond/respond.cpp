@@ -21,6 +21,11 @@ std::size_t reply_limit(const dns::Message& m, std::uint16_t ours) {
 
 Result finish(dns::Writer& w, DnsOutcome o) { return {o, w.finish()}; }
 
+unsigned lookup_flags(const Context& ctx) { return ctx.allow_stale ? cache::kAllowStale : cache::kNoFlags; }
+bool usable(const cache::LookupResult& r) {
+  return r.status == cache::LookupStatus::hit || r.status == cache::LookupStatus::stale;
+}
+
 // A cached entry that cannot be written (it breaks the storage contract).
 Result servfail(dns::Writer& w) {
   w.set_rcode(dns::rcode::SERVFAIL);
@@ -359,8 +364,8 @@ Result respond(std::span<std::uint8_t> buf, std::size_t len, const Client& clien
   const dns::Bytes qname(q.key.data(), q.key_len);
   const dns::Bytes in_addr(p.in_addr.data(), p.in_addr_len);
   const cache::Key key{p.ptr_mapped ? in_addr : qname, q.qtype, q.qclass};
-  const cache::LookupResult r = ctx.cache->lookup(*ctx.reader, key, p.hash, ctx.now_ms);
-  if (r.status != cache::LookupStatus::hit) return {DnsOutcome::punted_miss, 0};
+  const cache::LookupResult r = ctx.cache->lookup(*ctx.reader, key, p.hash, ctx.now_ms, lookup_flags(ctx));
+  if (!usable(r)) return {DnsOutcome::punted_miss, 0};
   // §5.5: a validating client (DO and CD) gets the upstream's own answer.
   if (r.view.kind() == cache::Kind::synth_aaaa && q.opt && q.do_bit && (q.flags & dns::flag::CD) != 0) {
     return {DnsOutcome::punted_miss, 0};
@@ -438,8 +443,8 @@ Result respond_general(std::span<std::uint8_t> buf, std::size_t len, const Clien
       }
       if (pr != dns64::PtrResult::ok) continue;
       const cache::Key key{in_addr.bytes(), dns::type::PTR, dns::cls::IN};
-      const cache::LookupResult r = ctx.cache->lookup(*ctx.reader, key, ctx.now_ms);
-      if (r.status != cache::LookupStatus::hit) return {DnsOutcome::punted_miss, 0};
+      const cache::LookupResult r = ctx.cache->lookup(*ctx.reader, key, ctx.now_ms, lookup_flags(ctx));
+      if (!usable(r)) return {DnsOutcome::punted_miss, 0};
       start(dns::rcode::NOERROR);
       if (r.view.kind() != cache::Kind::rrset) {
         return answer_from(w, r.view, view, DnsOutcome::answered_ptr_mapped);
@@ -450,8 +455,8 @@ Result respond_general(std::span<std::uint8_t> buf, std::size_t len, const Clien
   }
 
   const cache::Key key{qname, m.question.qtype, m.question.qclass};
-  const cache::LookupResult r = ctx.cache->lookup(*ctx.reader, key, ctx.now_ms);
-  if (r.status != cache::LookupStatus::hit) return {DnsOutcome::punted_miss, 0};
+  const cache::LookupResult r = ctx.cache->lookup(*ctx.reader, key, ctx.now_ms, lookup_flags(ctx));
+  if (!usable(r)) return {DnsOutcome::punted_miss, 0};
   if (r.view.kind() == cache::Kind::synth_aaaa && m.opt.do_bit && m.header.cd()) {
     return {DnsOutcome::punted_miss, 0};  // §5.5, as in the fast path
   }

@@ -28,6 +28,9 @@ struct Context {
   cache::Reader* reader = nullptr;
   std::uint64_t now_ms = 0;
   std::uint16_t edns_udp_size = 1232;  // the most we send and advertise
+  // Expired entries kept by the cache may answer (RFC 8767): only the
+  // control plane sets this, when every upstream has failed.
+  bool allow_stale = false;
 };
 
 namespace detail {

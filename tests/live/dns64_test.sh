@@ -73,6 +73,17 @@ check "reverse of 192.0.0.170" "ipv4only.arpa." $d4 -x 192.0.0.170 +short
 # DO and CD: a validating client gets no synthesis (§5.5).
 check "DO+CD: no synthesis" "0" sh -c "$d6 +dnssec +cd AAAA v4only.test | sed -n 's/.*ANSWER: \([0-9]*\).*/\1/p'"
 
+# Serve-stale (RFC 8767): with unbound gone, an expired answer is served
+# with the stale TTL (30 s) instead of SERVFAIL.
+check "cached before the upstream fails" "2001:db8:64::c000:214" $d6 AAAA stale.test +short
+kill -TERM "$unbound_pid"
+wait "$unbound_pid" 2>/dev/null || true
+sleep 2
+check "upstream gone, entry expired: served stale" "2001:db8:64::c000:214 30" \
+  sh -c "dig +time=6 +tries=1 @2001:db8::53 AAAA stale.test +noall +answer | awk '{print \$5, \$2}'"
+check "upstream gone, never cached: SERVFAIL" "SERVFAIL" \
+  sh -c "dig +time=6 +tries=1 @2001:db8::53 AAAA fresh.test | sed -n 's/.*status: \([A-Z]*\).*/\1/p'"
+
 kill -TERM "$dns64d_pid"
 wait "$dns64d_pid" || { echo "FAIL dns64d exited non-zero"; fail=$((fail + 1)); }
 rx=$(sed -n 's/^counter rx //p' "$work/dns64d.log")

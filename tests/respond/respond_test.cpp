@@ -33,6 +33,8 @@ struct Fixture : ::testing::Test {
     c.max_entries = 1024;
     c.max_bytes = 1 << 20;
     c.seed = 1;
+    c.keep_stale = true;  // only lookups that allow stale ones ever see them
+    c.stale_ttl = 30;
     return c;
   }
 
@@ -123,6 +125,23 @@ TEST_F(Fixture, TtlIsWhatRemains) {
   EXPECT_EQ(answers()[0].ttl, 199u);
   now += 200'000;
   EXPECT_EQ(ask(query("v4.example", dns::type::AAAA)).outcome, DnsOutcome::punted_miss);
+}
+
+TEST_F(Fixture, StaleOnlyWhenTheContextAllowsIt) {
+  synth("v4.example", {{{8, 8, 8, 8}}}, 10);
+  now += 20'000;
+  EXPECT_EQ(ask(query("v4.example", dns::type::AAAA)).outcome, DnsOutcome::punted_miss);
+  buf = query("v4.example", dns::type::AAAA).bytes;
+  buf.resize(1500);
+  Client c;
+  c.is_v6 = true;
+  c.v6 = *dns64::parse_v6("2001:db8:ffff::1");
+  Context ctx{&views, &cache, reader, now, 1232};
+  ctx.allow_stale = true;
+  const Result r = respond(buf, query("v4.example", dns::type::AAAA).size(), c, ctx);
+  ASSERT_EQ(r.outcome, DnsOutcome::answered_aaaa_synth);
+  ASSERT_EQ(dns::parse_message(dns::Bytes(buf.data(), r.reply_len), reply), dns::Error::ok);
+  EXPECT_EQ(answers()[0].ttl, 30u);  // the stale TTL of RFC 8767
 }
 
 TEST_F(Fixture, MissLeavesTheQueryUntouched) {
