@@ -6,7 +6,8 @@
 // Prints Mpps, ns and cycles per packet per mix. Only the time inside
 // worker_poll counts; refilling the RX ring with the next queries does not.
 // For instruction counts:
-//   valgrind --tool=callgrind --toggle-collect='*worker_poll*' build/release/bench/dataplane_bench --packets 200000
+//   valgrind --tool=callgrind --toggle-collect='*worker_poll*' build/release/bench/dataplane_bench
+//   --packets 200000
 #include <rte_cycles.h>
 #include <rte_eal.h>
 #include <rte_eth_ring.h>
@@ -17,10 +18,10 @@
 #include <algorithm>
 #include <array>
 #include <cmath>
-#include <initializer_list>
-#include <memory>
 #include <cstdio>
 #include <cstring>
+#include <initializer_list>
+#include <memory>
 #include <random>
 #include <string>
 #include <vector>
@@ -67,7 +68,8 @@ struct Out {
 };
 
 // An IPv6/UDP query frame from a client in 2001:db8:1::/48 to 2001:db8::53.
-std::vector<std::uint8_t> query_frame(const dns::Name& qname, std::uint16_t qtype, std::uint16_t id) {
+std::vector<std::uint8_t> query_frame(const dns::Name& qname, std::uint16_t qtype,
+                                      std::uint16_t id) {
   const std::uint8_t src[16] = {0x20, 0x01, 0x0d, 0xb8, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0x12, 0x34};
   const std::uint8_t dst[16] = {0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x53};
   const std::size_t dns_len = 12 + qname.size + 4 + 11;
@@ -75,16 +77,19 @@ std::vector<std::uint8_t> query_frame(const dns::Name& qname, std::uint16_t qtyp
   Out f;
   f.put(our_mac.data(), 6);
   f.put(client_mac, 6);
-  f.put({0x86, 0xdd, 0x60, 0, 0, 0, static_cast<int>(udp_len >> 8), static_cast<int>(udp_len & 0xff), 17, 64});
+  f.put({0x86, 0xdd, 0x60, 0, 0, 0, static_cast<int>(udp_len >> 8),
+         static_cast<int>(udp_len & 0xff), 17, 64});
   f.put(src, 16);
   f.put(dst, 16);
   const std::size_t udp = f.n;
-  f.put({0x9c, 0x40, 0, 53, static_cast<int>(udp_len >> 8), static_cast<int>(udp_len & 0xff), 0, 0});
+  f.put(
+      {0x9c, 0x40, 0, 53, static_cast<int>(udp_len >> 8), static_cast<int>(udp_len & 0xff), 0, 0});
   f.put({id >> 8, id & 0xff, 1, 0, 0, 1, 0, 0, 0, 0, 0, 1});
   f.put(qname.wire.data(), qname.size);
   f.put({qtype >> 8, qtype & 0xff, 0, 1});
   f.put({0, 0, 41, 0x04, 0xd0, 0, 0, 0, 0, 0, 0});  // OPT, 1232 octets
-  const std::uint32_t pseudo = sum16(src, 16) + sum16(dst, 16) + 17 + static_cast<std::uint32_t>(udp_len);
+  const std::uint32_t pseudo =
+      sum16(src, 16) + sum16(dst, 16) + 17 + static_cast<std::uint32_t>(udp_len);
   std::uint16_t c = static_cast<std::uint16_t>(~sum16(f.b.data() + udp, udp_len, pseudo));
   if (c == 0) c = 0xffff;
   f.b[udp + 6] = static_cast<std::uint8_t>(c >> 8);
@@ -106,7 +111,8 @@ dns64::V4 bench_v4(std::size_t i) {
 }
 
 // Zipf-like ranks: P(rank k) ~ 1/k^s, drawn by inverting the continuous CDF.
-std::vector<std::uint32_t> zipf_sequence(std::size_t n, std::size_t count, double s, std::mt19937_64& rng) {
+std::vector<std::uint32_t> zipf_sequence(std::size_t n, std::size_t count, double s,
+                                         std::mt19937_64& rng) {
   std::vector<std::uint32_t> perm(n);
   for (std::size_t i = 0; i < n; ++i) perm[i] = static_cast<std::uint32_t>(i);
   std::shuffle(perm.begin(), perm.end(), rng);  // popularity unrelated to insertion order
@@ -134,9 +140,12 @@ int main(int argc, char** argv) {
       ++i;
       break;
     }
-    if (a == "--names" && i + 1 < argc) o.names = std::stoul(argv[++i]);
-    else if (a == "--packets" && i + 1 < argc) o.packets = std::stoul(argv[++i]);
-    else if (a == "--zipf" && i + 1 < argc) o.zipf = std::stod(argv[++i]);
+    if (a == "--names" && i + 1 < argc)
+      o.names = std::stoul(argv[++i]);
+    else if (a == "--packets" && i + 1 < argc)
+      o.packets = std::stoul(argv[++i]);
+    else if (a == "--zipf" && i + 1 < argc)
+      o.zipf = std::stod(argv[++i]);
     else if (a == "--mix" && i + 1 < argc) {
       o.mixes.clear();
       std::string list = argv[++i];
@@ -148,7 +157,9 @@ int main(int argc, char** argv) {
         p = c + 1;
       }
     } else {
-      std::fprintf(stderr, "usage: dataplane_bench [--names N] [--packets N] [--zipf S] [--mix aaaa,ptr,a,mixed] [-- EAL]\n");
+      std::fprintf(stderr,
+                   "usage: dataplane_bench [--names N] [--packets N] [--zipf S] [--mix "
+                   "aaaa,ptr,a,mixed] [-- EAL]\n");
       return 2;
     }
   }
@@ -157,8 +168,8 @@ int main(int argc, char** argv) {
     eal.push_back(argv[i]);
     have_eal_mem = true;
   }
-  static char a1[] = "--no-pci", a2[] = "--no-huge", a3[] = "-m", a4[] = "1024", a5[] = "--no-shconf", a6[] = "-l",
-              a7[] = "0", a8[] = "--log-level=*:warning";
+  static char a1[] = "--no-pci", a2[] = "--no-huge", a3[] = "-m", a4[] = "1024",
+              a5[] = "--no-shconf", a6[] = "-l", a7[] = "0", a8[] = "--log-level=*:warning";
   if (!have_eal_mem) {
     for (char* s : {a1, a2, a3, a4, a5, a6, a7, a8}) eal.push_back(s);
   }
@@ -176,7 +187,8 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "cannot create the net_ring port\n");
     return 1;
   }
-  const std::string err = dataplane::setup_port({static_cast<std::uint16_t>(port), 1, 1024, 1024, pool});
+  const std::string err =
+      dataplane::setup_port({static_cast<std::uint16_t>(port), 1, 1024, 1024, pool});
   if (!err.empty()) {
     std::fprintf(stderr, "port: %s\n", err.c_str());
     return 1;
@@ -193,7 +205,8 @@ int main(int argc, char** argv) {
     const dns64::V4 v4 = bench_v4(n);
     const cache::Ipv4 ip{{v4[0], v4[1], v4[2], v4[3]}};
     answer_cache.insert_aaaa({name.bytes(), dns::type::AAAA, 1}, 3600, std::span(&ip, 1), {});
-    const std::array<std::uint8_t, 16> rr{0xc0, 0x0c, 0, 1, 0, 1, 0, 0, 0x0e, 0x10, 0, 4, v4[0], v4[1], v4[2], v4[3]};
+    const std::array<std::uint8_t, 16> rr{0xc0, 0x0c, 0, 1, 0,     1,     0,     0,
+                                          0x0e, 0x10, 0, 4, v4[0], v4[1], v4[2], v4[3]};
     const std::uint16_t off = 6;
     answer_cache.insert_rrset({name.bytes(), dns::type::A, 1}, 3600, rr, std::span(&off, 1));
     dns::Name in_addr;
@@ -201,8 +214,8 @@ int main(int argc, char** argv) {
     Out ptr;
     ptr.put({0xc0, 0x0c, 0, 12, 0, 1, 0, 0, 0x0e, 0x10, 0, name.size});
     ptr.put(name.wire.data(), name.size);
-    answer_cache.insert_rrset({in_addr.bytes(), dns::type::PTR, 1}, 3600, std::span(ptr.b.data(), ptr.n),
-                              std::span(&off, 1));
+    answer_cache.insert_rrset({in_addr.bytes(), dns::type::PTR, 1}, 3600,
+                              std::span(ptr.b.data(), ptr.n), std::span(&off, 1));
   }
   const cache::Stats st = answer_cache.stats();
   std::printf("cache: %lu entries, %lu insert failures\n", static_cast<unsigned long>(st.entries),
@@ -238,13 +251,19 @@ int main(int argc, char** argv) {
     std::vector<std::vector<std::uint8_t>> frames(distinct);
     for (std::size_t k = 0; k < distinct; ++k) {
       const std::size_t n = order[k];
-      int kind = mix == "aaaa" ? 0 : mix == "ptr" ? 1 : mix == "a" ? 2 : (k % 10 < 8 ? 0 : k % 10 == 8 ? 1 : 2);
+      int kind = mix == "aaaa"  ? 0
+                 : mix == "ptr" ? 1
+                 : mix == "a"   ? 2
+                                : (k % 10 < 8    ? 0
+                                   : k % 10 == 8 ? 1
+                                                 : 2);
       if (kind == 1) {
         dns::Name q;
         dns64::ip6_arpa_name(dns64::embed(dns64::well_known_prefix, bench_v4(n)), q);
         frames[k] = query_frame(q, dns::type::PTR, static_cast<std::uint16_t>(k));
       } else {
-        frames[k] = query_frame(bench_name(n), kind == 0 ? dns::type::AAAA : dns::type::A, static_cast<std::uint16_t>(k));
+        frames[k] = query_frame(bench_name(n), kind == 0 ? dns::type::AAAA : dns::type::A,
+                                static_cast<std::uint16_t>(k));
       }
     }
     std::array<rte_mbuf*, 32> mb;
@@ -266,19 +285,23 @@ int main(int argc, char** argv) {
       const std::uint64_t t0 = rte_rdtsc_precise();
       dataplane::worker_poll(w);
       cycles += rte_rdtsc_precise() - t0;
-      const unsigned out = rte_ring_sc_dequeue_bulk(tx_ring, reinterpret_cast<void**>(mb.data()), 32, nullptr);
+      const unsigned out =
+          rte_ring_sc_dequeue_bulk(tx_ring, reinterpret_cast<void**>(mb.data()), 32, nullptr);
       if (out != 32) {
         std::fprintf(stderr, "mix %s: only %u of 32 answered (punted %lu)\n", mix.c_str(), out,
-                     static_cast<unsigned long>(w.stats.dns[static_cast<std::size_t>(respond::DnsOutcome::punted_miss)]));
+                     static_cast<unsigned long>(
+                         w.stats.dns[static_cast<std::size_t>(respond::DnsOutcome::punted_miss)]));
         return 1;
       }
       done += 32;
     }
     rte_pktmbuf_free_bulk(mb.data(), 32);
-    const double ns = static_cast<double>(cycles) * 1e9 / static_cast<double>(hz) / static_cast<double>(done);
-    std::printf("mix %-6s %10lu packets  %6.2f Mpps  %6.1f ns/packet  %6.0f cycles/packet (TSC %.2f GHz)\n",
-                mix.c_str(), static_cast<unsigned long>(done), 1e3 / ns, ns,
-                static_cast<double>(cycles) / static_cast<double>(done), static_cast<double>(hz) / 1e9);
+    const double ns =
+        static_cast<double>(cycles) * 1e9 / static_cast<double>(hz) / static_cast<double>(done);
+    std::printf(
+        "mix %-6s %10lu packets  %6.2f Mpps  %6.1f ns/packet  %6.0f cycles/packet (TSC %.2f GHz)\n",
+        mix.c_str(), static_cast<unsigned long>(done), 1e3 / ns, ns,
+        static_cast<double>(cycles) / static_cast<double>(done), static_cast<double>(hz) / 1e9);
   }
   rte_eal_cleanup();
   return 0;

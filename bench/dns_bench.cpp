@@ -50,7 +50,8 @@ void BM_SynthesizedReply(benchmark::State& state) {
   for (auto _ : state) {
     std::memcpy(buf.data(), q.data(), q.size());
     dns::Message m;
-    if (dns::parse_message(dns::Bytes(buf.data(), q.size()), m) != dns::Error::ok) state.SkipWithError("parse");
+    if (dns::parse_message(dns::Bytes(buf.data(), q.size()), m) != dns::Error::ok)
+      state.SkipWithError("parse");
     dns::Writer w(buf, m.opt.udp_size);
     (void)w.reuse_question(m.header, m.question.end, dns::rcode::NOERROR, dns::flag::RA);
     (void)w.want_opt(1232, m.opt.do_bit);

@@ -73,7 +73,8 @@ bool append_rr(dns::Bytes msg, const dns::RR& rr, dns::Bytes key_name, Rrs& out)
       b.resize(start);
       return false;
     }
-    b.insert(b.end(), msg.begin() + static_cast<long>(at), msg.begin() + static_cast<long>(rest_end));
+    b.insert(b.end(), msg.begin() + static_cast<long>(at),
+             msg.begin() + static_cast<long>(rest_end));
   }
   const std::size_t rdlen = b.size() - rdlen_at - 2;
   if (rdlen > 0xffff || b.size() > 0xffff) {

@@ -1,11 +1,12 @@
 #include "control/config.hpp"
 
+#include <toml++/toml.h>
+
 #include <algorithm>
 #include <charconv>
 #include <initializer_list>
 #include <sstream>
 #include <string_view>
-#include <toml++/toml.h>
 
 namespace dns64d::config {
 
@@ -178,7 +179,8 @@ Record parse_record(const toml::table& t, const std::string& where) {
   check_keys(t, {"name", "type", "ttl", "data"}, where);
   Record r;
   const auto name = get_string(t, "name", where);
-  if (!name || !dns::from_text(*name, r.name)) fail(where + ".name", "is required and must be a domain name");
+  if (!name || !dns::from_text(*name, r.name))
+    fail(where + ".name", "is required and must be a domain name");
   for (std::size_t i = 0; i < r.name.size; ++i) r.name.wire[i] = dns::fold(r.name.wire[i]);
   const auto type = get_string(t, "type", where);
   const auto code = type ? parse_type(*type) : std::nullopt;
@@ -229,9 +231,9 @@ std::optional<V6Net> parse_v6_net(const std::string& text) {
 
 std::optional<std::uint16_t> parse_type(const std::string& text) {
   static const std::pair<const char*, std::uint16_t> names[] = {
-      {"A", dns::type::A},       {"AAAA", dns::type::AAAA}, {"PTR", dns::type::PTR},
-      {"CNAME", dns::type::CNAME}, {"MX", dns::type::MX},   {"TXT", dns::type::TXT},
-      {"NS", dns::type::NS},     {"SOA", dns::type::SOA}};
+      {"A", dns::type::A},         {"AAAA", dns::type::AAAA}, {"PTR", dns::type::PTR},
+      {"CNAME", dns::type::CNAME}, {"MX", dns::type::MX},     {"TXT", dns::type::TXT},
+      {"NS", dns::type::NS},       {"SOA", dns::type::SOA}};
   std::string upper = text;
   for (char& c : upper) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
   for (const auto& [name, code] : names) {
@@ -256,11 +258,13 @@ Config parse(const std::string& text, const std::string& origin) {
     if (const toml::node* n = root.get("dataplane")) {
       const toml::table* t = n->as_table();
       if (t == nullptr) fail("dataplane", "must be a table");
-      check_keys(*t, {"dns_ports", "edns_udp_size", "burst", "rx_desc", "tx_desc", "mbufs", "ring_size"},
-                 "dataplane");
+      check_keys(
+          *t, {"dns_ports", "edns_udp_size", "burst", "rx_desc", "tx_desc", "mbufs", "ring_size"},
+          "dataplane");
       if (const toml::node* p = t->get("dns_ports")) {
         const toml::array* a = p->as_array();
-        if (a == nullptr || a->empty()) fail("dataplane.dns_ports", "must be a non-empty array of ports");
+        if (a == nullptr || a->empty())
+          fail("dataplane.dns_ports", "must be a non-empty array of ports");
         c.dns_ports.clear();
         for (const toml::node& e : *a) {
           const auto v = e.value<std::int64_t>();
@@ -277,7 +281,8 @@ Config parse(const std::string& text, const std::string& origin) {
       c.tx_desc = get_int<unsigned>(*t, "tx_desc", "dataplane", 1024, 64, 16384);
       c.mbufs = get_int<unsigned>(*t, "mbufs", "dataplane", 8191, 1023, 1u << 22);
       c.ring_size = get_int<unsigned>(*t, "ring_size", "dataplane", 4096, 64, 1u << 20);
-      if ((c.ring_size & (c.ring_size - 1)) != 0) fail("dataplane.ring_size", "must be a power of two");
+      if ((c.ring_size & (c.ring_size - 1)) != 0)
+        fail("dataplane.ring_size", "must be a power of two");
     }
     if (const toml::node* n = root.get("cache")) {
       const toml::table* t = n->as_table();
@@ -293,8 +298,8 @@ Config parse(const std::string& text, const std::string& origin) {
       const toml::table* t = n->as_table();
       if (t == nullptr) fail("upstream", "must be a table");
       check_keys(*t,
-                 {"enabled", "servers", "timeout_ms", "attempts", "servfail_on_error", "max_pending", "max_waiters",
-                  "serve_stale", "stale_ttl", "max_stale_seconds"},
+                 {"enabled", "servers", "timeout_ms", "attempts", "servfail_on_error",
+                  "max_pending", "max_waiters", "serve_stale", "stale_ttl", "max_stale_seconds"},
                  "upstream");
       Upstream& u = c.upstream;
       u.enabled = get_bool(*t, "enabled", "upstream", true);
@@ -306,17 +311,20 @@ Config parse(const std::string& text, const std::string& origin) {
       u.max_waiters = get_int<std::uint32_t>(*t, "max_waiters", "upstream", 64, 1, 1 << 16);
       u.serve_stale = get_bool(*t, "serve_stale", "upstream", false);
       u.stale_ttl = get_int<std::uint32_t>(*t, "stale_ttl", "upstream", 30, 1, 86400);
-      u.max_stale_seconds = get_int<std::uint32_t>(*t, "max_stale_seconds", "upstream", 86400, 1, 7 * 86400);
+      u.max_stale_seconds =
+          get_int<std::uint32_t>(*t, "max_stale_seconds", "upstream", 86400, 1, 7 * 86400);
     }
     if (const toml::array* ports = get_tables(root, "port")) {
       for (std::size_t i = 0; i < ports->size(); ++i) {
-        c.ports.push_back(parse_port(*ports->get(i)->as_table(), "port[" + std::to_string(i) + "]"));
+        c.ports.push_back(
+            parse_port(*ports->get(i)->as_table(), "port[" + std::to_string(i) + "]"));
       }
     }
     if (c.ports.empty()) fail("port", "at least one [[port]] is required");
     if (const toml::array* views = get_tables(root, "view")) {
       for (std::size_t i = 0; i < views->size(); ++i) {
-        c.views.push_back(parse_view(*views->get(i)->as_table(), "view[" + std::to_string(i) + "]"));
+        c.views.push_back(
+            parse_view(*views->get(i)->as_table(), "view[" + std::to_string(i) + "]"));
       }
     }
     if (c.views.empty()) {

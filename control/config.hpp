@@ -20,8 +20,8 @@ struct ConfigError : std::runtime_error {
 };
 
 struct Port {
-  std::string device;                   // DPDK device name, e.g. "net_pcap0" or a PCI address
-  std::vector<dns64::V4> ipv4;          // addresses we answer on
+  std::string device;           // DPDK device name, e.g. "net_pcap0" or a PCI address
+  std::vector<dns64::V4> ipv4;  // addresses we answer on
   std::vector<dns64::V6> ipv6;
   std::optional<std::array<std::uint8_t, 6>> mac;  // overrides the port's own MAC
 };
@@ -39,11 +39,11 @@ struct V6Net {
 
 struct View {
   std::string name;
-  std::vector<V4Net> clients_v4;        // which clients this view serves
+  std::vector<V4Net> clients_v4;  // which clients this view serves
   std::vector<V6Net> clients_v6;
   std::vector<dns64::Prefix> prefixes;  // Pref64s; the first one synthesizes in the fast path
   PtrMode ptr_mode = PtrMode::cname;
-  std::uint32_t ptr_cname_ttl = 3600;   // cap on the TTL of the synthesized CNAME
+  std::uint32_t ptr_cname_ttl = 3600;  // cap on the TTL of the synthesized CNAME
   bool wkp_relaxed = false;
   std::vector<dns64::V4Range> never_map;
   std::vector<dns64::V6Range> exclude_aaaa;  // default: ::ffff:0:0/96
@@ -51,10 +51,10 @@ struct View {
 };
 
 struct Record {
-  dns::Name name;      // folded
+  dns::Name name;  // folded
   std::uint16_t type = 0;
   std::uint32_t ttl = 0;
-  std::string data;    // presentation form: an address, or a name for PTR/CNAME
+  std::string data;  // presentation form: an address, or a name for PTR/CNAME
 };
 
 struct Cache {
@@ -65,29 +65,29 @@ struct Cache {
 };
 
 struct Upstream {
-  bool enabled = true;                 // false: misses are answered SERVFAIL
-  std::vector<std::string> servers;    // "addr", "addr:port", "[v6]:port"; empty: /etc/resolv.conf
-  std::uint32_t timeout_ms = 800;      // per attempt
-  std::uint32_t attempts = 3;          // each on the next server
-  bool servfail_on_error = false;      // RFC 6147 §5.1.2-3: SERVFAIL instead of synthesis
+  bool enabled = true;               // false: misses are answered SERVFAIL
+  std::vector<std::string> servers;  // "addr", "addr:port", "[v6]:port"; empty: /etc/resolv.conf
+  std::uint32_t timeout_ms = 800;    // per attempt
+  std::uint32_t attempts = 3;        // each on the next server
+  bool servfail_on_error = false;    // RFC 6147 §5.1.2-3: SERVFAIL instead of synthesis
   std::uint32_t max_pending = 4096;
   std::uint32_t max_waiters = 64;
-  bool serve_stale = false;            // RFC 8767: expired answers when every upstream fails
-  std::uint32_t stale_ttl = 30;        // TTL of such answers
+  bool serve_stale = false;                 // RFC 8767: expired answers when every upstream fails
+  std::uint32_t stale_ttl = 30;             // TTL of such answers
   std::uint32_t max_stale_seconds = 86400;  // how long past expiry an answer may serve
 };
 
 struct Config {
   std::vector<Port> ports;
   std::vector<std::uint16_t> dns_ports{53};
-  std::uint16_t edns_udp_size = 1232;    // what we advertise and the most we send over UDP
+  std::uint16_t edns_udp_size = 1232;  // what we advertise and the most we send over UDP
   unsigned burst = 32;
   unsigned rx_desc = 1024, tx_desc = 1024;
-  unsigned mbufs = 8191;                 // per port queue pair
-  unsigned ring_size = 4096;             // punt and return rings, per worker
+  unsigned mbufs = 8191;      // per port queue pair
+  unsigned ring_size = 4096;  // punt and return rings, per worker
   Cache cache;
   Upstream upstream;
-  std::vector<View> views;               // the last one without clients is the default
+  std::vector<View> views;  // the last one without clients is the default
   std::vector<Record> records;
 };
 

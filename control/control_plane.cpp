@@ -13,8 +13,8 @@ unsigned ControlPlane::step() {
   unsigned handled = 0;
   std::array<rte_mbuf*, 64> mbufs;
   for (dataplane::Worker* w : workers_) {
-    const unsigned n =
-        rte_ring_sc_dequeue_burst(w->punt, reinterpret_cast<void**>(mbufs.data()), mbufs.size(), nullptr);
+    const unsigned n = rte_ring_sc_dequeue_burst(w->punt, reinterpret_cast<void**>(mbufs.data()),
+                                                 mbufs.size(), nullptr);
     stats_.punted += n;
     handled += n;
     for (unsigned i = 0; i < n; ++i) {
@@ -49,9 +49,9 @@ void ControlPlane::answer(dataplane::Worker& w, rte_mbuf* m, const dataplane::Sn
   dns::Message q;
   (void)dns::parse_message(dns::Bytes(dns.data(), info.payload_length), q);
   const bool in_class = q.question.qclass == dns::cls::IN;
-  const std::size_t len = respond::answer_rcode(dns, info.payload_length,
-                                                in_class ? dns::rcode::SERVFAIL : dns::rcode::REFUSED,
-                                                snap.edns_udp_size);
+  const std::size_t len = respond::answer_rcode(
+      dns, info.payload_length, in_class ? dns::rcode::SERVFAIL : dns::rcode::REFUSED,
+      snap.edns_udp_size);
   const std::size_t out = len == 0 ? 0 : net::make_udp_reply(frame, info, len, false);
   if (out == 0) {
     ++stats_.unanswerable;

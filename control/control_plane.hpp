@@ -26,7 +26,8 @@ struct ControlStats {
 class ControlPlane {
  public:
   // Without a resolver (upstream disabled) misses are answered SERVFAIL.
-  ControlPlane(std::vector<dataplane::Worker*> workers, const std::atomic<const dataplane::Snapshot*>& snapshot,
+  ControlPlane(std::vector<dataplane::Worker*> workers,
+               const std::atomic<const dataplane::Snapshot*>& snapshot,
                Resolver* resolver = nullptr)
       : workers_(std::move(workers)), snapshot_(snapshot), resolver_(resolver) {}
 

@@ -104,7 +104,8 @@ std::unique_ptr<dataplane::Snapshot> build_snapshot(const config::Config& c,
       if (rv.prefix_count == respond::View::max_prefixes) break;
       rv.prefixes[rv.prefix_count++] = p;
     }
-    rv.ptr_mode = v.ptr_mode == config::PtrMode::ptr ? respond::PtrMode::ptr : respond::PtrMode::cname;
+    rv.ptr_mode =
+        v.ptr_mode == config::PtrMode::ptr ? respond::PtrMode::ptr : respond::PtrMode::cname;
     rv.ptr_cname_ttl = v.ptr_cname_ttl;
     rv.wkp_relaxed = v.wkp_relaxed;
     rv.never_map = v.never_map;
@@ -133,7 +134,8 @@ void print_counters(const std::vector<dataplane::Worker*>& workers, const contro
   for (std::size_t i = 0; i < sum.net.size(); ++i) {
     accounted += sum.net[i];
     if (sum.net[i] != 0) {
-      std::printf("counter net.%s %lu\n", std::string(net::to_string(static_cast<net::Outcome>(i))).c_str(),
+      std::printf("counter net.%s %lu\n",
+                  std::string(net::to_string(static_cast<net::Outcome>(i))).c_str(),
                   static_cast<unsigned long>(sum.net[i]));
     }
   }
@@ -157,16 +159,18 @@ void print_counters(const std::vector<dataplane::Worker*>& workers, const contro
   std::printf("counter tx %lu\ncounter tx_refused %lu\ncounter returned %lu\n",
               static_cast<unsigned long>(sum.tx), static_cast<unsigned long>(sum.tx_refused),
               static_cast<unsigned long>(sum.returned));
-  std::printf("counter control.punted %lu\ncounter control.answered_servfail %lu\n"
-              "counter control.answered_refused %lu\ncounter control.exceptions_freed %lu\n"
-              "counter control.unanswerable %lu\ncounter control.return_full %lu\n",
-              static_cast<unsigned long>(cs.punted), static_cast<unsigned long>(cs.answered_servfail),
-              static_cast<unsigned long>(cs.answered_refused), static_cast<unsigned long>(cs.exceptions_freed),
-              static_cast<unsigned long>(cs.unanswerable), static_cast<unsigned long>(cs.return_full));
+  std::printf(
+      "counter control.punted %lu\ncounter control.answered_servfail %lu\n"
+      "counter control.answered_refused %lu\ncounter control.exceptions_freed %lu\n"
+      "counter control.unanswerable %lu\ncounter control.return_full %lu\n",
+      static_cast<unsigned long>(cs.punted), static_cast<unsigned long>(cs.answered_servfail),
+      static_cast<unsigned long>(cs.answered_refused),
+      static_cast<unsigned long>(cs.exceptions_freed), static_cast<unsigned long>(cs.unanswerable),
+      static_cast<unsigned long>(cs.return_full));
   for (std::uint16_t p : port_ids) std::printf("%s\n", dataplane::port_stats(p).c_str());
   if (accounted != sum.rx) {
-    std::printf("ERROR: %lu frames received but %lu accounted\n", static_cast<unsigned long>(sum.rx),
-                static_cast<unsigned long>(accounted));
+    std::printf("ERROR: %lu frames received but %lu accounted\n",
+                static_cast<unsigned long>(sum.rx), static_cast<unsigned long>(accounted));
   }
   std::fflush(stdout);
 }
@@ -180,25 +184,31 @@ int run(const Options& opt, const config::Config& cfg) {
   for (std::size_t i = 0; i < cfg.ports.size(); ++i) {
     std::uint16_t id = 0;
     if (rte_eth_dev_get_port_by_name(cfg.ports[i].device.c_str(), &id) != 0) {
-      std::fprintf(stderr, "dns64d: port[%zu].device: no DPDK device named %s (is its --vdev given?)\n", i,
+      std::fprintf(stderr,
+                   "dns64d: port[%zu].device: no DPDK device named %s (is its --vdev given?)\n", i,
                    cfg.ports[i].device.c_str());
       return 1;
     }
     if (id >= dataplane::max_ports) {
-      std::fprintf(stderr, "dns64d: port[%zu]: port id %u above the supported %u\n", i, id, dataplane::max_ports);
+      std::fprintf(stderr, "dns64d: port[%zu]: port id %u above the supported %u\n", i, id,
+                   dataplane::max_ports);
       return 1;
     }
     const std::string pool_name = "mbufs" + std::to_string(id);
-    rte_mempool* pool = rte_pktmbuf_pool_create(pool_name.c_str(), cfg.mbufs * queues, 256, 0,
-                                                RTE_MBUF_DEFAULT_BUF_SIZE, static_cast<int>(rte_socket_id()));
+    rte_mempool* pool =
+        rte_pktmbuf_pool_create(pool_name.c_str(), cfg.mbufs * queues, 256, 0,
+                                RTE_MBUF_DEFAULT_BUF_SIZE, static_cast<int>(rte_socket_id()));
     if (pool == nullptr) {
-      std::fprintf(stderr, "dns64d: port[%zu]: cannot create mbuf pool: %s\n", i, rte_strerror(rte_errno));
+      std::fprintf(stderr, "dns64d: port[%zu]: cannot create mbuf pool: %s\n", i,
+                   rte_strerror(rte_errno));
       return 1;
     }
-    const std::string err = dataplane::setup_port({id, queues, static_cast<std::uint16_t>(cfg.rx_desc),
-                                                   static_cast<std::uint16_t>(cfg.tx_desc), pool});
+    const std::string err =
+        dataplane::setup_port({id, queues, static_cast<std::uint16_t>(cfg.rx_desc),
+                               static_cast<std::uint16_t>(cfg.tx_desc), pool});
     if (!err.empty()) {
-      std::fprintf(stderr, "dns64d: port[%zu] (%s): %s\n", i, cfg.ports[i].device.c_str(), err.c_str());
+      std::fprintf(stderr, "dns64d: port[%zu] (%s): %s\n", i, cfg.ports[i].device.c_str(),
+                   err.c_str());
       return 1;
     }
     std::printf("dns64d: %s, %u queue pair(s)\n", dataplane::describe_port(id).c_str(), queues);
@@ -217,7 +227,8 @@ int run(const Options& opt, const config::Config& cfg) {
   cache::Cache answer_cache(cc, [hz] { return dataplane::now_ms(hz); });
   std::size_t failed = 0;
   const std::size_t written = control::insert_static(answer_cache, cfg.records, failed);
-  std::printf("dns64d: %zu static records as %zu cache entries (%zu failed)\n", cfg.records.size(), written, failed);
+  std::printf("dns64d: %zu static records as %zu cache entries (%zu failed)\n", cfg.records.size(),
+              written, failed);
 
   std::unique_ptr<dataplane::Snapshot> snapshot = build_snapshot(cfg, port_ids);
   std::atomic<const dataplane::Snapshot*> current{snapshot.get()};
@@ -270,7 +281,8 @@ int run(const Options& opt, const config::Config& cfg) {
     rc.servfail_on_error = cfg.upstream.servfail_on_error;
     rc.serve_stale = cfg.upstream.serve_stale;
     cache::Reader* control_reader = answer_cache.register_reader();
-    resolver = std::make_unique<control::Resolver>(*upstream_client, answer_cache, control_reader, rc);
+    resolver =
+        std::make_unique<control::Resolver>(*upstream_client, answer_cache, control_reader, rc);
     std::printf("dns64d: %zu upstream resolver(s)%s\n", upstream_client->upstreams().size(),
                 cfg.upstream.servers.empty() ? " from /etc/resolv.conf" : "");
   } else {
@@ -289,8 +301,8 @@ int run(const Options& opt, const config::Config& cfg) {
   }
   const bool single = worker_lcores == 0;
   if (single) workers[0]->reader->online();
-  std::printf("dns64d: %s, %zu worker(s), control on lcore %u\n", single ? "single lcore" : "multi lcore",
-              workers.size(), rte_get_main_lcore());
+  std::printf("dns64d: %s, %zu worker(s), control on lcore %u\n",
+              single ? "single lcore" : "multi lcore", workers.size(), rte_get_main_lcore());
   std::fflush(stdout);
 
   std::uint64_t last_rx = 0, last_change = dataplane::now_ms(hz), last_second = last_change;
@@ -331,16 +343,20 @@ int run(const Options& opt, const config::Config& cfg) {
   print_counters(raw, control.stats(), port_ids);
   if (resolver) {
     const control::ResolverStats& rs = resolver->stats();
-    std::printf("counter resolver.lookups %lu\ncounter resolver.coalesced %lu\ncounter resolver.upstream_queries %lu\n"
-                "counter resolver.answered %lu\ncounter resolver.relayed %lu\ncounter resolver.servfail %lu\n"
-                "counter resolver.dropped_full %lu\ncounter resolver.cache_fills %lu\n"
-                "counter resolver.cache_fill_failed %lu\ncounter resolver.synthesized %lu\ncounter resolver.stale %lu\n",
-                static_cast<unsigned long>(rs.lookups), static_cast<unsigned long>(rs.coalesced),
-                static_cast<unsigned long>(rs.upstream_queries), static_cast<unsigned long>(rs.answered),
-                static_cast<unsigned long>(rs.relayed), static_cast<unsigned long>(rs.servfail),
-                static_cast<unsigned long>(rs.dropped_full), static_cast<unsigned long>(rs.cache_fills),
-                static_cast<unsigned long>(rs.cache_fill_failed), static_cast<unsigned long>(rs.synthesized),
-                static_cast<unsigned long>(rs.stale));
+    std::printf(
+        "counter resolver.lookups %lu\ncounter resolver.coalesced %lu\ncounter "
+        "resolver.upstream_queries %lu\n"
+        "counter resolver.answered %lu\ncounter resolver.relayed %lu\ncounter resolver.servfail "
+        "%lu\n"
+        "counter resolver.dropped_full %lu\ncounter resolver.cache_fills %lu\n"
+        "counter resolver.cache_fill_failed %lu\ncounter resolver.synthesized %lu\ncounter "
+        "resolver.stale %lu\n",
+        static_cast<unsigned long>(rs.lookups), static_cast<unsigned long>(rs.coalesced),
+        static_cast<unsigned long>(rs.upstream_queries), static_cast<unsigned long>(rs.answered),
+        static_cast<unsigned long>(rs.relayed), static_cast<unsigned long>(rs.servfail),
+        static_cast<unsigned long>(rs.dropped_full), static_cast<unsigned long>(rs.cache_fills),
+        static_cast<unsigned long>(rs.cache_fill_failed),
+        static_cast<unsigned long>(rs.synthesized), static_cast<unsigned long>(rs.stale));
     std::fflush(stdout);
   }
   for (std::uint16_t p : port_ids) (void)rte_eth_dev_close(p);
@@ -363,8 +379,8 @@ int main(int argc, char** argv) {
     return 2;
   }
   if (opt.check_only) {
-    std::printf("dns64d: %s: %zu port(s), %zu view(s), %zu static record(s): ok\n", opt.config.c_str(),
-                cfg.ports.size(), cfg.views.size(), cfg.records.size());
+    std::printf("dns64d: %s: %zu port(s), %zu view(s), %zu static record(s): ok\n",
+                opt.config.c_str(), cfg.ports.size(), cfg.views.size(), cfg.records.size());
     return 0;
   }
   {

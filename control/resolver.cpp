@@ -28,14 +28,16 @@ bool reparse(rte_mbuf* m, const dataplane::Snapshot& snap, Query& q) {
   std::uint8_t* data = rte_pktmbuf_mtod(m, std::uint8_t*);
   q.frame = {data, static_cast<std::size_t>(m->buf_len) - m->data_off};
   if (m->port >= dataplane::max_ports ||
-      net::parse_frame({data, rte_pktmbuf_data_len(m)}, snap.local[m->port], q.info) != net::Outcome::dns_query) {
+      net::parse_frame({data, rte_pktmbuf_data_len(m)}, snap.local[m->port], q.info) !=
+          net::Outcome::dns_query) {
     return false;
   }
   q.dns = q.frame.subspan(q.info.payload_offset);
   q.client.is_v6 = q.info.ip_version == 6;
   q.client.v6 = q.info.src_ip;
   q.client.v4 = net::v4_of(q.info.src_ip);
-  return dns::parse_message(dns::Bytes(q.dns.data(), q.info.payload_length), q.msg) == dns::Error::ok;
+  return dns::parse_message(dns::Bytes(q.dns.data(), q.info.payload_length), q.msg) ==
+         dns::Error::ok;
 }
 
 std::string make_key(dns::Bytes name, std::uint16_t qtype, std::uint16_t qclass, bool validating) {
@@ -75,7 +77,8 @@ void Resolver::submit(rte_mbuf* m, dataplane::Worker& w, const dataplane::Snapsh
       for (std::size_t k = 0; k < v.prefix_count; ++k) {
         dns::Name in_addr;
         dns64::V4 a;
-        if (dns64::map_ptr(q.msg.question.name.bytes(), v.prefixes[k], in_addr, a) == dns64::PtrResult::ok) {
+        if (dns64::map_ptr(q.msg.question.name.bytes(), v.prefixes[k], in_addr, a) ==
+            dns64::PtrResult::ok) {
           name.assign(in_addr.wire.begin(), in_addr.wire.begin() + in_addr.size);
           break;
         }
@@ -107,7 +110,8 @@ void Resolver::submit(rte_mbuf* m, dataplane::Worker& w, const dataplane::Snapsh
   p.qtype = qtype;
   p.qclass = qclass;
   p.validating = validating;
-  p.stage = (qtype == dns::type::AAAA && qclass == dns::cls::IN && !validating) ? Stage::aaaa : Stage::plain;
+  p.stage = (qtype == dns::type::AAAA && qclass == dns::cls::IN && !validating) ? Stage::aaaa
+                                                                                : Stage::plain;
   p.waiters.push_back({m, &w});
   by_key_[key] = cookie;
   ++stats_.lookups;
@@ -169,7 +173,8 @@ bool Resolver::cache_response(const Pending& p, dns::Bytes msg, const dns::Messa
     // RFC 2308: negative answers are cached with their SOA, for the SOA's TTL
     // or MINIMUM, whichever is lower.
     Rrs soa;
-    if (!append_section(msg, m, dns::Section::authority, dns::type::SOA, {}, soa) || soa.empty()) return false;
+    if (!append_section(msg, m, dns::Section::authority, dns::type::SOA, {}, soa) || soa.empty())
+      return false;
     dns::Reader rd(msg);
     rd.seek(m.sections.authority);
     std::uint32_t ttl = soa.min_ttl;
@@ -187,7 +192,8 @@ bool Resolver::cache_response(const Pending& p, dns::Bytes msg, const dns::Messa
   return ok;
 }
 
-void Resolver::finish_plain(Pending& p, const upstream::Completion& c, const dataplane::Snapshot& snap) {
+void Resolver::finish_plain(Pending& p, const upstream::Completion& c,
+                            const dataplane::Snapshot& snap) {
   dns::Message m;
   if (c.status != upstream::Status::ok || dns::parse_message(c.response, m) != dns::Error::ok) {
     answer_all(p, snap);
@@ -200,11 +206,13 @@ void Resolver::finish_plain(Pending& p, const upstream::Completion& c, const dat
 void Resolver::finish_aaaa(Pending& p, std::uint64_t cookie, const upstream::Completion& c,
                            const dataplane::Snapshot& snap) {
   dns::Message m;
-  const bool ok = c.status == upstream::Status::ok && dns::parse_message(c.response, m) == dns::Error::ok;
+  const bool ok =
+      c.status == upstream::Status::ok && dns::parse_message(c.response, m) == dns::Error::ok;
   dns64::Policy policy;
   policy.exclusions = config_.exclusions;
   policy.servfail_on_error = config_.servfail_on_error;
-  const dns64::AaaaDecision d = dns64::decide_aaaa(ok ? &m : nullptr, c.response, dns64::Client{}, policy);
+  const dns64::AaaaDecision d =
+      dns64::decide_aaaa(ok ? &m : nullptr, c.response, dns64::Client{}, policy);
   switch (d.verdict) {
     case dns64::AaaaVerdict::relay:
     case dns64::AaaaVerdict::nxdomain:
@@ -225,9 +233,11 @@ void Resolver::finish_aaaa(Pending& p, std::uint64_t cookie, const upstream::Com
         }
         append_rr(c.response, rr, p.name, rrs);
       }
-      const auto st = cache_.insert_rrset({p.name, p.qtype, p.qclass}, rrs.min_ttl, rrs.bytes, rrs.ttl_offsets);
-      ++(st == cache::InsertStatus::inserted || st == cache::InsertStatus::replaced ? stats_.cache_fills
-                                                                                     : stats_.cache_fill_failed);
+      const auto st =
+          cache_.insert_rrset({p.name, p.qtype, p.qclass}, rrs.min_ttl, rrs.bytes, rrs.ttl_offsets);
+      ++(st == cache::InsertStatus::inserted || st == cache::InsertStatus::replaced
+             ? stats_.cache_fills
+             : stats_.cache_fill_failed);
       answer_all(p, snap);
       return;
     }
@@ -243,12 +253,15 @@ void Resolver::finish_aaaa(Pending& p, std::uint64_t cookie, const upstream::Com
   }
 }
 
-void Resolver::finish_a(Pending& p, const upstream::Completion& c, const dataplane::Snapshot& snap) {
+void Resolver::finish_a(Pending& p, const upstream::Completion& c,
+                        const dataplane::Snapshot& snap) {
   dns::Message m;
-  const bool ok = c.status == upstream::Status::ok && dns::parse_message(c.response, m) == dns::Error::ok;
+  const bool ok =
+      c.status == upstream::Status::ok && dns::parse_message(c.response, m) == dns::Error::ok;
   dns64::Policy policy;
   policy.wkp_relaxed = true;  // the cache serves every view; workers apply each view's prefix rules
-  const dns64::Synthesis s = dns64::decide_synthesis(ok ? &m : nullptr, c.response, p.aaaa, dns64::well_known_prefix, policy);
+  const dns64::Synthesis s = dns64::decide_synthesis(ok ? &m : nullptr, c.response, p.aaaa,
+                                                     dns64::well_known_prefix, policy);
   const cache::Key key{p.name, dns::type::AAAA, p.qclass};
   if (s.verdict == dns64::SynthVerdict::synthesize) {
     Rrs chain;
@@ -265,13 +278,15 @@ void Resolver::finish_a(Pending& p, const upstream::Completion& c, const datapla
       ttl = std::min(ttl, s.ttls[i]);
     }
     const auto st = cache_.insert_aaaa(key, ttl, v4, chain.bytes);
-    ++(st == cache::InsertStatus::inserted || st == cache::InsertStatus::replaced ? stats_.cache_fills
-                                                                                   : stats_.cache_fill_failed);
+    ++(st == cache::InsertStatus::inserted || st == cache::InsertStatus::replaced
+           ? stats_.cache_fills
+           : stats_.cache_fill_failed);
     ++stats_.synthesized;
     answer_all(p, snap);
     return;
   }
-  if (s.verdict == dns64::SynthVerdict::nodata || (s.verdict == dns64::SynthVerdict::error && s.rcode == dns::rcode::NXDOMAIN)) {
+  if (s.verdict == dns64::SynthVerdict::nodata ||
+      (s.verdict == dns64::SynthVerdict::error && s.rcode == dns::rcode::NXDOMAIN)) {
     // The A query's empty or NXDOMAIN answer is the basis of ours (§5.1.6).
     p.qtype = dns::type::AAAA;
     cache_response(p, c.response, m);
@@ -305,16 +320,20 @@ void Resolver::answer_one(const Waiter& w, const dataplane::Snapshot& snap, dns:
     dns::Message up;
     if (dns::parse_message(relay, up) == dns::Error::ok &&
         dns::names_equal(up.question.name.bytes(), q.msg.question.name.bytes())) {
-      const std::size_t limit = q.msg.opt.present ? std::clamp<std::size_t>(q.msg.opt.udp_size, 512, snap.edns_udp_size) : 512;
+      const std::size_t limit =
+          q.msg.opt.present ? std::clamp<std::size_t>(q.msg.opt.udp_size, 512, snap.edns_udp_size)
+                            : 512;
       dns::Writer wr(q.dns, limit);
       const std::uint16_t ad = q.msg.opt.do_bit ? (up.header.flags & dns::flag::AD) : 0;
-      (void)wr.reuse_question(q.msg.header, q.msg.question.end, up.header.rcode(), static_cast<std::uint16_t>(dns::flag::RA | ad));
+      (void)wr.reuse_question(q.msg.header, q.msg.question.end, up.header.rcode(),
+                              static_cast<std::uint16_t>(dns::flag::RA | ad));
       if (q.msg.opt.present) (void)wr.want_opt(snap.edns_udp_size, q.msg.opt.do_bit);
       Rrs an, ns;
       append_section(relay, up, dns::Section::answer, 0, q.msg.question.name.bytes(), an);
       append_section(relay, up, dns::Section::authority, 0, {}, ns);
       (void)wr.add_raw(dns::Section::answer, an.bytes, an.ttl_offsets, an.empty() ? 0 : an.min_ttl);
-      (void)wr.add_raw(dns::Section::authority, ns.bytes, ns.ttl_offsets, ns.empty() ? 0 : ns.min_ttl);
+      (void)wr.add_raw(dns::Section::authority, ns.bytes, ns.ttl_offsets,
+                       ns.empty() ? 0 : ns.min_ttl);
       len = wr.finish();
       ++stats_.relayed;
     }

@@ -20,30 +20,32 @@
 namespace dns64d::control {
 
 struct ResolverConfig {
-  std::size_t max_pending = 4096;         // lookups in flight
-  std::size_t max_waiters = 64;           // clients waiting on one lookup
-  bool servfail_on_error = false;         // RFC 6147 §5.1.2-3 switch
-  bool serve_stale = false;               // RFC 8767: expired cache entries when upstream fails
-  std::vector<dns64::V6Range> exclusions{dns64::default_exclusions.begin(), dns64::default_exclusions.end()};
+  std::size_t max_pending = 4096;  // lookups in flight
+  std::size_t max_waiters = 64;    // clients waiting on one lookup
+  bool servfail_on_error = false;  // RFC 6147 §5.1.2-3 switch
+  bool serve_stale = false;        // RFC 8767: expired cache entries when upstream fails
+  std::vector<dns64::V6Range> exclusions{dns64::default_exclusions.begin(),
+                                         dns64::default_exclusions.end()};
 };
 
 struct ResolverStats {
-  std::uint64_t lookups = 0;         // upstream lookups started (after coalescing)
-  std::uint64_t coalesced = 0;       // clients that joined a lookup in flight
+  std::uint64_t lookups = 0;    // upstream lookups started (after coalescing)
+  std::uint64_t coalesced = 0;  // clients that joined a lookup in flight
   std::uint64_t upstream_queries = 0;
-  std::uint64_t answered = 0;        // clients answered
-  std::uint64_t relayed = 0;         // answered from the upstream's message, not the cache
-  std::uint64_t servfail = 0;        // clients answered SERVFAIL
-  std::uint64_t dropped_full = 0;    // clients refused: too many lookups or waiters
+  std::uint64_t answered = 0;      // clients answered
+  std::uint64_t relayed = 0;       // answered from the upstream's message, not the cache
+  std::uint64_t servfail = 0;      // clients answered SERVFAIL
+  std::uint64_t dropped_full = 0;  // clients refused: too many lookups or waiters
   std::uint64_t cache_fills = 0;
   std::uint64_t cache_fill_failed = 0;
-  std::uint64_t synthesized = 0;     // lookups that ended in synthesis
-  std::uint64_t stale = 0;           // clients answered from expired entries (RFC 8767)
+  std::uint64_t synthesized = 0;  // lookups that ended in synthesis
+  std::uint64_t stale = 0;        // clients answered from expired entries (RFC 8767)
 };
 
 class Resolver {
  public:
-  Resolver(upstream::Client& client, cache::Cache& cache, cache::Reader* reader, ResolverConfig config)
+  Resolver(upstream::Client& client, cache::Cache& cache, cache::Reader* reader,
+           ResolverConfig config)
       : client_(client), cache_(cache), reader_(reader), config_(std::move(config)) {}
   ~Resolver();
 
@@ -63,10 +65,10 @@ class Resolver {
   };
   enum class Stage : std::uint8_t { plain, aaaa, a };
   struct Pending {
-    std::string key;                      // name | type | class | validating
-    std::vector<std::uint8_t> name;       // folded wire name asked upstream
+    std::string key;                 // name | type | class | validating
+    std::vector<std::uint8_t> name;  // folded wire name asked upstream
     std::uint16_t qtype = 0, qclass = 1;
-    bool validating = false;              // DO and CD: relay, never synthesize or cache (§5.5)
+    bool validating = false;  // DO and CD: relay, never synthesize or cache (§5.5)
     Stage stage = Stage::plain;
     dns64::AaaaDecision aaaa;
     std::vector<std::uint8_t> aaaa_response;
@@ -80,7 +82,8 @@ class Resolver {
   void finish_a(Pending& p, const upstream::Completion& c, const dataplane::Snapshot& snap);
   bool cache_response(const Pending& p, dns::Bytes msg, const dns::Message& m);
   void answer_all(Pending& p, const dataplane::Snapshot& snap, dns::Bytes relay = {});
-  void answer_one(const Waiter& w, const dataplane::Snapshot& snap, dns::Bytes relay, std::uint8_t fallback_rcode);
+  void answer_one(const Waiter& w, const dataplane::Snapshot& snap, dns::Bytes relay,
+                  std::uint8_t fallback_rcode);
 
   upstream::Client& client_;
   cache::Cache& cache_;
@@ -88,9 +91,9 @@ class Resolver {
   ResolverConfig config_;
   ResolverStats stats_;
   std::uint64_t next_cookie_ = 1;
-  std::unordered_map<std::uint64_t, Pending> pending_;        // by cookie
-  std::unordered_map<std::string, std::uint64_t> by_key_;     // coalescing
-  std::vector<upstream::Completion> failed_;                  // sends that never started
+  std::unordered_map<std::uint64_t, Pending> pending_;     // by cookie
+  std::unordered_map<std::string, std::uint64_t> by_key_;  // coalescing
+  std::vector<upstream::Completion> failed_;               // sends that never started
 };
 
 }  // namespace dns64d::control

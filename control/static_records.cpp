@@ -23,7 +23,8 @@ void append16(std::vector<std::uint8_t>& v, std::uint16_t x) {
   v.push_back(static_cast<std::uint8_t>(x));
 }
 
-void append_rr(Group& g, std::uint16_t type, std::uint32_t ttl, const std::vector<std::uint8_t>& rdata) {
+void append_rr(Group& g, std::uint16_t type, std::uint32_t ttl,
+               const std::vector<std::uint8_t>& rdata) {
   append16(g.rrs, respond::owner_is_qname);
   append16(g.rrs, type);
   append16(g.rrs, dns::cls::IN);
@@ -84,9 +85,10 @@ std::size_t insert_static(cache::Cache& cache, const std::vector<config::Record>
     }
   };
   for (const auto& [key, g] : groups) {
-    const std::span<const std::uint8_t> name(reinterpret_cast<const std::uint8_t*>(key.first.data()),
-                                             key.first.size());
-    count(cache.insert_rrset(cache::Key{name, key.second, dns::cls::IN}, g.ttl, g.rrs, g.ttl_offsets));
+    const std::span<const std::uint8_t> name(
+        reinterpret_cast<const std::uint8_t*>(key.first.data()), key.first.size());
+    count(cache.insert_rrset(cache::Key{name, key.second, dns::cls::IN}, g.ttl, g.rrs,
+                             g.ttl_offsets));
     // A name with static A records and no static AAAA gets synthesized AAAA.
     if (key.second == dns::type::A && groups.count({key.first, dns::type::AAAA}) == 0) {
       const std::size_t n = std::min(g.v4.size(), cache::kMaxIpv4);

@@ -18,7 +18,8 @@ std::uint32_t& punt_slot(rte_mbuf* m) { return m->hash.usr; }
 
 void flush(Worker& w, const QueueRef& q, TxBuffer& tx) {
   if (tx.count == 0) return;
-  const std::uint16_t sent = rte_eth_tx_burst(q.port, q.queue, tx.mbufs.data(), static_cast<std::uint16_t>(tx.count));
+  const std::uint16_t sent =
+      rte_eth_tx_burst(q.port, q.queue, tx.mbufs.data(), static_cast<std::uint16_t>(tx.count));
   w.stats.tx += sent;
   if (unlikely(sent < tx.count)) {
     w.stats.tx_refused += tx.count - sent;
@@ -75,11 +76,13 @@ void classify(const Snapshot& snap, rte_mbuf* m, const respond::Context& ctx, Pa
   } else {
     p.client.v4 = net::v4_of(p.info.src_ip);
   }
-  respond::prepare({data + p.info.payload_offset, p.info.payload_length}, p.client, ctx, p.prepared);
+  respond::prepare({data + p.info.payload_offset, p.info.payload_length}, p.client, ctx,
+                   p.prepared);
 }
 
 // Second pass: handles one frame; returns true when `m` goes out on `tx`.
-bool handle(Worker& w, const Snapshot& snap, rte_mbuf* m, const respond::Context& ctx, const Parsed& p) {
+bool handle(Worker& w, const Snapshot& snap, rte_mbuf* m, const respond::Context& ctx,
+            const Parsed& p) {
   if (unlikely(m->nb_segs != 1)) {
     ++w.stats.glue[static_cast<std::size_t>(GlueOutcome::dropped_multi_segment)];
     rte_pktmbuf_free(m);
@@ -100,7 +103,8 @@ bool handle(Worker& w, const Snapshot& snap, rte_mbuf* m, const respond::Context
   switch (o) {
     case net::Outcome::dns_query: {
       const std::span<std::uint8_t> dns = frame.subspan(info.payload_offset);
-      const respond::Result r = respond::respond(dns, info.payload_length, p.client, ctx, p.prepared);
+      const respond::Result r =
+          respond::respond(dns, info.payload_length, p.client, ctx, p.prepared);
       if (respond::is_punt(r.outcome)) {
         if (punt(w, m, PuntKind::dns_miss)) ++w.stats.dns[static_cast<std::size_t>(r.outcome)];
         return false;  // the ring owns it now, or it was freed
@@ -171,7 +175,8 @@ unsigned worker_poll(Worker& w) {
   for (std::size_t qi = 0; qi < w.queues.size(); ++qi) {
     const QueueRef& q = w.queues[qi];
     TxBuffer& tx = w.tx[qi];
-    const std::uint16_t n = rte_eth_rx_burst(q.port, q.queue, rx.data(), static_cast<std::uint16_t>(w.burst));
+    const std::uint16_t n =
+        rte_eth_rx_burst(q.port, q.queue, rx.data(), static_cast<std::uint16_t>(w.burst));
     if (n == 0) continue;
     received += n;
     w.stats.rx += n;
@@ -191,9 +196,10 @@ unsigned worker_poll(Worker& w) {
   }
   // Answers the control plane finished: each goes out on its own port.
   std::array<rte_mbuf*, max_burst> back;
-  const unsigned got = w.ret == nullptr ? 0
-                                        : rte_ring_sc_dequeue_burst(w.ret, reinterpret_cast<void**>(back.data()),
-                                                                    w.burst, nullptr);
+  const unsigned got = w.ret == nullptr
+                           ? 0
+                           : rte_ring_sc_dequeue_burst(w.ret, reinterpret_cast<void**>(back.data()),
+                                                       w.burst, nullptr);
   for (unsigned i = 0; i < got; ++i) {
     rte_mbuf* m = back[i];
     std::size_t qi = 0;

@@ -33,7 +33,7 @@ struct Snapshot {
 };
 
 // Frames the glue itself disposes of, before or after the pure rooms.
-#define DNS64D_GLUE_OUTCOMES(X)                                      \
+#define DNS64D_GLUE_OUTCOMES(X)                                        \
   X(dropped_multi_segment, "frame in a chain of mbufs (not expected)") \
   X(dropped_unknown_port, "frame from a port without configuration")   \
   X(dropped_punt_full, "punt ring full: the control plane is behind")  \
@@ -84,8 +84,8 @@ struct alignas(64) Worker {
   std::vector<QueueRef> queues;  // one queue on each port
   std::vector<TxBuffer> tx;      // one per queue, sized by prepare_worker
   std::shared_ptr<BurstState> burst_state;
-  rte_ring* punt = nullptr;      // worker → control
-  rte_ring* ret = nullptr;       // control → worker (complete frames)
+  rte_ring* punt = nullptr;  // worker → control
+  rte_ring* ret = nullptr;   // control → worker (complete frames)
   cache::Reader* reader = nullptr;
   const cache::Cache* cache = nullptr;
   const std::atomic<const Snapshot*>* snapshot = nullptr;

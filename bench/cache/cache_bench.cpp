@@ -61,7 +61,9 @@ Filled& filled(size_t entries) {
     total += static_cast<double>(n);
     cache->insert_aaaa(Key{{name, n}, kAAAA, kIN}, 3600, addrs, {});
   }
-  return all.emplace(entries, Filled{std::move(cache), entries, total / static_cast<double>(entries)}).first->second;
+  return all
+      .emplace(entries, Filled{std::move(cache), entries, total / static_cast<double>(entries)})
+      .first->second;
 }
 
 // Query names packed into one buffer, as they would sit in packet buffers.
@@ -97,7 +99,8 @@ Queries make_queries(size_t entries, bool zipf, bool miss) {
 
 void report_memory(benchmark::State& state, const Filled& f) {
   const Stats s = f.cache->stats();
-  const double per_entry = static_cast<double>(s.bytes_used + s.bytes_table) / static_cast<double>(s.entries);
+  const double per_entry =
+      static_cast<double>(s.bytes_used + s.bytes_table) / static_cast<double>(s.entries);
   state.counters["B/entry"] = per_entry;
   state.counters["overhead B/entry"] = per_entry - f.name_bytes - 2 * sizeof(Ipv4);
 }
@@ -118,13 +121,15 @@ void BM_Lookup(benchmark::State& state) {
       f.cache->lookup_burst(*r, keys, now_ms(), out);
       for (const LookupResult& res : out) hits += res.status == LookupStatus::hit;
     } else {
-      for (const Key& k : keys) hits += f.cache->lookup(*r, k, now_ms()).status == LookupStatus::hit;
+      for (const Key& k : keys)
+        hits += f.cache->lookup(*r, k, now_ms()).status == LookupStatus::hit;
     }
     r->quiescent();
     pos = (pos + kBurst) % kQueries;
   }
   const auto lookups = static_cast<double>(state.iterations() * kBurst);
-  state.counters["ns/lookup"] = benchmark::Counter(lookups, benchmark::Counter::kIsRate | benchmark::Counter::kInvert);
+  state.counters["ns/lookup"] =
+      benchmark::Counter(lookups, benchmark::Counter::kIsRate | benchmark::Counter::kInvert);
   // Using the count keeps the lookups alive; a few keys lost to in-window
   // eviction while filling are expected.
   const double hit_share = static_cast<double>(hits) / lookups;
@@ -159,8 +164,10 @@ void BM_InsertWithReader(benchmark::State& state) {
   uint8_t name[kMaxNameLen];
   uint64_t failures = 0;
   for (auto _ : state) {
-    const size_t n = make_name(rng() % (entries + entries / 4), name);  // mostly replaces, some new keys
-    failures += f.cache->insert_aaaa(Key{{name, n}, kAAAA, kIN}, 3600, addrs, {}) == InsertStatus::no_memory;
+    const size_t n =
+        make_name(rng() % (entries + entries / 4), name);  // mostly replaces, some new keys
+    failures += f.cache->insert_aaaa(Key{{name, n}, kAAAA, kIN}, 3600, addrs, {}) ==
+                InsertStatus::no_memory;
   }
   stop = true;
   if (reader.joinable()) reader.join();
@@ -176,15 +183,25 @@ void register_all() {
   for (int64_t n : sizes) {
     for (int zipf : {0, 1}) {
       for (int burst : {0, 1}) {
-        benchmark::RegisterBenchmark("BM_LookupHit", BM_Lookup)->Args({n, zipf, burst, 0})->ArgNames({"entries", "zipf", "burst", "miss"});
+        benchmark::RegisterBenchmark("BM_LookupHit", BM_Lookup)
+            ->Args({n, zipf, burst, 0})
+            ->ArgNames({"entries", "zipf", "burst", "miss"});
       }
     }
     for (int burst : {0, 1}) {
-      benchmark::RegisterBenchmark("BM_LookupMiss", BM_Lookup)->Args({n, 0, burst, 1})->ArgNames({"entries", "zipf", "burst", "miss"});
+      benchmark::RegisterBenchmark("BM_LookupMiss", BM_Lookup)
+          ->Args({n, 0, burst, 1})
+          ->ArgNames({"entries", "zipf", "burst", "miss"});
     }
   }
-  benchmark::RegisterBenchmark("BM_Insert", BM_InsertWithReader)->Arg(0)->ArgName("reader")->UseRealTime();
-  benchmark::RegisterBenchmark("BM_Insert", BM_InsertWithReader)->Arg(1)->ArgName("reader")->UseRealTime();
+  benchmark::RegisterBenchmark("BM_Insert", BM_InsertWithReader)
+      ->Arg(0)
+      ->ArgName("reader")
+      ->UseRealTime();
+  benchmark::RegisterBenchmark("BM_Insert", BM_InsertWithReader)
+      ->Arg(1)
+      ->ArgName("reader")
+      ->UseRealTime();
 }
 
 }  // namespace

@@ -22,7 +22,9 @@ class Arena {
   Arena& operator=(const Arena&) = delete;
 
   uint8_t* at(uint32_t g) const { return base_ + size_t{g} * kGranule; }
-  static uint32_t granules_for(size_t bytes) { return static_cast<uint32_t>((bytes + kGranule - 1) / kGranule); }
+  static uint32_t granules_for(size_t bytes) {
+    return static_cast<uint32_t>((bytes + kGranule - 1) / kGranule);
+  }
 
   uint32_t alloc(uint32_t granules);  // 0 when no block fits
   void free(uint32_t g, uint32_t granules);
@@ -39,7 +41,9 @@ class Arena {
   uint32_t class_of(uint32_t n) const { return n <= max_class_ ? n : max_class_ + 1; }
   void link(uint32_t g, uint32_t n);
   void unlink(uint32_t g);
-  static bool bit(const std::vector<uint64_t>& v, uint32_t i) { return (v[i / 64] >> (i % 64)) & 1u; }
+  static bool bit(const std::vector<uint64_t>& v, uint32_t i) {
+    return (v[i / 64] >> (i % 64)) & 1u;
+  }
   static void set_bit(std::vector<uint64_t>& v, uint32_t i, bool on);
 
   Region region_;

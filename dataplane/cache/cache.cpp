@@ -44,9 +44,10 @@ Cache::Cache(const Config& config, Clock clock)
   cfg_.refresh_sample_every = std::max(1u, cfg_.refresh_sample_every);
   // Evicting ahead keeps room for the next insert while readers finish the
   // grace period of what was evicted before.
-  headroom_ = cfg_.headroom_bytes != SIZE_MAX
-                  ? cfg_.headroom_bytes
-                  : std::min(cfg_.max_bytes / 4, std::max(cfg_.max_bytes / 64, 8 * cfg_.max_entry_bytes));
+  headroom_ =
+      cfg_.headroom_bytes != SIZE_MAX
+          ? cfg_.headroom_bytes
+          : std::min(cfg_.max_bytes / 4, std::max(cfg_.max_bytes / 64, 8 * cfg_.max_entry_bytes));
   for (size_t b = 0; b <= mask_; ++b) new (&buckets_[b]) Bucket{};
   for (unsigned i = 0; i < std::max(1u, cfg_.max_readers); ++i) {
     readers_[i].global_ = &epoch_;
@@ -56,8 +57,8 @@ Cache::Cache(const Config& config, Clock clock)
 
 Cache::~Cache() = default;
 
-void Cache::lookup_burst(Reader& r, std::span<const Key> keys, uint64_t now, std::span<LookupResult> out,
-                         unsigned flags) const {
+void Cache::lookup_burst(Reader& r, std::span<const Key> keys, uint64_t now,
+                         std::span<LookupResult> out, unsigned flags) const {
   constexpr size_t kBurst = 32;
   constexpr uint64_t kProbeFurther = 1;  // not a slot value: slots carry a non-zero tag
   uint64_t hashes[kBurst];
@@ -86,7 +87,8 @@ void Cache::lookup_burst(Reader& r, std::span<const Key> keys, uint64_t now, std
           break;
         }
       }
-      if (first[i] == 0 && bucket.overflow.load(std::memory_order_acquire) != 0) first[i] = kProbeFurther;
+      if (first[i] == 0 && bucket.overflow.load(std::memory_order_acquire) != 0)
+        first[i] = kProbeFurther;
     }
     for (size_t i = 0; i < n; ++i) {
       const Key& key = keys[base + i];
@@ -126,10 +128,18 @@ void Cache::unregister_reader(Reader* r) {
 InsertStatus Cache::fail(InsertStatus why) {
   ++w_.insert_failures;
   switch (why) {
-    case InsertStatus::too_large: ++w_.fail_too_large; break;
-    case InsertStatus::zero_ttl: ++w_.fail_zero_ttl; break;
-    case InsertStatus::no_memory: ++w_.fail_no_memory; break;
-    default: ++w_.fail_bad_input; break;
+    case InsertStatus::too_large:
+      ++w_.fail_too_large;
+      break;
+    case InsertStatus::zero_ttl:
+      ++w_.fail_zero_ttl;
+      break;
+    case InsertStatus::no_memory:
+      ++w_.fail_no_memory;
+      break;
+    default:
+      ++w_.fail_bad_input;
+      break;
   }
   return why;
 }
@@ -137,12 +147,15 @@ InsertStatus Cache::fail(InsertStatus why) {
 InsertStatus Cache::insert_aaaa(const Key& key, uint32_t ttl, std::span<const Ipv4> addrs,
                                 std::span<const uint8_t> cname_chain) {
   if (addrs.size() > kMaxIpv4) return fail(InsertStatus::bad_value);
-  const std::span<const uint8_t> array{reinterpret_cast<const uint8_t*>(addrs.data()), addrs.size() * sizeof(Ipv4)};
-  return insert_entry(key, Kind::synth_aaaa, ttl, static_cast<uint8_t>(addrs.size()), 0, array, cname_chain);
+  const std::span<const uint8_t> array{reinterpret_cast<const uint8_t*>(addrs.data()),
+                                       addrs.size() * sizeof(Ipv4)};
+  return insert_entry(key, Kind::synth_aaaa, ttl, static_cast<uint8_t>(addrs.size()), 0, array,
+                      cname_chain);
 }
 
 InsertStatus Cache::insert_with_offsets(const Key& key, Kind kind, uint32_t ttl, uint8_t rcode,
-                                        std::span<const uint8_t> rrs, std::span<const uint16_t> ttl_offsets) {
+                                        std::span<const uint8_t> rrs,
+                                        std::span<const uint16_t> ttl_offsets) {
   if (ttl_offsets.size() > kMaxTtlOffsets) return fail(InsertStatus::bad_value);
   for (const uint16_t off : ttl_offsets) {
     if (size_t{off} + 4 > rrs.size()) return fail(InsertStatus::bad_value);  // a TTL is 4 bytes
@@ -157,13 +170,15 @@ InsertStatus Cache::insert_rrset(const Key& key, uint32_t ttl, std::span<const u
   return insert_with_offsets(key, Kind::rrset, ttl, 0, rrs, ttl_offsets);
 }
 
-InsertStatus Cache::insert_negative(const Key& key, uint32_t ttl, uint8_t rcode, std::span<const uint8_t> soa,
+InsertStatus Cache::insert_negative(const Key& key, uint32_t ttl, uint8_t rcode,
+                                    std::span<const uint8_t> soa,
                                     std::span<const uint16_t> ttl_offsets) {
   return insert_with_offsets(key, Kind::negative, ttl, rcode, soa, ttl_offsets);
 }
 
-InsertStatus Cache::insert_entry(const Key& key, Kind kind, uint32_t ttl, uint8_t count, uint8_t rcode,
-                                 std::span<const uint8_t> array, std::span<const uint8_t> body) {
+InsertStatus Cache::insert_entry(const Key& key, Kind kind, uint32_t ttl, uint8_t count,
+                                 uint8_t rcode, std::span<const uint8_t> array,
+                                 std::span<const uint8_t> body) {
   uint8_t name[kMaxNameLen];
   if (!fold_wire_name(key.name, name)) return fail(InsertStatus::bad_key);
   ttl = std::clamp(ttl, cfg_.min_ttl, cfg_.max_ttl);
@@ -196,7 +211,8 @@ InsertStatus Cache::insert_entry(const Key& key, Kind kind, uint32_t ttl, uint8_
   e->count = count;
   e->rcode = rcode;
   std::memcpy(p + EntryHeader::name_offset(), name, key.name.size());
-  std::memset(p + EntryHeader::name_offset() + key.name.size(), 0, e->value_offset() - EntryHeader::name_offset() - key.name.size());
+  std::memset(p + EntryHeader::name_offset() + key.name.size(), 0,
+              e->value_offset() - EntryHeader::name_offset() - key.name.size());
   if (!array.empty()) std::memcpy(p + e->value_offset(), array.data(), array.size());
   if (!body.empty()) std::memcpy(p + e->value_offset() + array.size(), body.data(), body.size());
   used_bytes_ += size_t{granules} * kGranule;
@@ -267,8 +283,11 @@ void Cache::place(uint64_t hash, uint64_t slot_value, uint64_t now) {
     for (unsigned probe = 0; probe < kMaxProbe && victim_rank > 0; ++probe) {
       const size_t b = (home + probe) & mask_;
       for (unsigned i = 0; i < kSlots; ++i) {
-        const EntryHeader* e = entry_at(slot_block(buckets_[b].slot[i].load(std::memory_order_relaxed)));
-        const int rank = expired_for_eviction(*e, now) ? 0 : e->referenced.load(std::memory_order_relaxed) ? 2 : 1;
+        const EntryHeader* e =
+            entry_at(slot_block(buckets_[b].slot[i].load(std::memory_order_relaxed)));
+        const int rank = expired_for_eviction(*e, now)                   ? 0
+                         : e->referenced.load(std::memory_order_relaxed) ? 2
+                                                                         : 1;
         if (rank < victim_rank) {
           victim = b * kSlots + i;
           victim_rank = rank;
@@ -281,7 +300,9 @@ void Cache::place(uint64_t hash, uint64_t slot_value, uint64_t now) {
   }
 }
 
-bool Cache::expired_for_eviction(const EntryHeader& e, uint64_t now) const { return now >= e.expires_at; }
+bool Cache::expired_for_eviction(const EntryHeader& e, uint64_t now) const {
+  return now >= e.expires_at;
+}
 
 size_t Cache::find_pos(const Key& key, uint64_t hash) const {
   const uint32_t tag = tag_of(hash);
@@ -348,10 +369,12 @@ bool Cache::evict_one(uint64_t now) {
 
 void Cache::retire(uint32_t block) {
   auto* e = reinterpret_cast<EntryHeader*>(arena_.at(block));
-  const size_t bytes = size_t{Arena::granules_for(EntryHeader::block_bytes(e->name_len, e->value_len))} * kGranule;
+  const size_t bytes =
+      size_t{Arena::granules_for(EntryHeader::block_bytes(e->name_len, e->value_len))} * kGranule;
   used_bytes_ -= bytes;
   retired_bytes_ += bytes;
-  const uint64_t tag = epoch_.load(std::memory_order_relaxed) + 1;  // safe once every reader reached it
+  const uint64_t tag =
+      epoch_.load(std::memory_order_relaxed) + 1;  // safe once every reader reached it
   e->retire_next = 0;
   e->retire_epoch = static_cast<uint32_t>(tag);
   if (retired_tail_ != 0) {
@@ -420,7 +443,8 @@ void Cache::reclaim(uint64_t now) {
   while (retired_head_ != 0 && oldest_retired_epoch_ <= min_epoch) {
     const auto* e = reinterpret_cast<const EntryHeader*>(arena_.at(retired_head_));
     const uint32_t next = e->retire_next;
-    const uint32_t granules = Arena::granules_for(EntryHeader::block_bytes(e->name_len, e->value_len));
+    const uint32_t granules =
+        Arena::granules_for(EntryHeader::block_bytes(e->name_len, e->value_len));
     arena_.free(retired_head_, granules);
     retired_bytes_ -= size_t{granules} * kGranule;
     retired_head_ = next;
@@ -507,7 +531,8 @@ size_t Cache::drain_refresh(std::vector<RefreshCandidate>& out, size_t max) {
       bool live = false;
       for (unsigned probe = 0; probe < kMaxProbe && !live; ++probe) {
         const Bucket& bucket = buckets_[(item.hash + probe) & mask_];
-        for (unsigned s = 0; s < kSlots; ++s) live |= bucket.slot[s].load(std::memory_order_relaxed) == want;
+        for (unsigned s = 0; s < kSlots; ++s)
+          live |= bucket.slot[s].load(std::memory_order_relaxed) == want;
       }
       const EntryHeader* e = entry_at(item.block);
       if (!live || e->hash != item.hash) continue;

@@ -25,15 +25,15 @@ struct Config {
   size_t max_entry_bytes = 16384;    // larger answers are refused (too_large)
   size_t headroom_bytes = SIZE_MAX;  // keep free or retiring; SIZE_MAX: auto (see cache.cpp)
   unsigned max_readers = 16;
-  uint32_t min_ttl = 0;              // clamps applied at insert (seconds)
+  uint32_t min_ttl = 0;  // clamps applied at insert (seconds)
   uint32_t max_ttl = 7 * 86400;
-  uint32_t refresh_percent = 10;     // hits with less than this share of the TTL left
+  uint32_t refresh_percent = 10;  // hits with less than this share of the TTL left
   uint32_t refresh_sample_every = 16;
-  bool keep_stale = false;           // RFC 8767 serve-stale
-  uint32_t stale_ttl = 30;           // TTL served on a stale answer
+  bool keep_stale = false;  // RFC 8767 serve-stale
+  uint32_t stale_ttl = 30;  // TTL served on a stale answer
   uint32_t max_stale_seconds = 86400;
   uint64_t stall_threshold_ms = 1000;
-  std::optional<uint64_t> seed;      // none: std::random_device
+  std::optional<uint64_t> seed;  // none: std::random_device
   std::function<void(unsigned reader_id, uint64_t lag_ms)> on_stalled;
 };
 
@@ -46,7 +46,15 @@ struct LookupResult {
 
 enum LookupFlags : unsigned { kNoFlags = 0, kAllowStale = 1 };
 
-enum class InsertStatus : uint8_t { inserted, replaced, bad_key, bad_value, too_large, zero_ttl, no_memory };
+enum class InsertStatus : uint8_t {
+  inserted,
+  replaced,
+  bad_key,
+  bad_value,
+  too_large,
+  zero_ttl,
+  no_memory
+};
 
 struct RefreshCandidate {
   uint8_t name[kMaxNameLen];
@@ -59,7 +67,8 @@ struct Stats {
   uint64_t entries = 0, bytes_used = 0, bytes_retired = 0, bytes_capacity = 0, bytes_table = 0;
   uint64_t hits = 0, misses = 0, expired_hits = 0, stale_hits = 0;
   uint64_t inserts = 0, replaces = 0, deletes = 0, evictions = 0, expired_removed = 0;
-  uint64_t insert_failures = 0, fail_bad_input = 0, fail_too_large = 0, fail_zero_ttl = 0, fail_no_memory = 0;
+  uint64_t insert_failures = 0, fail_bad_input = 0, fail_too_large = 0, fail_zero_ttl = 0,
+           fail_no_memory = 0;
   uint64_t refresh_sampled = 0, refresh_dropped = 0;
   uint64_t reclaim_lag_epochs = 0, reclaim_lag_ms = 0, stalled_readers = 0, stall_events = 0;
 };
@@ -83,10 +92,12 @@ class Cache {
     const Bucket& b = buckets_[hash & mask_];
     for (unsigned i = 0; i < kSlots; ++i) {
       const uint64_t s = b.slot[i].load(std::memory_order_acquire);
-      if (static_cast<uint32_t>(s >> 32) == tag) __builtin_prefetch(arena_.at(static_cast<uint32_t>(s)));
+      if (static_cast<uint32_t>(s >> 32) == tag)
+        __builtin_prefetch(arena_.at(static_cast<uint32_t>(s)));
     }
   }
-  LookupResult lookup(Reader& r, const Key& key, uint64_t hash, uint64_t now_ms, unsigned flags = kNoFlags) const {
+  LookupResult lookup(Reader& r, const Key& key, uint64_t hash, uint64_t now_ms,
+                      unsigned flags = kNoFlags) const {
     return evaluate(r, find(key, hash), hash, now_ms, flags);
   }
   LookupResult lookup(Reader& r, const Key& key, uint64_t now_ms, unsigned flags = kNoFlags) const {
@@ -95,8 +106,8 @@ class Cache {
   // Hash all, prefetch buckets, prefetch candidate entries, then compare:
   // the misses of up to 32 lookups overlap instead of queueing. Results go to
   // out[i] for i < min(keys.size(), out.size()); keys beyond out are skipped.
-  void lookup_burst(Reader& r, std::span<const Key> keys, uint64_t now_ms, std::span<LookupResult> out,
-                    unsigned flags = kNoFlags) const;
+  void lookup_burst(Reader& r, std::span<const Key> keys, uint64_t now_ms,
+                    std::span<LookupResult> out, unsigned flags = kNoFlags) const;
 
   // ---- writer (control plane, one thread) ----
   Reader* register_reader();  // online at once; nullptr when max_readers are taken
@@ -106,12 +117,12 @@ class Cache {
                            std::span<const uint8_t> cname_chain);
   InsertStatus insert_rrset(const Key& key, uint32_t ttl, std::span<const uint8_t> rrs,
                             std::span<const uint16_t> ttl_offsets);
-  InsertStatus insert_negative(const Key& key, uint32_t ttl, uint8_t rcode, std::span<const uint8_t> soa,
-                               std::span<const uint16_t> ttl_offsets);
+  InsertStatus insert_negative(const Key& key, uint32_t ttl, uint8_t rcode,
+                               std::span<const uint8_t> soa, std::span<const uint16_t> ttl_offsets);
   bool erase(const Key& key);
   size_t flush_all();
   size_t flush_subtree(std::span<const uint8_t> name);  // the name and every name under it
-  size_t expire(size_t max_slots = SIZE_MAX);            // sweep from a moving hand
+  size_t expire(size_t max_slots = SIZE_MAX);           // sweep from a moving hand
   void maintain();  // reclaim and check for stalled readers; call it when idle too
   size_t drain_refresh(std::vector<RefreshCandidate>& out, size_t max = SIZE_MAX);
   Stats stats() const;
@@ -137,12 +148,14 @@ class Cache {
     return reinterpret_cast<const EntryHeader*>(arena_.at(block));
   }
   static bool matches(const EntryHeader& e, const Key& k, uint64_t hash) {
-    return e.hash == hash && e.qtype == k.qtype && e.qclass == k.qclass && e.name_len == k.name.size() &&
+    return e.hash == hash && e.qtype == k.qtype && e.qclass == k.qclass &&
+           e.name_len == k.name.size() &&
            std::memcmp(e.bytes() + EntryHeader::name_offset(), k.name.data(), k.name.size()) == 0;
   }
 
   const EntryHeader* find(const Key& key, uint64_t hash) const;
-  LookupResult evaluate(Reader& r, const EntryHeader* e, uint64_t hash, uint64_t now, unsigned flags) const;
+  LookupResult evaluate(Reader& r, const EntryHeader* e, uint64_t hash, uint64_t now,
+                        unsigned flags) const;
   void sample_refresh(Reader& r, uint64_t hash, const EntryHeader* e) const;
 
   // writer internals
@@ -151,7 +164,8 @@ class Cache {
   InsertStatus insert_entry(const Key& key, Kind kind, uint32_t ttl, uint8_t count, uint8_t rcode,
                             std::span<const uint8_t> array, std::span<const uint8_t> body);
   InsertStatus insert_with_offsets(const Key& key, Kind kind, uint32_t ttl, uint8_t rcode,
-                                   std::span<const uint8_t> rrs, std::span<const uint16_t> ttl_offsets);
+                                   std::span<const uint8_t> rrs,
+                                   std::span<const uint16_t> ttl_offsets);
   InsertStatus fail(InsertStatus why);
   uint32_t allocate(uint32_t granules, uint64_t now);
   void place(uint64_t hash, uint64_t slot_value, uint64_t now);
@@ -226,7 +240,8 @@ inline LookupResult Cache::evaluate(Reader& r, const EntryHeader* e, uint64_t ha
     return {};
   }
   // Test before set: the line is only dirtied once per CLOCK revolution.
-  if (e->referenced.load(std::memory_order_relaxed) == 0) e->referenced.store(1, std::memory_order_relaxed);
+  if (e->referenced.load(std::memory_order_relaxed) == 0)
+    e->referenced.store(1, std::memory_order_relaxed);
   if (now < e->expires_at) {
     const uint64_t remaining_ms = e->expires_at - now;
     const uint64_t left = remaining_ms / 1000;

@@ -68,7 +68,8 @@ class View {
 
   // synth_aaaa
   std::span<const Ipv4> ipv4() const {
-    return {reinterpret_cast<const Ipv4*>(e_->value()), e_->kind == Kind::synth_aaaa ? e_->count : 0u};
+    return {reinterpret_cast<const Ipv4*>(e_->value()),
+            e_->kind == Kind::synth_aaaa ? e_->count : 0u};
   }
   std::span<const uint8_t> cname_chain() const { return body(); }
 
@@ -76,7 +77,8 @@ class View {
   std::span<const uint8_t> rrs() const { return body(); }
   std::span<const uint8_t> soa() const { return body(); }
   std::span<const uint16_t> ttl_offsets() const {
-    return {reinterpret_cast<const uint16_t*>(e_->value()), e_->kind == Kind::synth_aaaa ? 0u : e_->count};
+    return {reinterpret_cast<const uint16_t*>(e_->value()),
+            e_->kind == Kind::synth_aaaa ? 0u : e_->count};
   }
 
  private:

@@ -22,7 +22,9 @@ struct Name {
   std::uint8_t labels = 0;
 
   Bytes bytes() const { return {wire.data(), size}; }
-  bool operator==(const Name& o) const { return bytes().size() == o.bytes().size() && equal_wire(o); }
+  bool operator==(const Name& o) const {
+    return bytes().size() == o.bytes().size() && equal_wire(o);
+  }
 
  private:
   bool equal_wire(const Name& o) const;

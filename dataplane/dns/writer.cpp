@@ -7,8 +7,8 @@
 namespace dns64d::dns {
 
 namespace {
-constexpr std::size_t rr_fixed = 10;   // type, class, TTL, RDLENGTH
-constexpr std::size_t opt_size = 11;   // root owner + rr_fixed, no options
+constexpr std::size_t rr_fixed = 10;  // type, class, TTL, RDLENGTH
+constexpr std::size_t opt_size = 11;  // root owner + rr_fixed, no options
 constexpr std::uint16_t pointer_bits = 0xc000;
 constexpr std::size_t max_pointer_target = 0x3fff;
 
@@ -220,7 +220,8 @@ Error Writer::add_raw(Section s, Bytes rrs, std::span<const std::uint16_t> ttl_o
   std::memcpy(f, rrs.data(), rrs.size());
   for (std::uint16_t off : ttl_offsets) store32(f + off, ttl);
   pos_ += rrs.size();
-  counts_[section_index(s)] = static_cast<std::uint16_t>(counts_[section_index(s)] + ttl_offsets.size());
+  counts_[section_index(s)] =
+      static_cast<std::uint16_t>(counts_[section_index(s)] + ttl_offsets.size());
   return Error::ok;
 }
 

@@ -48,7 +48,8 @@ class Writer {
   // Appends records already in wire form, one TTL field per record at
   // `ttl_offsets` (relative to `rrs`), each rewritten to `ttl`. Names in
   // `rrs` must be uncompressed or point at the question (offset 12).
-  Error add_raw(Section s, Bytes rrs, std::span<const std::uint16_t> ttl_offsets, std::uint32_t ttl);
+  Error add_raw(Section s, Bytes rrs, std::span<const std::uint16_t> ttl_offsets,
+                std::uint32_t ttl);
 
   void set_rcode(std::uint8_t rcode);
   void set_flags(std::uint16_t bits);

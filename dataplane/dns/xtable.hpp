@@ -12,22 +12,22 @@
   case E::name:                             \
     return text;
 
-#define DNS64D_DEFINE_XTABLE_NAMES(Enum, LIST)   \
-  std::string_view to_string(Enum e) {           \
-    using E = Enum;                              \
-    switch (e) {                                 \
-      LIST(DNS64D_XTABLE_NAME_CASE)              \
-      default:                                   \
-        break;                                   \
-    }                                            \
-    return "unknown";                            \
-  }                                              \
-  std::string_view describe(Enum e) {            \
-    using E = Enum;                              \
-    switch (e) {                                 \
-      LIST(DNS64D_XTABLE_TEXT_CASE)              \
-      default:                                   \
-        break;                                   \
-    }                                            \
-    return "unknown";                            \
+#define DNS64D_DEFINE_XTABLE_NAMES(Enum, LIST) \
+  std::string_view to_string(Enum e) {         \
+    using E = Enum;                            \
+    switch (e) {                               \
+      LIST(DNS64D_XTABLE_NAME_CASE)            \
+      default:                                 \
+        break;                                 \
+    }                                          \
+    return "unknown";                          \
+  }                                            \
+  std::string_view describe(Enum e) {          \
+    using E = Enum;                            \
+    switch (e) {                               \
+      LIST(DNS64D_XTABLE_TEXT_CASE)            \
+      default:                                 \
+        break;                                 \
+    }                                          \
+    return "unknown";                          \
   }

@@ -6,27 +6,27 @@ namespace dns64d::dns64 {
 
 namespace {
 constexpr std::array<V4Range, 15> non_global{{
-    {{0, 0, 0, 0}, 8},          // "this network"
-    {{10, 0, 0, 0}, 8},         // RFC 1918
-    {{100, 64, 0, 0}, 10},      // shared address space, RFC 6598
-    {{127, 0, 0, 0}, 8},        // loopback
-    {{169, 254, 0, 0}, 16},     // link local
-    {{172, 16, 0, 0}, 12},      // RFC 1918
-    {{192, 0, 0, 0}, 24},       // IETF protocol assignments
-    {{192, 0, 2, 0}, 24},       // TEST-NET-1
-    {{192, 168, 0, 0}, 16},     // RFC 1918
-    {{198, 18, 0, 0}, 15},      // benchmarking
-    {{198, 51, 100, 0}, 24},    // TEST-NET-2
-    {{203, 0, 113, 0}, 24},     // TEST-NET-3
-    {{224, 0, 0, 0}, 4},        // multicast
-    {{240, 0, 0, 0}, 4},        // reserved, and limited broadcast
-    {{192, 88, 99, 0}, 24},     // deprecated 6to4 relay anycast (RFC 7526)
+    {{0, 0, 0, 0}, 8},        // "this network"
+    {{10, 0, 0, 0}, 8},       // RFC 1918
+    {{100, 64, 0, 0}, 10},    // shared address space, RFC 6598
+    {{127, 0, 0, 0}, 8},      // loopback
+    {{169, 254, 0, 0}, 16},   // link local
+    {{172, 16, 0, 0}, 12},    // RFC 1918
+    {{192, 0, 0, 0}, 24},     // IETF protocol assignments
+    {{192, 0, 2, 0}, 24},     // TEST-NET-1
+    {{192, 168, 0, 0}, 16},   // RFC 1918
+    {{198, 18, 0, 0}, 15},    // benchmarking
+    {{198, 51, 100, 0}, 24},  // TEST-NET-2
+    {{203, 0, 113, 0}, 24},   // TEST-NET-3
+    {{224, 0, 0, 0}, 4},      // multicast
+    {{240, 0, 0, 0}, 4},      // reserved, and limited broadcast
+    {{192, 88, 99, 0}, 24},   // deprecated 6to4 relay anycast (RFC 7526)
 }};
 }  // namespace
 
 bool in_range(V4 a, const V4Range& r) {
-  const std::uint32_t x = (std::uint32_t{a[0]} << 24) | (std::uint32_t{a[1]} << 16) |
-                          (std::uint32_t{a[2]} << 8) | a[3];
+  const std::uint32_t x =
+      (std::uint32_t{a[0]} << 24) | (std::uint32_t{a[1]} << 16) | (std::uint32_t{a[2]} << 8) | a[3];
   const std::uint32_t n = (std::uint32_t{r.net[0]} << 24) | (std::uint32_t{r.net[1]} << 16) |
                           (std::uint32_t{r.net[2]} << 8) | r.net[3];
   const std::uint32_t mask = r.length == 0 ? 0 : ~std::uint32_t{0} << (32 - r.length);
@@ -70,7 +70,9 @@ bool is_global_v4(V4 a) {
 
 bool in_special_purpose_table(V4 a) { return in_any(a, non_global); }
 
-bool is_nat64_discovery(V4 a) { return a[0] == 192 && a[1] == 0 && a[2] == 0 && (a[3] == 170 || a[3] == 171); }
+bool is_nat64_discovery(V4 a) {
+  return a[0] == 192 && a[1] == 0 && a[2] == 0 && (a[3] == 170 || a[3] == 171);
+}
 
 bool may_map(const Prefix& p, V4 a, bool relaxed) {
   if (relaxed || !(p == well_known_prefix)) return true;

@@ -74,7 +74,8 @@ PrefixError parse_pref64(std::string_view text, Prefix& out) {
   const auto addr = parse_v6(text.substr(0, slash));
   const std::string_view len_text = text.substr(slash + 1);
   unsigned length = 0;
-  const auto [end, ec] = std::from_chars(len_text.data(), len_text.data() + len_text.size(), length);
+  const auto [end, ec] =
+      std::from_chars(len_text.data(), len_text.data() + len_text.size(), length);
   if (!addr || ec != std::errc{} || end != len_text.data() + len_text.size() || length > 128) {
     return PrefixError::syntax;
   }

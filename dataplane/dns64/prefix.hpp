@@ -22,16 +22,16 @@ struct Prefix {
 // 64:ff9b::/96, RFC 6052 §2.1.
 inline constexpr Prefix well_known_prefix{{0x00, 0x64, 0xff, 0x9b}, 96};
 
-#define DNS64D_PREFIX_ERRORS(X)                                                      \
-  X(ok, "ok")                                                                        \
-  X(syntax, "not an IPv6 prefix in the form ADDRESS/LENGTH")                         \
-  X(bad_length, "length must be one of 32, 40, 48, 56, 64 or 96 (RFC 6052 §2.2)")    \
-  X(host_bits, "bits beyond the prefix length are set")                              \
-  X(u_octet, "bits 64..71 (the u-octet) must be zero (RFC 6052 §2.2)")               \
-  X(unspecified, "the unspecified prefix :: cannot carry IPv4 addresses")            \
-  X(loopback, "::1 is the loopback address, not a prefix")                           \
-  X(ipv4_mapped, "::ffff:0:0/96 is the IPv4-mapped range (RFC 4291), not a Pref64")  \
-  X(link_local, "fe80::/10 is link-local and cannot be routed to a NAT64")           \
+#define DNS64D_PREFIX_ERRORS(X)                                                     \
+  X(ok, "ok")                                                                       \
+  X(syntax, "not an IPv6 prefix in the form ADDRESS/LENGTH")                        \
+  X(bad_length, "length must be one of 32, 40, 48, 56, 64 or 96 (RFC 6052 §2.2)")   \
+  X(host_bits, "bits beyond the prefix length are set")                             \
+  X(u_octet, "bits 64..71 (the u-octet) must be zero (RFC 6052 §2.2)")              \
+  X(unspecified, "the unspecified prefix :: cannot carry IPv4 addresses")           \
+  X(loopback, "::1 is the loopback address, not a prefix")                          \
+  X(ipv4_mapped, "::ffff:0:0/96 is the IPv4-mapped range (RFC 4291), not a Pref64") \
+  X(link_local, "fe80::/10 is link-local and cannot be routed to a NAT64")          \
   X(multicast, "ff00::/8 is multicast")
 
 enum class PrefixError : std::uint8_t {

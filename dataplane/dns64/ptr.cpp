@@ -10,7 +10,7 @@ namespace {
 
 constexpr std::array<std::uint8_t, 10> ip6_arpa_suffix{3, 'i', 'p', '6', 4, 'a', 'r', 'p', 'a', 0};
 constexpr std::array<std::uint8_t, 14> in_addr_suffix{7,   'i', 'n', '-', 'a', 'd', 'd',
-                                                       'r', 4,   'a', 'r', 'p', 'a', 0};
+                                                      'r', 4,   'a', 'r', 'p', 'a', 0};
 constexpr char hex_digits[] = "0123456789abcdef";
 
 // Hexadecimal digit values, -1 for anything else (either case).
@@ -45,7 +45,8 @@ PtrResult map_ptr(dns::Bytes name, const Prefix& p, dns::Name& in_addr, V4& v4) 
   // Not nibbles: either a bad label under ip6.arpa or a name that only
   // ends in those octets without the label boundary.
   const auto not_nibble = [&] {
-    return dns::is_subdomain(name, ip6_arpa_suffix) ? PtrResult::bad_nibble : PtrResult::not_ip6_arpa;
+    return dns::is_subdomain(name, ip6_arpa_suffix) ? PtrResult::bad_nibble
+                                                    : PtrResult::not_ip6_arpa;
   };
   const std::size_t nibble_octets = name.size() - ip6_arpa_suffix.size();
   if (nibble_octets % 2 != 0) return not_nibble();

@@ -10,13 +10,13 @@
 
 namespace dns64d::dns64 {
 
-#define DNS64D_PTR_RESULTS(X)                                                        \
-  X(ok, "mapped")                                                                    \
-  X(not_ip6_arpa, "name is not under ip6.arpa")                                      \
-  X(bad_nibble, "a label under ip6.arpa is not a single hexadecimal digit")         \
-  X(too_many_labels, "more than 32 nibbles under ip6.arpa")                         \
-  X(outside_prefix, "the nibbles present do not match the prefix")                  \
-  X(too_few_labels, "fewer than 32 nibbles: a partial name under the prefix")       \
+#define DNS64D_PTR_RESULTS(X)                                                 \
+  X(ok, "mapped")                                                             \
+  X(not_ip6_arpa, "name is not under ip6.arpa")                               \
+  X(bad_nibble, "a label under ip6.arpa is not a single hexadecimal digit")   \
+  X(too_many_labels, "more than 32 nibbles under ip6.arpa")                   \
+  X(outside_prefix, "the nibbles present do not match the prefix")            \
+  X(too_few_labels, "fewer than 32 nibbles: a partial name under the prefix") \
   X(nonzero_u_octet, "bits 64..71 (the u-octet) of the address are not zero")
 
 enum class PtrResult : std::uint8_t {

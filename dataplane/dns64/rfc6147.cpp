@@ -100,8 +100,8 @@ AaaaDecision decide_aaaa(const dns::Message* aaaa, dns::Bytes msg, const Client&
                          const Policy& policy) {
   AaaaDecision d;
   if (c.qclass != dns::cls::IN || !synthesis_allowed(c.do_bit, c.cd)) return d;
-  const AaaaVerdict on_error = policy.servfail_on_error ? AaaaVerdict::servfail
-                                                        : AaaaVerdict::synthesize;
+  const AaaaVerdict on_error =
+      policy.servfail_on_error ? AaaaVerdict::servfail : AaaaVerdict::synthesize;
   if (aaaa == nullptr) {
     d.verdict = on_error;  // §5.1.3: a timeout is a SERVFAIL, which §5.1.2 treats as empty
     return d;

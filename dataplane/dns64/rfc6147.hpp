@@ -56,17 +56,17 @@ struct Client {
 
 // What to do with the upstream answer to the AAAA query.
 enum class AaaaVerdict : std::uint8_t {
-  relay,         // return the upstream answer as it is (class not IN, DO+CD, real AAAA only)
-  filter,        // real AAAA present, some excluded: return it without the excluded ones
-  synthesize,    // ask for A and synthesize (§5.1.2-§5.1.5)
-  nxdomain,      // §5.1.2: the name does not exist: return the NXDOMAIN
-  servfail,      // other RCODE or timeout with servfail_on_error
+  relay,       // return the upstream answer as it is (class not IN, DO+CD, real AAAA only)
+  filter,      // real AAAA present, some excluded: return it without the excluded ones
+  synthesize,  // ask for A and synthesize (§5.1.2-§5.1.5)
+  nxdomain,    // §5.1.2: the name does not exist: return the NXDOMAIN
+  servfail,    // other RCODE or timeout with servfail_on_error
 };
 
 struct AaaaDecision {
   AaaaVerdict verdict = AaaaVerdict::relay;
-  std::uint16_t real = 0;          // AAAA records at the end of the chain, not excluded
-  std::uint16_t excluded = 0;      // AAAA records at the end of the chain, excluded
+  std::uint16_t real = 0;                     // AAAA records at the end of the chain, not excluded
+  std::uint16_t excluded = 0;                 // AAAA records at the end of the chain, excluded
   std::optional<std::uint32_t> negative_ttl;  // from the AAAA answer's SOA, for §5.1.7
 };
 
@@ -81,8 +81,8 @@ struct Chain {
   static constexpr std::size_t max_links = 16;
   std::array<std::uint16_t, max_links> rr_offsets{};  // offsets of CNAME/DNAME RRs in order
   std::size_t links = 0;
-  dns::Name end;        // folded
-  bool complete = true; // false when the chain ran past max_links or looped
+  dns::Name end;         // folded
+  bool complete = true;  // false when the chain ran past max_links or looped
 };
 dns::Error follow_chain(const dns::Message& m, dns::Bytes msg, Chain& chain);
 

@@ -9,7 +9,7 @@
 
 namespace dns64d::respond {
 
-#define DNS64D_DNS_OUTCOMES(X)                                                      \
+#define DNS64D_DNS_OUTCOMES(X)                                                     \
   X(answered_aaaa_synth, "AAAA synthesized from cached IPv4 addresses")            \
   X(answered_aaaa_real, "AAAA answered with cached real AAAA records")             \
   X(answered_ptr_mapped, "ip6.arpa PTR under a prefix answered from in-addr.arpa") \
@@ -22,7 +22,7 @@ namespace dns64d::respond {
   X(answered_refused, "no view serves the client: REFUSED")                        \
   X(answered_servfail, "cached entry could not be written: SERVFAIL")              \
   X(punted_miss, "cache miss sent to the control plane")                           \
-  X(punted_class, "class other than IN sent to the control plane")                \
+  X(punted_class, "class other than IN sent to the control plane")                 \
   X(dropped_response, "QR set: never answer a response")                           \
   X(dropped_short, "shorter than a DNS header")
 
@@ -39,6 +39,8 @@ std::string_view to_string(DnsOutcome o);
 std::string_view describe(DnsOutcome o);
 
 inline bool is_answer(DnsOutcome o) { return o <= DnsOutcome::answered_servfail; }
-inline bool is_punt(DnsOutcome o) { return o == DnsOutcome::punted_miss || o == DnsOutcome::punted_class; }
+inline bool is_punt(DnsOutcome o) {
+  return o == DnsOutcome::punted_miss || o == DnsOutcome::punted_class;
+}
 
 }  // namespace dns64d::respond

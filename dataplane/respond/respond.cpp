@@ -21,7 +21,9 @@ std::size_t reply_limit(const dns::Message& m, std::uint16_t ours) {
 
 Result finish(dns::Writer& w, DnsOutcome o) { return {o, w.finish()}; }
 
-unsigned lookup_flags(const Context& ctx) { return ctx.allow_stale ? cache::kAllowStale : cache::kNoFlags; }
+unsigned lookup_flags(const Context& ctx) {
+  return ctx.allow_stale ? cache::kAllowStale : cache::kNoFlags;
+}
 bool usable(const cache::LookupResult& r) {
   return r.status == cache::LookupStatus::hit || r.status == cache::LookupStatus::stale;
 }
@@ -81,7 +83,8 @@ void write_synthesized(dns::Writer& w, cache::View v, const View& view) {
     q += 10;
     std::size_t t = q;
     if (q + rdlen > chain.size() || dns::read_name(chain, t, target) != dns::Error::ok) return;
-    (void)w.add_name_rdata(Section::answer, owner.bytes(), type, dns::cls::IN, v.ttl(), target.bytes());
+    (void)w.add_name_rdata(Section::answer, owner.bytes(), type, dns::cls::IN, v.ttl(),
+                           target.bytes());
     if (type == dns::type::CNAME) {
       end = target;
       have_end = true;
@@ -134,8 +137,8 @@ void fold_copy(std::uint8_t* dst, const std::uint8_t* src, std::size_t n, std::s
     std::uint64_t x;
     std::memcpy(&x, src + j, 8);
     const std::uint64_t low7 = x & (0x7f * ones);
-    const std::uint64_t above_z = low7 + (0x7f - 'Z') * ones;   // high bit: > 'Z'
-    const std::uint64_t from_a = low7 + (0x80 - 'A') * ones;    // high bit: >= 'A'
+    const std::uint64_t above_z = low7 + (0x7f - 'Z') * ones;  // high bit: > 'Z'
+    const std::uint64_t from_a = low7 + (0x80 - 'A') * ones;   // high bit: >= 'A'
     const std::uint64_t upper = ~x & (from_a ^ above_z) & (0x80 * ones);
     x |= upper >> 2;
     std::memcpy(dst + j, &x, 8);
@@ -149,7 +152,8 @@ bool parse_fast(const std::uint8_t* p, std::size_t len, FastQuery& q) {
   q.flags = dns::load16(p + 2);
   if ((q.flags & (dns::flag::QR | dns::flag::opcode_mask)) != 0) return false;
   const std::uint16_t ar = dns::load16(p + 10);
-  if (dns::load16(p + 4) != 1 || dns::load16(p + 6) != 0 || dns::load16(p + 8) != 0 || ar > 1) return false;
+  if (dns::load16(p + 4) != 1 || dns::load16(p + 6) != 0 || dns::load16(p + 8) != 0 || ar > 1)
+    return false;
   // Walk the labels to validate and measure, then fold the whole name at
   // once: length octets are below 64, so folding never touches them.
   std::size_t i = dns::header_size;
@@ -191,8 +195,8 @@ bool parse_fast(const std::uint8_t* p, std::size_t len, FastQuery& q) {
 // Ends a reply written straight into the buffer: the OPT record after the
 // `end` octets written so far, then the header (NOERROR, QR and RA set, RD
 // and CD copied, `answers` records). Room for the OPT was checked before.
-std::size_t finish_fast(std::span<std::uint8_t> buf, const FastQuery& q, std::size_t end, std::uint16_t answers,
-                        std::uint16_t our_udp) {
+std::size_t finish_fast(std::span<std::uint8_t> buf, const FastQuery& q, std::size_t end,
+                        std::uint16_t answers, std::uint16_t our_udp) {
   if (q.opt) {
     std::uint8_t* o = buf.data() + end;
     o[0] = 0;
@@ -204,7 +208,7 @@ std::size_t finish_fast(std::span<std::uint8_t> buf, const FastQuery& q, std::si
   }
   std::uint8_t* h = buf.data();
   dns::store16(h + 2, static_cast<std::uint16_t>(dns::flag::QR | dns::flag::RA |
-                                                  (q.flags & (dns::flag::RD | dns::flag::CD))));
+                                                 (q.flags & (dns::flag::RD | dns::flag::CD))));
   dns::store16(h + 6, answers);
   dns::store16(h + 8, 0);
   dns::store16(h + 10, q.opt ? 1 : 0);
@@ -213,11 +217,13 @@ std::size_t finish_fast(std::span<std::uint8_t> buf, const FastQuery& q, std::si
 
 // Synthesized AAAA without a CNAME chain, straight into the buffer; 0 when
 // the records would not fit (the Writer then truncates properly).
-std::size_t write_synthesized_fast(std::span<std::uint8_t> buf, const FastQuery& q, std::size_t limit,
-                                   cache::View v, const View& view, std::uint16_t our_udp) {
+std::size_t write_synthesized_fast(std::span<std::uint8_t> buf, const FastQuery& q,
+                                   std::size_t limit, cache::View v, const View& view,
+                                   std::uint16_t our_udp) {
   const std::span<const cache::Ipv4> ips = v.ipv4();
   constexpr std::size_t aaaa_rr = 2 + 10 + 16;
-  const std::size_t need = q.question_end + ips.size() * view.prefix_count * aaaa_rr + (q.opt ? 11 : 0);
+  const std::size_t need =
+      q.question_end + ips.size() * view.prefix_count * aaaa_rr + (q.opt ? 11 : 0);
   if (need > std::min(limit, buf.size())) return 0;
   std::uint8_t* out = buf.data() + q.question_end;
   std::uint16_t count = 0;
@@ -243,7 +249,8 @@ std::size_t write_synthesized_fast(std::span<std::uint8_t> buf, const FastQuery&
 // The answer to an ip6.arpa query mapped to `in_addr`: a CNAME to it and
 // its PTR records (RFC 6147 §5.3.1), or the PTR records under the query's
 // own name (ptr mode).
-void write_ptr_answer(dns::Writer& w, cache::View v, const View& view, dns::Bytes qname, dns::Bytes in_addr) {
+void write_ptr_answer(dns::Writer& w, cache::View v, const View& view, dns::Bytes qname,
+                      dns::Bytes in_addr) {
   if (view.ptr_mode == PtrMode::cname) {
     (void)w.add_name_rdata(Section::answer, qname, dns::type::CNAME, dns::cls::IN,
                            std::min(v.ttl(), view.ptr_cname_ttl), in_addr);
@@ -256,8 +263,9 @@ void write_ptr_answer(dns::Writer& w, cache::View v, const View& view, dns::Byte
 // write_ptr_answer straight into the buffer, for cached records whose owner
 // is the pointer to their own name (as the control plane stores them); 0
 // when anything is unusual or would not fit, and the Writer takes over.
-std::size_t write_ptr_fast(std::span<std::uint8_t> buf, const FastQuery& q, std::size_t limit, cache::View v,
-                           const View& view, dns::Bytes in_addr, std::uint16_t our_udp) {
+std::size_t write_ptr_fast(std::span<std::uint8_t> buf, const FastQuery& q, std::size_t limit,
+                           cache::View v, const View& view, dns::Bytes in_addr,
+                           std::uint16_t our_udp) {
   const std::size_t room = std::min(limit, buf.size()) - (q.opt ? 11 : 0);
   const bool cname = view.ptr_mode == PtrMode::cname;
   std::size_t at = q.question_end;
@@ -317,7 +325,8 @@ std::size_t answer_rcode(std::span<std::uint8_t> buf, std::size_t len, std::uint
   return w.finish();
 }
 
-void prepare(std::span<const std::uint8_t> query, const Client& client, const Context& ctx, Prepared& p) {
+void prepare(std::span<const std::uint8_t> query, const Client& client, const Context& ctx,
+             Prepared& p) {
   p.fast = false;
   FastQuery& q = p.q;
   // Anything else (and every error) takes the general path, which parses the whole message.
@@ -349,14 +358,15 @@ void prepare(std::span<const std::uint8_t> query, const Client& client, const Co
   p.fast = true;
 }
 
-Result respond(std::span<std::uint8_t> buf, std::size_t len, const Client& client, const Context& ctx) {
+Result respond(std::span<std::uint8_t> buf, std::size_t len, const Client& client,
+               const Context& ctx) {
   Prepared p;
   if (len <= buf.size()) prepare(buf.first(len), client, ctx, p);
   return respond(buf, len, client, ctx, p);
 }
 
-Result respond(std::span<std::uint8_t> buf, std::size_t len, const Client& client, const Context& ctx,
-               const Prepared& p) {
+Result respond(std::span<std::uint8_t> buf, std::size_t len, const Client& client,
+               const Context& ctx, const Prepared& p) {
   if (len < dns::header_size || len > buf.size()) return {DnsOutcome::dropped_short, 0};
   if (!p.fast) return respond_general(buf, len, client, ctx);
   const FastQuery& q = p.q;
@@ -364,14 +374,17 @@ Result respond(std::span<std::uint8_t> buf, std::size_t len, const Client& clien
   const dns::Bytes qname(q.key.data(), q.key_len);
   const dns::Bytes in_addr(p.in_addr.data(), p.in_addr_len);
   const cache::Key key{p.ptr_mapped ? in_addr : qname, q.qtype, q.qclass};
-  const cache::LookupResult r = ctx.cache->lookup(*ctx.reader, key, p.hash, ctx.now_ms, lookup_flags(ctx));
+  const cache::LookupResult r =
+      ctx.cache->lookup(*ctx.reader, key, p.hash, ctx.now_ms, lookup_flags(ctx));
   if (!usable(r)) return {DnsOutcome::punted_miss, 0};
   // §5.5: a validating client (DO and CD) gets the upstream's own answer.
-  if (r.view.kind() == cache::Kind::synth_aaaa && q.opt && q.do_bit && (q.flags & dns::flag::CD) != 0) {
+  if (r.view.kind() == cache::Kind::synth_aaaa && q.opt && q.do_bit &&
+      (q.flags & dns::flag::CD) != 0) {
     return {DnsOutcome::punted_miss, 0};
   }
   const std::size_t limit =
-      q.opt ? std::clamp<std::size_t>(q.udp_size, dns::min_udp_payload, ctx.edns_udp_size) : dns::min_udp_payload;
+      q.opt ? std::clamp<std::size_t>(q.udp_size, dns::min_udp_payload, ctx.edns_udp_size)
+            : dns::min_udp_payload;
   if (p.ptr_mapped && r.view.kind() == cache::Kind::rrset) {
     const std::size_t n = write_ptr_fast(buf, q, limit, r.view, view, in_addr, ctx.edns_udp_size);
     if (n != 0) return {DnsOutcome::answered_ptr_mapped, n};
@@ -387,11 +400,13 @@ Result respond(std::span<std::uint8_t> buf, std::size_t len, const Client& clien
   (void)w.reuse_question(h, q.question_end, dns::rcode::NOERROR, dns::flag::RA);
   if (q.opt) (void)w.want_opt(ctx.edns_udp_size, q.do_bit);
   if (p.ptr_mapped) {
-    if (r.view.kind() != cache::Kind::rrset) return answer_from(w, r.view, view, DnsOutcome::answered_ptr_mapped);
+    if (r.view.kind() != cache::Kind::rrset)
+      return answer_from(w, r.view, view, DnsOutcome::answered_ptr_mapped);
     write_ptr_answer(w, r.view, view, qname, in_addr);
     return finish(w, DnsOutcome::answered_ptr_mapped);
   }
-  const DnsOutcome positive = q.qtype == dns::type::AAAA ? DnsOutcome::answered_aaaa_real : DnsOutcome::answered_cached;
+  const DnsOutcome positive =
+      q.qtype == dns::type::AAAA ? DnsOutcome::answered_aaaa_real : DnsOutcome::answered_cached;
   return answer_from(w, r.view, view, positive);
 }
 
@@ -443,7 +458,8 @@ Result respond_general(std::span<std::uint8_t> buf, std::size_t len, const Clien
       }
       if (pr != dns64::PtrResult::ok) continue;
       const cache::Key key{in_addr.bytes(), dns::type::PTR, dns::cls::IN};
-      const cache::LookupResult r = ctx.cache->lookup(*ctx.reader, key, ctx.now_ms, lookup_flags(ctx));
+      const cache::LookupResult r =
+          ctx.cache->lookup(*ctx.reader, key, ctx.now_ms, lookup_flags(ctx));
       if (!usable(r)) return {DnsOutcome::punted_miss, 0};
       start(dns::rcode::NOERROR);
       if (r.view.kind() != cache::Kind::rrset) {

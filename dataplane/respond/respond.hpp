@@ -69,16 +69,18 @@ struct Result {
 
 // `buf` holds the query in its first `len` octets; its size is the room the
 // reply may use. The reply never exceeds what the client allows.
-Result respond(std::span<std::uint8_t> buf, std::size_t len, const Client& client, const Context& ctx);
+Result respond(std::span<std::uint8_t> buf, std::size_t len, const Client& client,
+               const Context& ctx);
 
 // The same in two steps: prepare() every query of a burst (this prefetches
 // their cache buckets), prefetch_entry() each, then respond() each.
-void prepare(std::span<const std::uint8_t> query, const Client& client, const Context& ctx, Prepared& p);
+void prepare(std::span<const std::uint8_t> query, const Client& client, const Context& ctx,
+             Prepared& p);
 inline void prefetch_entry(const Prepared& p, const Context& ctx) {
   if (p.fast) ctx.cache->prefetch_entry(p.hash);
 }
-Result respond(std::span<std::uint8_t> buf, std::size_t len, const Client& client, const Context& ctx,
-               const Prepared& p);
+Result respond(std::span<std::uint8_t> buf, std::size_t len, const Client& client,
+               const Context& ctx, const Prepared& p);
 
 // A reply with only header, question (when parseable) and OPT: for errors
 // decided elsewhere (the control plane's SERVFAIL, REFUSED). 0 when the

@@ -6,7 +6,8 @@ namespace dns64d::respond {
 
 namespace {
 std::uint32_t as_u32(const dns64::V4& a) {
-  return (std::uint32_t{a[0]} << 24) | (std::uint32_t{a[1]} << 16) | (std::uint32_t{a[2]} << 8) | a[3];
+  return (std::uint32_t{a[0]} << 24) | (std::uint32_t{a[1]} << 16) | (std::uint32_t{a[2]} << 8) |
+         a[3];
 }
 }  // namespace
 
@@ -21,12 +22,14 @@ int ViewTable::add_view(View v) {
 void ViewTable::add_client_v4(dns64::V4 net, std::uint8_t length, int view) {
   const std::uint32_t mask = length == 0 ? 0 : ~std::uint32_t{0} << (32 - length);
   v4_.push_back({as_u32(net) & mask, mask, length, view});
-  std::stable_sort(v4_.begin(), v4_.end(), [](const Net4& a, const Net4& b) { return a.length > b.length; });
+  std::stable_sort(v4_.begin(), v4_.end(),
+                   [](const Net4& a, const Net4& b) { return a.length > b.length; });
 }
 
 void ViewTable::add_client_v6(dns64::V6 net, std::uint8_t length, int view) {
   v6_.push_back({net, length, view});
-  std::stable_sort(v6_.begin(), v6_.end(), [](const Net6& a, const Net6& b) { return a.length > b.length; });
+  std::stable_sort(v6_.begin(), v6_.end(),
+                   [](const Net6& a, const Net6& b) { return a.length > b.length; });
 }
 
 int ViewTable::for_v4(const dns64::V4& a) const {

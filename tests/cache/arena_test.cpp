@@ -1,11 +1,10 @@
-#include <gtest/gtest.h>
+#include "dataplane/cache/arena.hpp"
 
+#include <gtest/gtest.h>
 #include <sys/mman.h>
 
 #include <cstring>
 #include <set>
-
-#include "dataplane/cache/arena.hpp"
 
 namespace dns64d::cache {
 namespace {
@@ -28,7 +27,8 @@ TEST(CacheArena, LeavesNoPoisonBehindForTheNextMapping) {
     mapped = arena.capacity_bytes() + kGranule;
   }
   // Map the very same range again, as the next cache might get it, and write it all.
-  void* p = mmap(base, mapped, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE, -1, 0);
+  void* p = mmap(base, mapped, PROT_READ | PROT_WRITE,
+                 MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE, -1, 0);
   if (p == MAP_FAILED) GTEST_SKIP() << "the range was taken meanwhile";
   ASSERT_EQ(p, static_cast<void*>(base));
   std::memset(p, 0xab, mapped);  // use-after-poison here before the fix

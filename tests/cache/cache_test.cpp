@@ -1,9 +1,10 @@
+#include "dataplane/cache/cache.hpp"
+
 #include <gtest/gtest.h>
 
 #include <algorithm>
 #include <array>
 
-#include "dataplane/cache/cache.hpp"
 #include "tests/cache/test_util.hpp"
 
 namespace dns64d::cache {
@@ -36,7 +37,8 @@ class CacheTest : public ::testing::Test {
     names.push_back(wire(name));
     return cache->lookup(*reader, Key{names.back(), qtype, kIN}, clock.now(), flags);
   }
-  InsertStatus put_aaaa(std::string_view name, uint32_t ttl, std::vector<Ipv4> addrs = {{{192, 0, 2, 1}}},
+  InsertStatus put_aaaa(std::string_view name, uint32_t ttl,
+                        std::vector<Ipv4> addrs = {{{192, 0, 2, 1}}},
                         std::vector<uint8_t> cname = {}) {
     const auto n = wire(name);
     return cache->insert_aaaa(Key{n, kAAAA, kIN}, ttl, addrs, cname);
@@ -51,7 +53,8 @@ class CacheTest : public ::testing::Test {
 TEST_F(CacheTest, MissThenHitSynthesizedAaaa) {
   EXPECT_EQ(get("www.example.com").status, LookupStatus::miss);
   const std::vector<uint8_t> cname = wire("alias.example.net");
-  ASSERT_EQ(put_aaaa("www.example.com", 300, {{{192, 0, 2, 1}}, {{198, 51, 100, 7}}}, cname), InsertStatus::inserted);
+  ASSERT_EQ(put_aaaa("www.example.com", 300, {{{192, 0, 2, 1}}, {{198, 51, 100, 7}}}, cname),
+            InsertStatus::inserted);
   const LookupResult r = get("www.example.com");
   ASSERT_EQ(r.status, LookupStatus::hit);
   EXPECT_EQ(r.view.kind(), Kind::synth_aaaa);
@@ -101,8 +104,10 @@ TEST_F(CacheTest, NegativeEntriesCarryRcodeAndSoa) {
   const std::vector<uint16_t> offsets = {6};
   const auto nx = wire("nope.example.com");
   const auto nodata = wire("v4only.example.com");
-  ASSERT_EQ(cache->insert_negative(Key{nx, kAAAA, kIN}, 60, 3, soa, offsets), InsertStatus::inserted);
-  ASSERT_EQ(cache->insert_negative(Key{nodata, kAAAA, kIN}, 30, 0, soa, offsets), InsertStatus::inserted);
+  ASSERT_EQ(cache->insert_negative(Key{nx, kAAAA, kIN}, 60, 3, soa, offsets),
+            InsertStatus::inserted);
+  ASSERT_EQ(cache->insert_negative(Key{nodata, kAAAA, kIN}, 30, 0, soa, offsets),
+            InsertStatus::inserted);
   const LookupResult a = get("nope.example.com");
   ASSERT_EQ(a.status, LookupStatus::hit);
   EXPECT_EQ(a.view.kind(), Kind::negative);
@@ -155,7 +160,8 @@ TEST_F(CacheTest, FlushAllEmptiesAndMemoryComesBack) {
 }
 
 TEST_F(CacheTest, FlushSubtreeSparesSiblingsAndParents) {
-  for (auto n : {"example.com", "www.example.com", "a.b.example.com", "xexample.com", "com", "example.org"}) {
+  for (auto n : {"example.com", "www.example.com", "a.b.example.com", "xexample.com", "com",
+                 "example.org"}) {
     ASSERT_EQ(put_aaaa(n, 60), InsertStatus::inserted);
   }
   const auto n = wire("www.example.com");
@@ -183,7 +189,8 @@ TEST_F(CacheTest, TtlCountsDownAndExpires) {
   r = get("a.example");
   EXPECT_EQ(r.status, LookupStatus::expired);
   EXPECT_EQ(cache->stats().expired_hits, 1u);
-  EXPECT_EQ(get("a.example", kAAAA, kAllowStale).status, LookupStatus::expired);  // keep_stale is off
+  EXPECT_EQ(get("a.example", kAAAA, kAllowStale).status,
+            LookupStatus::expired);  // keep_stale is off
 }
 
 TEST_F(CacheTest, TtlNeverAboveUpstreamEvenIfTheClockStepsBack) {
@@ -209,7 +216,8 @@ TEST_F(CacheTest, FailuresAreReturnedAndCounted) {
   EXPECT_EQ(put_aaaa("zero.example", 0), InsertStatus::zero_ttl);
   const std::vector<uint8_t> bad = {3, 'c', 'o'};
   EXPECT_EQ(cache->insert_aaaa(Key{bad, kAAAA, kIN}, 60, {}, {}), InsertStatus::bad_key);
-  EXPECT_EQ(put_aaaa("big.example", 60, {}, std::vector<uint8_t>(20000, 1)), InsertStatus::too_large);
+  EXPECT_EQ(put_aaaa("big.example", 60, {}, std::vector<uint8_t>(20000, 1)),
+            InsertStatus::too_large);
   EXPECT_EQ(put_aaaa("many.example", 60, std::vector<Ipv4>(kMaxIpv4 + 1)), InsertStatus::bad_value);
   const Stats s = cache->stats();
   EXPECT_EQ(s.insert_failures, 4u);
@@ -258,8 +266,10 @@ TEST_F(CacheTest, ByteLimitEvictsAndNeverGrows) {
   make(c);
   const std::vector<uint8_t> chain(200, 7);
   for (int i = 0; i < 2000; ++i) {
-    ASSERT_NE(put_aaaa(test::numbered("h", i, ".example"), 600, {{{192, 0, 2, 1}}}, chain), InsertStatus::no_memory)
-        << i << " used " << cache->stats().bytes_used << " retired " << cache->stats().bytes_retired;
+    ASSERT_NE(put_aaaa(test::numbered("h", i, ".example"), 600, {{{192, 0, 2, 1}}}, chain),
+              InsertStatus::no_memory)
+        << i << " used " << cache->stats().bytes_used << " retired "
+        << cache->stats().bytes_retired;
     reader->quiescent();
   }
   const Stats s = cache->stats();
@@ -391,7 +401,9 @@ TEST_F(CacheTest, BurstLookupAgreesWithSingleLookups) {
   std::vector<std::vector<uint8_t>> storage;
   for (int i = 0; i < 3000; ++i) {
     storage.push_back(wire(test::numbered("n", i, ".example.com")));
-    if (i % 3 != 0) cache->insert_aaaa(Key{storage.back(), kAAAA, kIN}, 60, std::vector<Ipv4>{{{10, 0, 0, 1}}}, {});
+    if (i % 3 != 0)
+      cache->insert_aaaa(Key{storage.back(), kAAAA, kIN}, 60, std::vector<Ipv4>{{{10, 0, 0, 1}}},
+                         {});
   }
   std::vector<Key> keys;
   for (const auto& s : storage) keys.push_back(Key{s, kAAAA, kIN});

@@ -14,7 +14,9 @@ std::atomic<uint64_t> g_allocations{0};
 void* counted(size_t n, size_t align) {
   g_allocations.fetch_add(1, std::memory_order_relaxed);
   if (n == 0) n = 1;
-  void* p = align <= alignof(std::max_align_t) ? std::malloc(n) : std::aligned_alloc(align, (n + align - 1) / align * align);
+  void* p = align <= alignof(std::max_align_t)
+                ? std::malloc(n)
+                : std::aligned_alloc(align, (n + align - 1) / align * align);
   if (p == nullptr) throw std::bad_alloc();
   return p;
 }
@@ -49,11 +51,14 @@ TEST(CacheNoAlloc, LookupsNeverTouchTheHeap) {
   Cache cache(cfg, clock.clock());
   Reader* r = cache.register_reader();
   std::vector<std::vector<uint8_t>> names;
-  for (int i = 0; i < 2000; ++i) names.push_back(wire(test::numbered("n", static_cast<size_t>(i), ".example")));
+  for (int i = 0; i < 2000; ++i)
+    names.push_back(wire(test::numbered("n", static_cast<size_t>(i), ".example")));
   std::vector<Key> keys;
   for (size_t i = 0; i < names.size(); ++i) {
     keys.push_back(Key{names[i], 28, 1});
-    if (i % 2 == 0) cache.insert_aaaa(keys.back(), static_cast<uint32_t>(10 + i % 20), std::vector<Ipv4>{{{10, 0, 0, 1}}}, {});
+    if (i % 2 == 0)
+      cache.insert_aaaa(keys.back(), static_cast<uint32_t>(10 + i % 20),
+                        std::vector<Ipv4>{{{10, 0, 0, 1}}}, {});
   }
   std::vector<LookupResult> out(keys.size());
   clock.advance_s(19);  // some hits near expiry (refresh sampling), some stale, some misses
@@ -61,7 +66,8 @@ TEST(CacheNoAlloc, LookupsNeverTouchTheHeap) {
   const uint64_t before = g_allocations.load();
   uint64_t hits = 0;
   for (int round = 0; round < 10; ++round) {
-    for (const Key& k : keys) hits += cache.lookup(*r, k, clock.now(), kAllowStale).status == LookupStatus::hit;
+    for (const Key& k : keys)
+      hits += cache.lookup(*r, k, clock.now(), kAllowStale).status == LookupStatus::hit;
     cache.lookup_burst(*r, keys, clock.now(), out, kAllowStale);
     const uint64_t h = cache.hash_key(keys[0]);
     cache.prefetch(h);

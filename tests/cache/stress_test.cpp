@@ -32,7 +32,9 @@ uint32_t sum32(const uint8_t* p, size_t n) {
   return h;
 }
 
-uint8_t filler(uint32_t key, uint32_t gen, size_t i) { return static_cast<uint8_t>(key * 31 + gen * 7 + i); }
+uint8_t filler(uint32_t key, uint32_t gen, size_t i) {
+  return static_cast<uint8_t>(key * 31 + gen * 7 + i);
+}
 
 std::vector<uint8_t> make_body(uint32_t key, uint32_t gen) {
   std::vector<uint8_t> b(8 + gen % 300 + 4);
@@ -60,7 +62,8 @@ struct Keyspace {
   std::vector<std::vector<uint8_t>> names;
 };
 
-InsertStatus write_entry(Cache& cache, const Keyspace& ks, uint32_t key, uint32_t gen, uint32_t ttl) {
+InsertStatus write_entry(Cache& cache, const Keyspace& ks, uint32_t key, uint32_t gen,
+                         uint32_t ttl) {
   const std::vector<uint8_t> body = make_body(key, gen);
   const std::vector<uint16_t> offsets = {0, 4};
   switch (key % 3) {
@@ -69,8 +72,11 @@ InsertStatus write_entry(Cache& cache, const Keyspace& ks, uint32_t key, uint32_
       for (uint32_t j = 0; j < 1 + gen % 8; ++j) addrs.push_back(make_addr(key, gen, j));
       return cache.insert_aaaa(ks.key(key), ttl, addrs, body);
     }
-    case 1: return cache.insert_rrset(ks.key(key), ttl, body, offsets);
-    default: return cache.insert_negative(ks.key(key), ttl, static_cast<uint8_t>(gen % 2 ? 3 : 0), body, offsets);
+    case 1:
+      return cache.insert_rrset(ks.key(key), ttl, body, offsets);
+    default:
+      return cache.insert_negative(ks.key(key), ttl, static_cast<uint8_t>(gen % 2 ? 3 : 0), body,
+                                   offsets);
   }
 }
 
@@ -83,7 +89,8 @@ bool intact(const View& v, const Keyspace& ks, uint32_t key) {
   std::memcpy(&k, body.data(), 4);
   std::memcpy(&gen, body.data() + 4, 4);
   std::memcpy(&s, body.data() + body.size() - 4, 4);
-  if (k != key || body.size() != 8 + gen % 300 + 4 || s != sum32(body.data(), body.size() - 4)) return false;
+  if (k != key || body.size() != 8 + gen % 300 + 4 || s != sum32(body.data(), body.size() - 4))
+    return false;
   for (size_t i = 8; i < body.size() - 4; ++i) {
     if (body[i] != filler(key, gen, i)) return false;
   }
@@ -94,9 +101,11 @@ bool intact(const View& v, const Keyspace& ks, uint32_t key) {
         if (std::memcmp(v.ipv4()[j].bytes, make_addr(key, gen, j).bytes, 4) != 0) return false;
       }
       return true;
-    case 1: return v.kind() == Kind::rrset && v.ttl_offsets().size() == 2 && v.ttl_offsets()[1] == 4;
+    case 1:
+      return v.kind() == Kind::rrset && v.ttl_offsets().size() == 2 && v.ttl_offsets()[1] == 4;
     default:
-      return v.kind() == Kind::negative && v.rcode() == (gen % 2 ? 3 : 0) && v.ttl_offsets().size() == 2;
+      return v.kind() == Kind::negative && v.rcode() == (gen % 2 ? 3 : 0) &&
+             v.ttl_offsets().size() == 2;
   }
 }
 
@@ -109,7 +118,8 @@ TEST(CacheStress, OneWriterManyReadersNeverSeeATornEntry) {
   cfg.max_entries = 1024;      // fewer than keys: count evictions
   cfg.max_bytes = 256 * 1024;  // small arena: byte evictions and constant reuse
   cfg.max_entry_bytes = 2048;
-  cfg.headroom_bytes = 96 * 1024;  // a descheduled reader holds a grace period for a whole time slice
+  cfg.headroom_bytes =
+      96 * 1024;  // a descheduled reader holds a grace period for a whole time slice
   cfg.max_readers = kReaders;
   cfg.keep_stale = true;
   cfg.max_stale_seconds = 5;
@@ -136,7 +146,8 @@ TEST(CacheStress, OneWriterManyReadersNeverSeeATornEntry) {
         if (round % 2 == 0) {
           cache.lookup_burst(*r, keys, clock.now(), out, kAllowStale);
         } else {
-          for (size_t i = 0; i < 32; ++i) out[i] = cache.lookup(*r, keys[i], clock.now(), kAllowStale);
+          for (size_t i = 0; i < 32; ++i)
+            out[i] = cache.lookup(*r, keys[i], clock.now(), kAllowStale);
         }
         for (size_t i = 0; i < 32; ++i) {
           if (out[i].status != LookupStatus::hit && out[i].status != LookupStatus::stale) continue;
@@ -166,14 +177,16 @@ TEST(CacheStress, OneWriterManyReadersNeverSeeATornEntry) {
   std::vector<RefreshCandidate> refresh;
   uint64_t ops = 0;
   uint32_t gen = 0;
-  const auto deadline = std::chrono::steady_clock::now() + std::chrono::duration<double>(stress_seconds());
+  const auto deadline =
+      std::chrono::steady_clock::now() + std::chrono::duration<double>(stress_seconds());
   while (std::chrono::steady_clock::now() < deadline) {
     for (int burst = 0; burst < 256; ++burst, ++ops) {
       const auto key = static_cast<uint32_t>(rng() % kKeys);
       const auto op = static_cast<uint32_t>(rng() % 1000);
       if (op < 700) {
         // Memory held by a descheduled reader: back off as the control plane would.
-        if (write_entry(cache, ks, key, ++gen, static_cast<uint32_t>(1 + rng() % 20)) == InsertStatus::no_memory) {
+        if (write_entry(cache, ks, key, ++gen, static_cast<uint32_t>(1 + rng() % 20)) ==
+            InsertStatus::no_memory) {
           std::this_thread::yield();
         }
       } else if (op < 960) {
@@ -195,11 +208,14 @@ TEST(CacheStress, OneWriterManyReadersNeverSeeATornEntry) {
   for (auto& t : readers) t.join();
 
   const Stats s = cache.stats();
-  std::printf("ops=%llu lookups=%llu checked=%llu torn=%llu evictions=%llu failures=%llu (no_memory %llu)\n",
-              static_cast<unsigned long long>(ops), static_cast<unsigned long long>(lookups.load()),
-              static_cast<unsigned long long>(checked.load()), static_cast<unsigned long long>(torn.load()),
-              static_cast<unsigned long long>(s.evictions), static_cast<unsigned long long>(s.insert_failures),
-              static_cast<unsigned long long>(s.fail_no_memory));
+  std::printf(
+      "ops=%llu lookups=%llu checked=%llu torn=%llu evictions=%llu failures=%llu (no_memory "
+      "%llu)\n",
+      static_cast<unsigned long long>(ops), static_cast<unsigned long long>(lookups.load()),
+      static_cast<unsigned long long>(checked.load()), static_cast<unsigned long long>(torn.load()),
+      static_cast<unsigned long long>(s.evictions),
+      static_cast<unsigned long long>(s.insert_failures),
+      static_cast<unsigned long long>(s.fail_no_memory));
   EXPECT_EQ(torn.load(), 0u);
   EXPECT_GT(checked.load(), 1000u);
   EXPECT_GT(s.evictions, 0u);
@@ -236,7 +252,9 @@ TEST(CacheStress, ReadersFinishWhileTheWriterIsPausedMidInsert) {
     for (int i = 0; i < 100000; ++i) {
       const LookupResult a = cache.lookup(*r, pkey, clock.now());
       const LookupResult b = cache.lookup(*r, okey, clock.now());
-      if (a.status == LookupStatus::hit && a.view.ipv4()[0].bytes[3] == 1 && b.status == LookupStatus::hit) ++done;
+      if (a.status == LookupStatus::hit && a.view.ipv4()[0].bytes[3] == 1 &&
+          b.status == LookupStatus::hit)
+        ++done;
       r->quiescent();
     }
   };

@@ -1,6 +1,6 @@
-#include <gtest/gtest.h>
-
 #include "control/config.hpp"
+
+#include <gtest/gtest.h>
 
 namespace dns64d::config {
 namespace {
@@ -79,13 +79,16 @@ TEST(Config, ErrorsNameTheKey) {
       {port + "[dataplane]\nburst = \"x\"\n", "dataplane.burst: must be an integer"},
       {port + "[dataplane]\nring_size = 1000\n", "dataplane.ring_size: must be a power of two"},
       {port + "[dataplane]\ndns_ports = [0]\n", "dataplane.dns_ports"},
-      {port + "[[view]]\nname = \"v\"\nprefixes = [\"2001:db8::/33\"]\n", "view[0].prefixes: 2001:db8::/33: length"},
+      {port + "[[view]]\nname = \"v\"\nprefixes = [\"2001:db8::/33\"]\n",
+       "view[0].prefixes: 2001:db8::/33: length"},
       {port + "[[view]]\nname = \"v\"\nprefixes = [\"64:ff9b::1/96\"]\n", "bits beyond the prefix"},
       {port + "[[view]]\nname = \"v\"\nclients = [\"nonsense\"]\n", "view[0].clients"},
       {port + "[[view]]\nname = \"v\"\nptr_mode = \"x\"\n", "view[0].ptr_mode"},
-      {port + "[[view]]\nname = \"a\"\n[[view]]\nname = \"b\"\n", "only one view may leave out clients"},
+      {port + "[[view]]\nname = \"a\"\n[[view]]\nname = \"b\"\n",
+       "only one view may leave out clients"},
       {port + "[[view]]\nprefixes = []\n", "view[0].name: is required"},
-      {port + "[[record]]\nname = \"a\"\ntype = \"A\"\ndata = \"2001:db8::1\"\n", "record[0].data: does not fit"},
+      {port + "[[record]]\nname = \"a\"\ntype = \"A\"\ndata = \"2001:db8::1\"\n",
+       "record[0].data: does not fit"},
       {port + "[[record]]\nname = \"a\"\ntype = \"SRV\"\ndata = \"x\"\n", "record[0].type"},
       {port + "[cache]\nmin_ttl = 100\nmax_ttl = 10\n", "cache.min_ttl: is above cache.max_ttl"},
       {port + "[upstream]\ntimeout = 5\n", "upstream.timeout: unknown key"},

@@ -1,6 +1,7 @@
+#include "dataplane/dns/name.hpp"
+
 #include <gtest/gtest.h>
 
-#include "dataplane/dns/name.hpp"
 #include "tests/support/packet.hpp"
 
 namespace dns64d::dns {

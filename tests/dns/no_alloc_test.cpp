@@ -2,8 +2,6 @@
 // call to operator new while they run.
 #include <gtest/gtest.h>
 
-#include "tests/support/count_new.hpp"
-
 #include <atomic>
 #include <cstdlib>
 #include <new>
@@ -11,6 +9,7 @@
 
 #include "dataplane/dns/reader.hpp"
 #include "dataplane/dns/writer.hpp"
+#include "tests/support/count_new.hpp"
 #include "tests/support/packet.hpp"
 
 using dns64d::test::allocations;

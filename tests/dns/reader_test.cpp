@@ -1,6 +1,7 @@
+#include "dataplane/dns/reader.hpp"
+
 #include <gtest/gtest.h>
 
-#include "dataplane/dns/reader.hpp"
 #include "tests/support/packet.hpp"
 
 namespace dns64d::dns {
@@ -248,7 +249,12 @@ TEST(Reader, OptWithOwnerIsBadOpt) {
 
 TEST(Reader, TwoOptsAreBadOpt) {
   Packet p;
-  p.header(1, 0x0100, 1, 0, 0, 2).name("example.org").u16(28).u16(1).opt(512, false).opt(512, false);
+  p.header(1, 0x0100, 1, 0, 0, 2)
+      .name("example.org")
+      .u16(28)
+      .u16(1)
+      .opt(512, false)
+      .opt(512, false);
   Message m;
   EXPECT_EQ(parse_message(p.span(), m), Error::bad_opt);
 }

@@ -1,10 +1,11 @@
+#include "dataplane/dns/writer.hpp"
+
 #include <gtest/gtest.h>
 
 #include <array>
 #include <vector>
 
 #include "dataplane/dns/reader.hpp"
-#include "dataplane/dns/writer.hpp"
 #include "tests/support/packet.hpp"
 
 namespace dns64d::dns {
@@ -40,8 +41,10 @@ TEST(Writer, ReplyEchoesQuestionAndSetsFlags) {
   Writer w(buf, 512);
   ASSERT_EQ(w.begin(qm.header, rcode::NOERROR, flag::RA), Error::ok);
   // The question is echoed as the client wrote it (case kept), from its own bytes.
-  ASSERT_EQ(w.question(q.span().subspan(12, qm.question.end - 12 - 4), type::AAAA, cls::IN), Error::ok);
-  const std::array<std::uint8_t, 16> aaaa{0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, 192, 0, 2, 1};
+  ASSERT_EQ(w.question(q.span().subspan(12, qm.question.end - 12 - 4), type::AAAA, cls::IN),
+            Error::ok);
+  const std::array<std::uint8_t, 16> aaaa{0x20, 0x01, 0x0d, 0xb8, 0,   0, 0, 0,
+                                          0,    0,    0,    0,    192, 0, 2, 1};
   ASSERT_EQ(w.add_at(Section::answer, 12, type::AAAA, cls::IN, 300, aaaa), Error::ok);
   const std::size_t len = w.finish();
   ASSERT_EQ(len, q.size() + 2 + 10 + 16);
@@ -89,8 +92,8 @@ TEST(Writer, CompressesOwnersAndTargetsAgainstEarlierNames) {
   ASSERT_EQ(w.begin(qm.header, 0, 0), Error::ok);
   ASSERT_EQ(w.question(test::wire("www.example.com"), type::AAAA, cls::IN), Error::ok);
   const std::size_t before = w.size();
-  ASSERT_EQ(w.add_name_rdata(Section::answer, test::wire("WWW.example.com"), type::CNAME, cls::IN, 300,
-                             test::wire("web.example.com")),
+  ASSERT_EQ(w.add_name_rdata(Section::answer, test::wire("WWW.example.com"), type::CNAME, cls::IN,
+                             300, test::wire("web.example.com")),
             Error::ok);
   // Owner: a 2-octet pointer; target: "web" + pointer to example.com.
   EXPECT_EQ(w.size() - before, 2u + 10 + 4 + 2);
@@ -135,7 +138,8 @@ TEST(Writer, OverflowSetsTcAndDropsAnswersButKeepsOpt) {
   ASSERT_EQ(w.want_opt(1232, false), Error::ok);
   const std::array<std::uint8_t, 16> a{};
   // Header 12 + question 18 + OPT 11 = 41; each AAAA is 28: 16 fit in 512, the 17th does not.
-  for (int i = 0; i < 16; ++i) ASSERT_EQ(w.add_at(Section::answer, 12, type::AAAA, 1, 1, a), Error::ok);
+  for (int i = 0; i < 16; ++i)
+    ASSERT_EQ(w.add_at(Section::answer, 12, type::AAAA, 1, 1, a), Error::ok);
   EXPECT_FALSE(w.truncated());
   ASSERT_EQ(w.add_at(Section::answer, 12, type::AAAA, 1, 1, a), Error::ok);
   EXPECT_TRUE(w.truncated());

@@ -1,9 +1,10 @@
+#include "dataplane/dns64/prefix.hpp"
+
 #include <gtest/gtest.h>
 
 #include <random>
 
 #include "dataplane/dns64/ipv4.hpp"
-#include "dataplane/dns64/prefix.hpp"
 
 namespace dns64d::dns64 {
 namespace {
@@ -92,27 +93,20 @@ TEST(Rfc6052, ValidationRefusals) {
     PrefixError want;
   };
   const Case cases[] = {
-      {"2001:db8::/33", PrefixError::bad_length},
-      {"2001:db8::/128", PrefixError::bad_length},
-      {"2001:db8::/0", PrefixError::bad_length},
-      {"2001:db8::1/96", PrefixError::host_bits},
-      {"2001:db8:1::/32", PrefixError::host_bits},
-      {"2001:db8:0:0:100::/96", PrefixError::u_octet},
-      {"::/96", PrefixError::unspecified},
-      {"::1/96", PrefixError::loopback},
-      {"::ffff:0:0/96", PrefixError::ipv4_mapped},
-      {"fe80::/64", PrefixError::link_local},
-      {"febf::/32", PrefixError::link_local},
-      {"ff02::/32", PrefixError::multicast},
-      {"2001:db8::", PrefixError::syntax},
-      {"2001:db8::/x", PrefixError::syntax},
-      {"2001:db8::/96x", PrefixError::syntax},
-      {"not-an-address/96", PrefixError::syntax},
+      {"2001:db8::/33", PrefixError::bad_length},  {"2001:db8::/128", PrefixError::bad_length},
+      {"2001:db8::/0", PrefixError::bad_length},   {"2001:db8::1/96", PrefixError::host_bits},
+      {"2001:db8:1::/32", PrefixError::host_bits}, {"2001:db8:0:0:100::/96", PrefixError::u_octet},
+      {"::/96", PrefixError::unspecified},         {"::1/96", PrefixError::loopback},
+      {"::ffff:0:0/96", PrefixError::ipv4_mapped}, {"fe80::/64", PrefixError::link_local},
+      {"febf::/32", PrefixError::link_local},      {"ff02::/32", PrefixError::multicast},
+      {"2001:db8::", PrefixError::syntax},         {"2001:db8::/x", PrefixError::syntax},
+      {"2001:db8::/96x", PrefixError::syntax},     {"not-an-address/96", PrefixError::syntax},
       {"2001:db8::/300", PrefixError::syntax},
   };
   for (const Case& c : cases) {
     Prefix p;
-    EXPECT_EQ(parse_pref64(c.text, p), c.want) << c.text << ": " << describe(parse_pref64(c.text, p));
+    EXPECT_EQ(parse_pref64(c.text, p), c.want)
+        << c.text << ": " << describe(parse_pref64(c.text, p));
   }
   Prefix p;
   EXPECT_EQ(parse_pref64("64:ff9b::/96", p), PrefixError::ok);
@@ -122,17 +116,19 @@ TEST(Rfc6052, ValidationRefusals) {
 }
 
 TEST(Rfc6052, WellKnownPrefixRefusesNonGlobalIpv4) {
-  const V4 non_global[] = {{10, 1, 2, 3},    {172, 16, 0, 1}, {172, 31, 255, 255}, {192, 168, 1, 1},
-                           {127, 0, 0, 1},   {169, 254, 1, 1}, {100, 64, 0, 1},     {0, 1, 2, 3},
-                           {192, 0, 2, 33},  {198, 51, 100, 1}, {203, 0, 113, 9},   {198, 18, 0, 1},
-                           {224, 0, 0, 1},   {255, 255, 255, 255}, {192, 0, 0, 9}};
+  const V4 non_global[] = {{10, 1, 2, 3},     {172, 16, 0, 1},      {172, 31, 255, 255},
+                           {192, 168, 1, 1},  {127, 0, 0, 1},       {169, 254, 1, 1},
+                           {100, 64, 0, 1},   {0, 1, 2, 3},         {192, 0, 2, 33},
+                           {198, 51, 100, 1}, {203, 0, 113, 9},     {198, 18, 0, 1},
+                           {224, 0, 0, 1},    {255, 255, 255, 255}, {192, 0, 0, 9}};
   for (const V4& a : non_global) {
     EXPECT_FALSE(is_global_v4(a)) << int{a[0]} << "." << int{a[1]};
     EXPECT_FALSE(may_map(well_known_prefix, a));
     EXPECT_TRUE(may_map(well_known_prefix, a, /*relaxed=*/true));
     EXPECT_TRUE(may_map(prefix("2001:db8:64::/96"), a));  // only the WKP is restricted
   }
-  const V4 global[] = {{8, 8, 8, 8}, {172, 32, 0, 1}, {100, 128, 0, 1}, {1, 1, 1, 1}, {93, 184, 216, 34}};
+  const V4 global[] = {
+      {8, 8, 8, 8}, {172, 32, 0, 1}, {100, 128, 0, 1}, {1, 1, 1, 1}, {93, 184, 216, 34}};
   for (const V4& a : global) {
     EXPECT_TRUE(is_global_v4(a));
     EXPECT_TRUE(may_map(well_known_prefix, a));
@@ -144,8 +140,10 @@ TEST(Rfc6052, FastGlobalCheckMatchesTheTable) {
   for (unsigned a = 0; a < 256; ++a) {
     for (unsigned b = 0; b < 256; ++b) {
       for (unsigned c : {0u, 2u, 99u, 100u, 113u, 255u}) {
-        const V4 v{static_cast<std::uint8_t>(a), static_cast<std::uint8_t>(b), static_cast<std::uint8_t>(c), 1};
-        ASSERT_EQ(is_global_v4(v), !in_special_purpose_table(v)) << a << "." << b << "." << c << ".1";
+        const V4 v{static_cast<std::uint8_t>(a), static_cast<std::uint8_t>(b),
+                   static_cast<std::uint8_t>(c), 1};
+        ASSERT_EQ(is_global_v4(v), !in_special_purpose_table(v))
+            << a << "." << b << "." << c << ".1";
       }
     }
   }

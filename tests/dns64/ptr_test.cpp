@@ -1,6 +1,7 @@
+#include "dataplane/dns64/ptr.hpp"
+
 #include <gtest/gtest.h>
 
-#include "dataplane/dns64/ptr.hpp"
 #include "tests/support/packet.hpp"
 
 namespace dns64d::dns64 {
@@ -14,9 +15,9 @@ Prefix prefix(const char* text) {
 
 TEST(Ptr, MapsEveryLength) {
   const V4 a{192, 0, 2, 33};
-  for (const char* text : {"2001:db8::/32", "2001:db8:100::/40", "2001:db8:122::/48",
-                           "2001:db8:122:300::/56", "2001:db8:122:344::/64", "2001:db8:122:344::/96",
-                           "64:ff9b::/96"}) {
+  for (const char* text :
+       {"2001:db8::/32", "2001:db8:100::/40", "2001:db8:122::/48", "2001:db8:122:300::/56",
+        "2001:db8:122:344::/64", "2001:db8:122:344::/96", "64:ff9b::/96"}) {
     const Prefix p = prefix(text);
     dns::Name q;
     ip6_arpa_name(embed(p, a), q);
@@ -36,20 +37,21 @@ TEST(Ptr, Rfc6052SlashFortyName) {
   V4 got{};
   // 36 labels: four too many nibbles.
   EXPECT_EQ(map_ptr(name, prefix("2001:db8:100::/40"), out, got), PtrResult::too_many_labels);
-  const auto ok = test::wire("0.0.0.0.0.0.0.0.0.0.0.0.1.2.0.0.2.0.0.0.0.c.1.0.8.b.d.0.1.0.0.2.ip6.arpa");
+  const auto ok =
+      test::wire("0.0.0.0.0.0.0.0.0.0.0.0.1.2.0.0.2.0.0.0.0.c.1.0.8.b.d.0.1.0.0.2.ip6.arpa");
   ASSERT_EQ(map_ptr(ok, prefix("2001:db8:100::/40"), out, got), PtrResult::ok);
   EXPECT_EQ(dns::to_text(out.bytes()), "33.2.0.192.in-addr.arpa");
 }
 
 TEST(Ptr, CaseInsensitive) {
-  const auto name = test::wire(
-      "21.2.0.0.0.C.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.B.9.F.F.4.6.0.0.IP6.ARPA");
+  const auto name =
+      test::wire("21.2.0.0.0.C.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.B.9.F.F.4.6.0.0.IP6.ARPA");
   dns::Name out;
   V4 got{};
   // "21" is not a nibble.
   EXPECT_EQ(map_ptr(name, well_known_prefix, out, got), PtrResult::bad_nibble);
-  const auto good = test::wire(
-      "1.2.2.0.0.0.0.C.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.B.9.F.F.4.6.0.0.IP6.ARPA");
+  const auto good =
+      test::wire("1.2.2.0.0.0.0.C.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.B.9.F.F.4.6.0.0.IP6.ARPA");
   ASSERT_EQ(map_ptr(good, well_known_prefix, out, got), PtrResult::ok);
   EXPECT_EQ(got, (V4{192, 0, 2, 33}));
 }
@@ -61,15 +63,16 @@ TEST(Ptr, BadNibbles) {
        {"g.2.2.0.0.0.0.c.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.b.9.f.f.4.6.0.0.ip6.arpa",
         "-.2.2.0.0.0.0.c.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.b.9.f.f.4.6.0.0.ip6.arpa",
         "10.2.0.0.0.c.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.b.9.f.f.4.6.0.0.ip6.arpa"}) {
-    EXPECT_EQ(map_ptr(test::wire(text), well_known_prefix, out, got), PtrResult::bad_nibble) << text;
+    EXPECT_EQ(map_ptr(test::wire(text), well_known_prefix, out, got), PtrResult::bad_nibble)
+        << text;
   }
 }
 
 TEST(Ptr, OutsidePrefix) {
   dns::Name out;
   V4 got{};
-  const auto other = test::wire(
-      "1.2.2.0.0.0.0.c.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.8.b.d.0.1.0.0.2.ip6.arpa");
+  const auto other =
+      test::wire("1.2.2.0.0.0.0.c.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.8.b.d.0.1.0.0.2.ip6.arpa");
   EXPECT_EQ(map_ptr(other, well_known_prefix, out, got), PtrResult::outside_prefix);
   // Partial but already diverging from the prefix.
   EXPECT_EQ(map_ptr(test::wire("8.b.d.0.1.0.0.2.ip6.arpa"), well_known_prefix, out, got),
@@ -84,7 +87,8 @@ TEST(Ptr, PartialNamesUnderThePrefix) {
   EXPECT_EQ(map_ptr(test::wire("0.c.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.b.9.f.f.4.6.0.0.ip6.arpa"),
                     well_known_prefix, out, got),
             PtrResult::too_few_labels);
-  EXPECT_EQ(map_ptr(test::wire("ip6.arpa"), well_known_prefix, out, got), PtrResult::too_few_labels);
+  EXPECT_EQ(map_ptr(test::wire("ip6.arpa"), well_known_prefix, out, got),
+            PtrResult::too_few_labels);
 }
 
 TEST(Ptr, NonZeroUOctet) {

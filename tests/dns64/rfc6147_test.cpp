@@ -1,6 +1,7 @@
+#include "dataplane/dns64/rfc6147.hpp"
+
 #include <gtest/gtest.h>
 
-#include "dataplane/dns64/rfc6147.hpp"
 #include "tests/support/packet.hpp"
 
 namespace dns64d::dns64 {
@@ -24,8 +25,10 @@ struct Answer {
   std::uint16_t qtype;
   std::string qname;
 
-  Answer(const char* name, std::uint16_t qt, std::uint16_t f = noerror) : flags(f), qtype(qt), qname(name) {}
-  Answer& rr(const char* owner, std::uint16_t t, std::uint32_t ttl, const std::vector<std::uint8_t>& rdata) {
+  Answer(const char* name, std::uint16_t qt, std::uint16_t f = noerror)
+      : flags(f), qtype(qt), qname(name) {}
+  Answer& rr(const char* owner, std::uint16_t t, std::uint32_t ttl,
+             const std::vector<std::uint8_t>& rdata) {
     body.name(owner).rr_fixed(t, 1, ttl, rdata);
     ++an;
     return *this;

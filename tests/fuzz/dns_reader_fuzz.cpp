@@ -31,7 +31,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   const std::size_t limit = m.opt.present ? (m.opt.udp_size < 512 ? 512 : m.opt.udp_size) : 512;
   Writer w(out, limit);
   if (w.begin(m.header, rcode::NOERROR, flag::RA) != Error::ok) std::abort();
-  if (w.question(m.question.name.bytes(), m.question.qtype, m.question.qclass) != Error::ok) return 0;
+  if (w.question(m.question.name.bytes(), m.question.qtype, m.question.qclass) != Error::ok)
+    return 0;
   if (m.opt.present) (void)w.want_opt(1232, m.opt.do_bit);
   const std::array<std::uint8_t, 16> aaaa{0, 0x64, 0xff, 0x9b};
   const unsigned records = size % 64;

@@ -81,11 +81,13 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
       c.v6 = info.src_ip;
       c.v4 = net::v4_of(info.src_ip);
       const respond::Context ctx{&world->views, &world->cache, world->reader, 1000, 1232};
-      const respond::Result r = respond::respond(frame.subspan(info.payload_offset), info.payload_length, c, ctx);
+      const respond::Result r =
+          respond::respond(frame.subspan(info.payload_offset), info.payload_length, c, ctx);
       if (!respond::is_answer(r.outcome)) return 0;
       if (r.reply_len > 1232 || r.reply_len < dns::header_size) std::abort();
       dns::Message m;
-      if (dns::parse_message(dns::Bytes(buf.data() + info.payload_offset, r.reply_len), m, false) != dns::Error::ok) {
+      if (dns::parse_message(dns::Bytes(buf.data() + info.payload_offset, r.reply_len), m, false) !=
+          dns::Error::ok) {
         std::abort();
       }
       if (!m.header.qr()) std::abort();

@@ -2,8 +2,6 @@
 // counts every call to operator new while they run.
 #include <gtest/gtest.h>
 
-#include "tests/support/count_new.hpp"
-
 #include <atomic>
 #include <cstdlib>
 #include <new>
@@ -11,6 +9,7 @@
 
 #include "dataplane/net/reply.hpp"
 #include "tests/net/cases.hpp"
+#include "tests/support/count_new.hpp"
 
 using dns64d::test::allocations;
 

@@ -43,7 +43,8 @@ std::vector<std::vector<std::uint8_t>> read_pcap(const std::string& path) {
 
 }  // namespace
 
-RunResult run_dns64d(const std::string& config_toml, const std::vector<std::vector<std::uint8_t>>& input,
+RunResult run_dns64d(const std::string& config_toml,
+                     const std::vector<std::vector<std::uint8_t>>& input,
                      const std::string& lcores) {
   char tmpl[] = "/tmp/dns64d-pcap-XXXXXX";
   const std::string dir = mkdtemp(tmpl);
@@ -53,9 +54,9 @@ RunResult run_dns64d(const std::string& config_toml, const std::vector<std::vect
   std::ofstream(cfg) << config_toml;
   // --no-huge: runs the same with or without reserved hugepages.
   const std::string cmd = "timeout -k 3 60 " DNS64D_BINARY " --config " + cfg +
-                          " --exit-idle-ms 400 -- --no-pci --no-huge -m 256 --no-shconf -l " + lcores +
-                          " --log-level=*:warning --vdev=net_pcap0,rx_pcap=" + in + ",tx_pcap=" + out +
-                          " > " + log + " 2>&1";
+                          " --exit-idle-ms 400 -- --no-pci --no-huge -m 256 --no-shconf -l " +
+                          lcores + " --log-level=*:warning --vdev=net_pcap0,rx_pcap=" + in +
+                          ",tx_pcap=" + out + " > " + log + " 2>&1";
   RunResult r;
   const int status = std::system(cmd.c_str());
   r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;

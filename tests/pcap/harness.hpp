@@ -18,7 +18,8 @@ struct RunResult {
 
 // Writes `input` to a pcap, runs dns64d with `config_toml` (port device
 // net_pcap0) on the given EAL lcore list, and reads back what it sent.
-RunResult run_dns64d(const std::string& config_toml, const std::vector<std::vector<std::uint8_t>>& input,
+RunResult run_dns64d(const std::string& config_toml,
+                     const std::vector<std::vector<std::uint8_t>>& input,
                      const std::string& lcores = "0");
 
 }  // namespace dns64d::test

@@ -1,8 +1,8 @@
 // The real binary on net_pcap: every reply checked field by field (frame
 // and IP/UDP headers by tests/support/frames.hpp, DNS by ldns), and every
 // malformed input checked for its defined outcome.
-#include <gtest/gtest.h>
 #include <arpa/inet.h>
+#include <gtest/gtest.h>
 #include <ldns/ldns.h>
 
 #include <functional>
@@ -109,7 +109,8 @@ data = "ipv4only.example"
 std::string many_records() {
   std::string s;
   for (int i = 1; i <= 30; ++i) {
-    s += "[[record]]\nname = \"many.example\"\ntype = \"A\"\nttl = 100\ndata = \"8.8.8." + std::to_string(i) + "\"\n";
+    s += "[[record]]\nname = \"many.example\"\ntype = \"A\"\nttl = 100\ndata = \"8.8.8." +
+         std::to_string(i) + "\"\n";
   }
   return s;
 }
@@ -125,7 +126,9 @@ Pkt parse_dns(const std::vector<std::uint8_t>& payload) {
   return Pkt(p);
 }
 
-L2 to_us(std::vector<std::uint16_t> vlans = {}) { return L2{our_mac, client_mac, std::move(vlans)}; }
+L2 to_us(std::vector<std::uint16_t> vlans = {}) {
+  return L2{our_mac, client_mac, std::move(vlans)};
+}
 
 class PcapRun : public ::testing::Test {
  protected:
@@ -136,13 +139,17 @@ class PcapRun : public ::testing::Test {
 
   // A DNS query from an IPv6 client; the reply is matched by `id`.
   void ask6(const char* client, const Packet& dns, std::uint16_t id, std::string what,
-            std::function<void(const Decoded&, ldns_pkt*)> check, std::vector<std::uint16_t> vlans = {}) {
-    input_.push_back(udp6(to_us(std::move(vlans)), v6(client), our_v6, static_cast<std::uint16_t>(40000 + id), 53, dns.bytes));
+            std::function<void(const Decoded&, ldns_pkt*)> check,
+            std::vector<std::uint16_t> vlans = {}) {
+    input_.push_back(udp6(to_us(std::move(vlans)), v6(client), our_v6,
+                          static_cast<std::uint16_t>(40000 + id), 53, dns.bytes));
     expect_[id] = {std::move(what), std::move(check)};
   }
   void ask4(Ip4 client, const Packet& dns, std::uint16_t id, std::string what,
-            std::function<void(const Decoded&, ldns_pkt*)> check, std::vector<std::uint16_t> vlans = {}) {
-    input_.push_back(udp4(to_us(std::move(vlans)), client, our_v4, static_cast<std::uint16_t>(40000 + id), 53, dns.bytes));
+            std::function<void(const Decoded&, ldns_pkt*)> check,
+            std::vector<std::uint16_t> vlans = {}) {
+    input_.push_back(udp4(to_us(std::move(vlans)), client, our_v4,
+                          static_cast<std::uint16_t>(40000 + id), 53, dns.bytes));
     expect_[id] = {std::move(what), std::move(check)};
   }
 
@@ -197,7 +204,8 @@ class PcapRun : public ::testing::Test {
 };
 
 // One AAAA answer synthesized under `prefix` for 192.0.2.33 (RFC 6052 §2.4).
-std::function<void(const Decoded&, ldns_pkt*)> one_aaaa(const char* expected, std::uint32_t ttl_max = 300) {
+std::function<void(const Decoded&, ldns_pkt*)> one_aaaa(const char* expected,
+                                                        std::uint32_t ttl_max = 300) {
   return [expected, ttl_max](const Decoded&, ldns_pkt* p) {
     EXPECT_EQ(ldns_pkt_get_rcode(p), LDNS_RCODE_NOERROR);
     EXPECT_FALSE(ldns_pkt_tc(p));
@@ -210,21 +218,28 @@ std::function<void(const Decoded&, ldns_pkt*)> one_aaaa(const char* expected, st
     EXPECT_EQ(text6(ldns_rr_rdf(rr, 0)), expected);
     EXPECT_LE(ldns_rr_ttl(rr), ttl_max);
     EXPECT_GE(ldns_rr_ttl(rr), ttl_max - 5);
-    EXPECT_EQ(text6(ldns_rr_owner(rr)), text6(ldns_rr_owner(ldns_rr_list_rr(ldns_pkt_question(p), 0))));
+    EXPECT_EQ(text6(ldns_rr_owner(rr)),
+              text6(ldns_rr_owner(ldns_rr_list_rr(ldns_pkt_question(p), 0))));
   };
 }
 
 TEST_F(PcapRun, SynthesisForEveryPrefixLengthAndView) {
   // RFC 6052 §2.4: 192.0.2.33 under each example prefix, one client view per length.
-  ask6("2001:db8:a032::1", query("ipv4only.example", 28, 1), 1, "/32", one_aaaa("2001:db8:c000:221::"));
-  ask6("2001:db8:a040::1", query("ipv4only.example", 28, 2), 2, "/40", one_aaaa("2001:db8:1c0:2:21::"));
-  ask6("2001:db8:a048::1", query("ipv4only.example", 28, 3), 3, "/48", one_aaaa("2001:db8:122:c000:2:2100::"));
-  ask6("2001:db8:a056::1", query("ipv4only.example", 28, 4), 4, "/56", one_aaaa("2001:db8:122:3c0:0:221::"));
-  ask6("2001:db8:a064::1", query("ipv4only.example", 28, 5), 5, "/64", one_aaaa("2001:db8:122:344:c0:2:2100:0"));
+  ask6("2001:db8:a032::1", query("ipv4only.example", 28, 1), 1, "/32",
+       one_aaaa("2001:db8:c000:221::"));
+  ask6("2001:db8:a040::1", query("ipv4only.example", 28, 2), 2, "/40",
+       one_aaaa("2001:db8:1c0:2:21::"));
+  ask6("2001:db8:a048::1", query("ipv4only.example", 28, 3), 3, "/48",
+       one_aaaa("2001:db8:122:c000:2:2100::"));
+  ask6("2001:db8:a056::1", query("ipv4only.example", 28, 4), 4, "/56",
+       one_aaaa("2001:db8:122:3c0:0:221::"));
+  ask6("2001:db8:a064::1", query("ipv4only.example", 28, 5), 5, "/64",
+       one_aaaa("2001:db8:122:344:c0:2:2100:0"));
   ask6("2001:db8:a096::1", query("IPv4Only.Example", 28, 6), 6, "/96 case kept",
        [](const Decoded& d, ldns_pkt* p) {
          one_aaaa("2001:db8:122:344::c000:221")(d, p);
-         EXPECT_EQ(text6(ldns_rr_owner(ldns_rr_list_rr(ldns_pkt_question(p), 0))), "IPv4Only.Example.");
+         EXPECT_EQ(text6(ldns_rr_owner(ldns_rr_list_rr(ldns_pkt_question(p), 0))),
+                   "IPv4Only.Example.");
        });
   // An IPv4 client inside the /96 view's IPv4 range.
   ask4({198, 51, 100, 7}, query("ipv4only.example", 28, 7), 7, "v4 client in p96",
@@ -236,24 +251,28 @@ TEST_F(PcapRun, SynthesisForEveryPrefixLengthAndView) {
          EXPECT_EQ(ldns_rr_list_rr_count(ldns_pkt_answer(p)), 0u);
        });
   // ...but maps a global address.
-  ask6("2001:db8:ffff::1", query("global.example", 28, 9), 9, "wkp global", one_aaaa("64:ff9b::5db8:d822", 120));
-  ask4({203, 0, 113, 9}, query("global.example", 28, 10), 10, "wkp v4 client", one_aaaa("64:ff9b::5db8:d822", 120));
+  ask6("2001:db8:ffff::1", query("global.example", 28, 9), 9, "wkp global",
+       one_aaaa("64:ff9b::5db8:d822", 120));
+  ask4({203, 0, 113, 9}, query("global.example", 28, 10), 10, "wkp v4 client",
+       one_aaaa("64:ff9b::5db8:d822", 120));
   RunResult r = run(config);
   EXPECT_EQ(r.counters["dns.answered_aaaa_synth"], 10u) << r.log;
 }
 
 TEST_F(PcapRun, RealAaaaARecordsAndEdns) {
-  ask6("2001:db8:a096::1", query("dual.example", 28, 20), 20, "real AAAA wins", [](const Decoded&, ldns_pkt* p) {
-    ldns_rr_list* an = ldns_pkt_answer(p);
-    ASSERT_EQ(ldns_rr_list_rr_count(an), 1u);
-    EXPECT_EQ(text6(ldns_rr_rdf(ldns_rr_list_rr(an, 0), 0)), "2001:db8::beef");
-  });
-  ask6("2001:db8:a096::1", query("ipv4only.example", 1, 21), 21, "A query", [](const Decoded&, ldns_pkt* p) {
-    ldns_rr_list* an = ldns_pkt_answer(p);
-    ASSERT_EQ(ldns_rr_list_rr_count(an), 1u);
-    EXPECT_EQ(ldns_rr_get_type(ldns_rr_list_rr(an, 0)), LDNS_RR_TYPE_A);
-    EXPECT_EQ(text6(ldns_rr_rdf(ldns_rr_list_rr(an, 0), 0)), "192.0.2.33");
-  });
+  ask6("2001:db8:a096::1", query("dual.example", 28, 20), 20, "real AAAA wins",
+       [](const Decoded&, ldns_pkt* p) {
+         ldns_rr_list* an = ldns_pkt_answer(p);
+         ASSERT_EQ(ldns_rr_list_rr_count(an), 1u);
+         EXPECT_EQ(text6(ldns_rr_rdf(ldns_rr_list_rr(an, 0), 0)), "2001:db8::beef");
+       });
+  ask6("2001:db8:a096::1", query("ipv4only.example", 1, 21), 21, "A query",
+       [](const Decoded&, ldns_pkt* p) {
+         ldns_rr_list* an = ldns_pkt_answer(p);
+         ASSERT_EQ(ldns_rr_list_rr_count(an), 1u);
+         EXPECT_EQ(ldns_rr_get_type(ldns_rr_list_rr(an, 0)), LDNS_RR_TYPE_A);
+         EXPECT_EQ(text6(ldns_rr_rdf(ldns_rr_list_rr(an, 0), 0)), "192.0.2.33");
+       });
   ask6("2001:db8:a096::1", query("ipv4only.example", 28, 22, 4096, true), 22, "EDNS with DO",
        [](const Decoded&, ldns_pkt* p) {
          EXPECT_TRUE(ldns_pkt_edns(p));
@@ -269,16 +288,18 @@ TEST_F(PcapRun, RealAaaaARecordsAndEdns) {
   ask6("2001:db8:a096::1", query("ipv4only.example", 28, 24), 24, "no EDNS, no OPT",
        [](const Decoded&, ldns_pkt* p) { EXPECT_FALSE(ldns_pkt_edns(p)); });
   // 30 A records: 30 AAAA of 28 octets do not fit 512 octets without EDNS.
-  ask6("2001:db8:a096::1", query("many.example", 28, 25), 25, "TC at 512", [](const Decoded& d, ldns_pkt* p) {
-    EXPECT_TRUE(ldns_pkt_tc(p));
-    EXPECT_EQ(ldns_rr_list_rr_count(ldns_pkt_answer(p)), 0u);
-    EXPECT_LE(d.payload.size(), 512u);
-  });
-  ask6("2001:db8:a096::1", query("many.example", 28, 26, 1232), 26, "fits 1232", [](const Decoded& d, ldns_pkt* p) {
-    EXPECT_FALSE(ldns_pkt_tc(p));
-    EXPECT_EQ(ldns_rr_list_rr_count(ldns_pkt_answer(p)), 30u);
-    EXPECT_LE(d.payload.size(), 1232u);
-  });
+  ask6("2001:db8:a096::1", query("many.example", 28, 25), 25, "TC at 512",
+       [](const Decoded& d, ldns_pkt* p) {
+         EXPECT_TRUE(ldns_pkt_tc(p));
+         EXPECT_EQ(ldns_rr_list_rr_count(ldns_pkt_answer(p)), 0u);
+         EXPECT_LE(d.payload.size(), 512u);
+       });
+  ask6("2001:db8:a096::1", query("many.example", 28, 26, 1232), 26, "fits 1232",
+       [](const Decoded& d, ldns_pkt* p) {
+         EXPECT_FALSE(ldns_pkt_tc(p));
+         EXPECT_EQ(ldns_rr_list_rr_count(ldns_pkt_answer(p)), 30u);
+         EXPECT_LE(d.payload.size(), 1232u);
+       });
   ask6("2001:db8:a096::1", query("many.example", 28, 27, 100), 27, "EDNS size below 512 means 512",
        [](const Decoded& d, ldns_pkt* p) {
          EXPECT_TRUE(ldns_pkt_tc(p));
@@ -287,9 +308,13 @@ TEST_F(PcapRun, RealAaaaARecordsAndEdns) {
        });
   // VLAN tags are kept on the reply.
   ask6("2001:db8:a096::1", query("ipv4only.example", 28, 28), 28, "one VLAN tag",
-       [](const Decoded& d, ldns_pkt*) { EXPECT_EQ(d.vlans, (std::vector<std::uint16_t>{100})); }, {100});
+       [](const Decoded& d, ldns_pkt*) { EXPECT_EQ(d.vlans, (std::vector<std::uint16_t>{100})); },
+       {100});
   ask4({198, 51, 100, 8}, query("ipv4only.example", 28, 29), 29, "QinQ",
-       [](const Decoded& d, ldns_pkt*) { EXPECT_EQ(d.vlans, (std::vector<std::uint16_t>{200, 300})); }, {200, 300});
+       [](const Decoded& d, ldns_pkt*) {
+         EXPECT_EQ(d.vlans, (std::vector<std::uint16_t>{200, 300}));
+       },
+       {200, 300});
   RunResult r = run(std::string(config) + many_records());
   EXPECT_EQ(r.counters["dns.answered_aaaa_real"], 1u);
   EXPECT_EQ(r.counters["dns.answered_cached"], 1u);
@@ -298,8 +323,8 @@ TEST_F(PcapRun, RealAaaaARecordsAndEdns) {
 TEST_F(PcapRun, PtrUnderPrefixes) {
   // 2001:db8:122:344::c000:221 under the /96 view: CNAME mode with a capped TTL.
   ask6("2001:db8:a096::1",
-       query("1.2.2.0.0.0.0.c.0.0.0.0.0.0.0.0.4.4.3.0.2.2.1.0.8.b.d.0.1.0.0.2.ip6.arpa", 12, 30), 30, "ptr cname",
-       [](const Decoded&, ldns_pkt* p) {
+       query("1.2.2.0.0.0.0.c.0.0.0.0.0.0.0.0.4.4.3.0.2.2.1.0.8.b.d.0.1.0.0.2.ip6.arpa", 12, 30),
+       30, "ptr cname", [](const Decoded&, ldns_pkt* p) {
          ldns_rr_list* an = ldns_pkt_answer(p);
          ASSERT_EQ(ldns_rr_list_rr_count(an), 2u);
          ldns_rr* cname = ldns_rr_list_rr(an, 0);
@@ -313,8 +338,8 @@ TEST_F(PcapRun, PtrUnderPrefixes) {
        });
   // 2001:db8:122:344:c0:2:2100:0 under the /64 view: PTR mode, owner is the ip6.arpa name.
   ask6("2001:db8:a064::1",
-       query("0.0.0.0.0.0.1.2.2.0.0.0.0.c.0.0.4.4.3.0.2.2.1.0.8.b.d.0.1.0.0.2.ip6.arpa", 12, 31), 31, "ptr mode",
-       [](const Decoded&, ldns_pkt* p) {
+       query("0.0.0.0.0.0.1.2.2.0.0.0.0.c.0.0.4.4.3.0.2.2.1.0.8.b.d.0.1.0.0.2.ip6.arpa", 12, 31),
+       31, "ptr mode", [](const Decoded&, ldns_pkt* p) {
          ldns_rr_list* an = ldns_pkt_answer(p);
          ASSERT_EQ(ldns_rr_list_rr_count(an), 1u);
          ldns_rr* ptr = ldns_rr_list_rr(an, 0);
@@ -330,9 +355,10 @@ TEST_F(PcapRun, PtrUnderPrefixes) {
          EXPECT_EQ(ldns_rr_list_rr_count(ldns_pkt_answer(p)), 0u);
        });
   // The in-addr.arpa name itself, asked directly.
-  ask4({198, 51, 100, 9}, query("33.2.0.192.in-addr.arpa", 12, 33), 33, "plain PTR", [](const Decoded&, ldns_pkt* p) {
-    ASSERT_EQ(ldns_rr_list_rr_count(ldns_pkt_answer(p)), 1u);
-  });
+  ask4({198, 51, 100, 9}, query("33.2.0.192.in-addr.arpa", 12, 33), 33, "plain PTR",
+       [](const Decoded&, ldns_pkt* p) {
+         ASSERT_EQ(ldns_rr_list_rr_count(ldns_pkt_answer(p)), 1u);
+       });
   RunResult r = run(config);
   EXPECT_EQ(r.counters["dns.answered_ptr_mapped"], 2u);
   EXPECT_EQ(r.counters["dns.answered_ptr_partial"], 1u);
@@ -363,29 +389,30 @@ TEST_F(PcapRun, MalformedInputGetsItsDefinedOutcome) {
   ask6(c, response, 50, "QR set: no reply", nullptr);
   Packet noq;
   noq.header(51, 0x0100, 0, 0, 0, 0);
-  ask6(c, noq, 51, "qdcount 0", [](const Decoded&, ldns_pkt* p) {
-    EXPECT_EQ(ldns_pkt_get_rcode(p), LDNS_RCODE_FORMERR);
-  });
+  ask6(c, noq, 51, "qdcount 0",
+       [](const Decoded&, ldns_pkt* p) { EXPECT_EQ(ldns_pkt_get_rcode(p), LDNS_RCODE_FORMERR); });
   Packet two;
-  two.header(52, 0x0100, 2, 0, 0, 0).name("a.example").u16(1).u16(1).name("b.example").u16(1).u16(1);
-  ask6(c, two, 52, "qdcount 2", [](const Decoded&, ldns_pkt* p) {
-    EXPECT_EQ(ldns_pkt_get_rcode(p), LDNS_RCODE_FORMERR);
-  });
+  two.header(52, 0x0100, 2, 0, 0, 0)
+      .name("a.example")
+      .u16(1)
+      .u16(1)
+      .name("b.example")
+      .u16(1)
+      .u16(1);
+  ask6(c, two, 52, "qdcount 2",
+       [](const Decoded&, ldns_pkt* p) { EXPECT_EQ(ldns_pkt_get_rcode(p), LDNS_RCODE_FORMERR); });
   Packet loop;
   loop.header(53, 0x0100, 1, 0, 0, 0).u8(1).u8('a').pointer(12).u16(28).u16(1);
-  ask6(c, loop, 53, "compression loop", [](const Decoded&, ldns_pkt* p) {
-    EXPECT_EQ(ldns_pkt_get_rcode(p), LDNS_RCODE_FORMERR);
-  });
+  ask6(c, loop, 53, "compression loop",
+       [](const Decoded&, ldns_pkt* p) { EXPECT_EQ(ldns_pkt_get_rcode(p), LDNS_RCODE_FORMERR); });
   Packet cut = query("ipv4only.example", 28, 54);
   cut.bytes.resize(cut.bytes.size() - 3);
-  ask6(c, cut, 54, "question cut short", [](const Decoded&, ldns_pkt* p) {
-    EXPECT_EQ(ldns_pkt_get_rcode(p), LDNS_RCODE_FORMERR);
-  });
+  ask6(c, cut, 54, "question cut short",
+       [](const Decoded&, ldns_pkt* p) { EXPECT_EQ(ldns_pkt_get_rcode(p), LDNS_RCODE_FORMERR); });
   Packet status = query("ipv4only.example", 28, 55);
   status.bytes[2] = static_cast<std::uint8_t>(status.bytes[2] | (2 << 3));  // opcode STATUS
-  ask6(c, status, 55, "opcode STATUS", [](const Decoded&, ldns_pkt* p) {
-    EXPECT_EQ(ldns_pkt_get_rcode(p), LDNS_RCODE_NOTIMPL);
-  });
+  ask6(c, status, 55, "opcode STATUS",
+       [](const Decoded&, ldns_pkt* p) { EXPECT_EQ(ldns_pkt_get_rcode(p), LDNS_RCODE_NOTIMPL); });
   Packet v1;
   v1.header(56, 0x0100, 1, 0, 0, 1).name("ipv4only.example").u16(28).u16(1);
   v1.u8(0).u16(41).u16(1232).u32(0x00010000).u16(0);  // EDNS version 1
@@ -398,18 +425,24 @@ TEST_F(PcapRun, MalformedInputGetsItsDefinedOutcome) {
   });
   // Frames that never reach DNS.
   input_.push_back(std::vector<std::uint8_t>(10, 0xab));  // runt
-  auto bad_csum = udp4(to_us(), {198, 51, 100, 3}, our_v4, 40000, 53, query("x.example", 28, 57).bytes);
+  auto bad_csum =
+      udp4(to_us(), {198, 51, 100, 3}, our_v4, 40000, 53, query("x.example", 28, 57).bytes);
   bad_csum[14 + 10] ^= 0xff;
   input_.push_back(bad_csum);
-  input_.push_back(udp4(to_us(), {198, 51, 100, 3}, our_v4, 0, 53, query("x.example", 28, 58).bytes));
+  input_.push_back(
+      udp4(to_us(), {198, 51, 100, 3}, our_v4, 0, 53, query("x.example", 28, 58).bytes));
   L2 bcast = to_us();
   bcast.src = {0xff, 0xff, 0xff, 0xff, 0xff, 0xff};
-  input_.push_back(udp4(bcast, {198, 51, 100, 3}, our_v4, 40000, 53, query("x.example", 28, 59).bytes));
-  input_.push_back(udp4(to_us(), {198, 51, 100, 3}, {192, 0, 2, 99}, 40000, 53, query("x.example", 28, 60).bytes));
+  input_.push_back(
+      udp4(bcast, {198, 51, 100, 3}, our_v4, 40000, 53, query("x.example", 28, 59).bytes));
+  input_.push_back(udp4(to_us(), {198, 51, 100, 3}, {192, 0, 2, 99}, 40000, 53,
+                        query("x.example", 28, 60).bytes));
   auto long_udp = udp6(to_us(), v6(c), our_v6, 40000, 53, query("x.example", 28, 62).bytes);
-  long_udp[14 + 40 + 5] = static_cast<std::uint8_t>(long_udp[14 + 40 + 5] + 8);  // UDP length beyond the IP payload
+  long_udp[14 + 40 + 5] =
+      static_cast<std::uint8_t>(long_udp[14 + 40 + 5] + 8);  // UDP length beyond the IP payload
   input_.push_back(long_udp);
-  auto fragment = udp4(to_us(), {198, 51, 100, 3}, our_v4, 40000, 53, query("x.example", 28, 63).bytes);
+  auto fragment =
+      udp4(to_us(), {198, 51, 100, 3}, our_v4, 40000, 53, query("x.example", 28, 63).bytes);
   fragment[14 + 6] = 0x20;  // more fragments
   fragment[14 + 10] = fragment[14 + 11] = 0;
   {
@@ -435,12 +468,14 @@ TEST_F(PcapRun, MalformedInputGetsItsDefinedOutcome) {
   EXPECT_EQ(r.counters["net.drop_bad_source"], 1u);
   EXPECT_EQ(r.counters["net.drop_not_for_us"], 1u);
   EXPECT_EQ(r.counters["net.drop_bad_udp_length"], 1u);
-  EXPECT_EQ(r.counters["net.exc_ipv4_fragment"], 1u);  // to the control plane, which has no kernel path yet
+  EXPECT_EQ(r.counters["net.exc_ipv4_fragment"],
+            1u);  // to the control plane, which has no kernel path yet
   EXPECT_EQ(r.counters["control.exceptions_freed"], 1u);
 }
 
 TEST_F(PcapRun, ArpAndNeighborDiscovery) {
-  input_.push_back(arp_request(L2{{0xff, 0xff, 0xff, 0xff, 0xff, 0xff}, client_mac, {}}, {192, 0, 2, 1}, our_v4));
+  input_.push_back(arp_request(L2{{0xff, 0xff, 0xff, 0xff, 0xff, 0xff}, client_mac, {}},
+                               {192, 0, 2, 1}, our_v4));
   input_.push_back(neighbor_solicit(to_us(), v6("2001:db8::1"), our_v6));
   RunResult r = run(config);
   EXPECT_EQ(r.counters["net.arp_request"], 1u);
@@ -464,7 +499,8 @@ TEST_F(PcapRun, ArpAndNeighborDiscovery) {
 
 TEST_F(PcapRun, WorkerOnItsOwnLcore) {
   for (std::uint16_t id = 70; id < 90; ++id) {
-    ask6("2001:db8:a096::1", query("ipv4only.example", 28, id), id, "burst", one_aaaa("2001:db8:122:344::c000:221"));
+    ask6("2001:db8:a096::1", query("ipv4only.example", 28, id), id, "burst",
+         one_aaaa("2001:db8:122:344::c000:221"));
   }
   ask6("2001:db8:a096::1", query("unknown.example", 28, 90), 90, "miss through the rings",
        [](const Decoded&, ldns_pkt* p) { EXPECT_EQ(ldns_pkt_get_rcode(p), LDNS_RCODE_SERVFAIL); });
@@ -486,9 +522,8 @@ name = "only"
 clients = ["2001:db8:a096::/48"]
 prefixes = ["64:ff9b::/96"]
 )";
-  ask6("2001:db8:bbbb::1", query("ipv4only.example", 28, 100), 100, "refused", [](const Decoded&, ldns_pkt* p) {
-    EXPECT_EQ(ldns_pkt_get_rcode(p), LDNS_RCODE_REFUSED);
-  });
+  ask6("2001:db8:bbbb::1", query("ipv4only.example", 28, 100), 100, "refused",
+       [](const Decoded&, ldns_pkt* p) { EXPECT_EQ(ldns_pkt_get_rcode(p), LDNS_RCODE_REFUSED); });
   RunResult r = run(no_default);
   EXPECT_EQ(r.counters["dns.answered_refused"], 1u);
 }

@@ -1,10 +1,11 @@
+#include "dataplane/respond/respond.hpp"
+
 #include <gtest/gtest.h>
 
 #include <vector>
 
 #include "dataplane/dns/reader.hpp"
 #include "dataplane/dns64/ptr.hpp"
-#include "dataplane/respond/respond.hpp"
 #include "tests/support/packet.hpp"
 
 namespace dns64d::respond {
@@ -47,7 +48,8 @@ struct Fixture : ::testing::Test {
     Context ctx{&views, &cache, reader, now, 1232};
     Result r = respond(buf, q.size(), c, ctx);
     if (is_answer(r.outcome)) {
-      EXPECT_EQ(dns::parse_message(dns::Bytes(buf.data(), r.reply_len), reply, false), dns::Error::ok);
+      EXPECT_EQ(dns::parse_message(dns::Bytes(buf.data(), r.reply_len), reply, false),
+                dns::Error::ok);
     }
     return r;
   }
@@ -65,7 +67,8 @@ struct Fixture : ::testing::Test {
   void synth(const char* name, std::vector<cache::Ipv4> v4, std::uint32_t ttl = 300,
              std::vector<std::uint8_t> chain = {}) {
     const auto w = test::wire(name);
-    ASSERT_EQ(cache.insert_aaaa({w, dns::type::AAAA, 1}, ttl, v4, chain), cache::InsertStatus::inserted);
+    ASSERT_EQ(cache.insert_aaaa({w, dns::type::AAAA, 1}, ttl, v4, chain),
+              cache::InsertStatus::inserted);
   }
 
   std::uint64_t now = 1'000'000;
@@ -84,7 +87,8 @@ TEST_F(Fixture, SynthesizesUnderTheClientsPrefixes) {
   EXPECT_TRUE(reply.header.qr());
   auto an = answers();
   ASSERT_EQ(an.size(), 2u);
-  EXPECT_EQ(dns64::to_text(*reinterpret_cast<const dns64::V6*>(an[0].rdata.data())), "64:ff9b::808:808");
+  EXPECT_EQ(dns64::to_text(*reinterpret_cast<const dns64::V6*>(an[0].rdata.data())),
+            "64:ff9b::808:808");
   EXPECT_EQ(an[0].ttl, 300u);
 
   // The other view has two prefixes: one record per address and prefix.
@@ -92,8 +96,10 @@ TEST_F(Fixture, SynthesizesUnderTheClientsPrefixes) {
   ASSERT_EQ(r.outcome, DnsOutcome::answered_aaaa_synth);
   an = answers();
   ASSERT_EQ(an.size(), 4u);
-  EXPECT_EQ(dns64::to_text(*reinterpret_cast<const dns64::V6*>(an[0].rdata.data())), "2001:db8:64::808:808");
-  EXPECT_EQ(dns64::to_text(*reinterpret_cast<const dns64::V6*>(an[2].rdata.data())), "2001:db8:108:808:8::");
+  EXPECT_EQ(dns64::to_text(*reinterpret_cast<const dns64::V6*>(an[0].rdata.data())),
+            "2001:db8:64::808:808");
+  EXPECT_EQ(dns64::to_text(*reinterpret_cast<const dns64::V6*>(an[2].rdata.data())),
+            "2001:db8:108:808:8::");
 }
 
 TEST_F(Fixture, FoldsEveryOctetLikeTheReader) {
@@ -106,13 +112,15 @@ TEST_F(Fixture, FoldsEveryOctetLikeTheReader) {
     for (int l = 0; l < 3; ++l) {
       const int len = 13 + l * 7;
       name.push_back(static_cast<std::uint8_t>(len));
-      for (int k = 0; k < len; ++k) name.push_back(static_cast<std::uint8_t>((start + l * 31 + k * 5) % 255 + 1));
+      for (int k = 0; k < len; ++k)
+        name.push_back(static_cast<std::uint8_t>((start + l * 31 + k * 5) % 255 + 1));
     }
     name.push_back(0);
     q.raw(name).u16(dns::type::AAAA).u16(1);
     std::vector<std::uint8_t> folded = name;
     for (std::size_t k = 0; k < folded.size(); ++k) folded[k] = dns::fold(folded[k]);
-    ASSERT_EQ(cache.insert_aaaa({folded, dns::type::AAAA, 1}, 60, std::vector<cache::Ipv4>{{{8, 8, 8, 8}}}, {}),
+    ASSERT_EQ(cache.insert_aaaa({folded, dns::type::AAAA, 1}, 60,
+                                std::vector<cache::Ipv4>{{{8, 8, 8, 8}}}, {}),
               cache::InsertStatus::inserted);
     EXPECT_EQ(ask(q).outcome, DnsOutcome::answered_aaaa_synth) << start;
   }
@@ -173,7 +181,8 @@ TEST_F(Fixture, RrsetsAndNegativeEntries) {
   rr.u16(owner_is_qname).rr_fixed(dns::type::A, 1, 60, test::v4(192, 0, 2, 1));
   const std::vector<std::uint16_t> offs{6};
   const auto a = test::wire("a.example");
-  ASSERT_EQ(cache.insert_rrset({a, dns::type::A, 1}, 60, rr.bytes, offs), cache::InsertStatus::inserted);
+  ASSERT_EQ(cache.insert_rrset({a, dns::type::A, 1}, 60, rr.bytes, offs),
+            cache::InsertStatus::inserted);
   ASSERT_EQ(ask(query("A.Example", dns::type::A)).outcome, DnsOutcome::answered_cached);
   auto an = answers();
   ASSERT_EQ(an.size(), 1u);
@@ -181,10 +190,12 @@ TEST_F(Fixture, RrsetsAndNegativeEntries) {
 
   test::Packet soa;
   soa.name("example").rr_fixed(dns::type::SOA, 1, 30, test::soa_rdata(30));
-  const std::vector<std::uint16_t> soa_off{static_cast<std::uint16_t>(test::wire("example").size() + 4)};
+  const std::vector<std::uint16_t> soa_off{
+      static_cast<std::uint16_t>(test::wire("example").size() + 4)};
   const auto nx = test::wire("nx.example");
-  ASSERT_EQ(cache.insert_negative({nx, dns::type::AAAA, 1}, 30, dns::rcode::NXDOMAIN, soa.bytes, soa_off),
-            cache::InsertStatus::inserted);
+  ASSERT_EQ(
+      cache.insert_negative({nx, dns::type::AAAA, 1}, 30, dns::rcode::NXDOMAIN, soa.bytes, soa_off),
+      cache::InsertStatus::inserted);
   ASSERT_EQ(ask(query("nx.example", dns::type::AAAA)).outcome, DnsOutcome::answered_negative);
   EXPECT_EQ(reply.header.rcode(), dns::rcode::NXDOMAIN);
   EXPECT_EQ(reply.header.nscount, 1);
@@ -195,7 +206,8 @@ TEST_F(Fixture, PtrModesAndPartialNames) {
   rr.u16(owner_is_qname).rr_fixed(dns::type::PTR, 1, 300, test::wire("host.example"));
   const std::vector<std::uint16_t> offs{6};
   const auto key = test::wire("8.8.8.8.in-addr.arpa");
-  ASSERT_EQ(cache.insert_rrset({key, dns::type::PTR, 1}, 300, rr.bytes, offs), cache::InsertStatus::inserted);
+  ASSERT_EQ(cache.insert_rrset({key, dns::type::PTR, 1}, 300, rr.bytes, offs),
+            cache::InsertStatus::inserted);
   dns::Name q;
   dns64::ip6_arpa_name(dns64::embed(dns64::well_known_prefix, {8, 8, 8, 8}), q);
   const std::string qtext = dns::to_text(q.bytes());
@@ -216,7 +228,8 @@ TEST_F(Fixture, PtrModesAndPartialNames) {
   EXPECT_EQ(an[0].type, dns::type::PTR);
   EXPECT_EQ(an[0].owner.size, q.size);
 
-  EXPECT_EQ(ask(query("b.9.f.f.4.6.0.0.ip6.arpa", dns::type::PTR)).outcome, DnsOutcome::answered_ptr_partial);
+  EXPECT_EQ(ask(query("b.9.f.f.4.6.0.0.ip6.arpa", dns::type::PTR)).outcome,
+            DnsOutcome::answered_ptr_partial);
   EXPECT_EQ(reply.header.ancount, 0);
   dns64::ip6_arpa_name(dns64::embed(dns64::well_known_prefix, {9, 9, 9, 9}), q);
   EXPECT_EQ(ask(query(dns::to_text(q.bytes()), dns::type::PTR)).outcome, DnsOutcome::punted_miss);
@@ -230,7 +243,8 @@ TEST_F(Fixture, ErrorsAndRefusals) {
   auto resp = query("x.example", 1);
   resp.bytes[2] |= 0x80;
   EXPECT_EQ(ask(resp).outcome, DnsOutcome::dropped_response);
-  EXPECT_EQ(ask(query("x.example", 1, 1, -1, false, dns::cls::CH)).outcome, DnsOutcome::punted_class);
+  EXPECT_EQ(ask(query("x.example", 1, 1, -1, false, dns::cls::CH)).outcome,
+            DnsOutcome::punted_class);
   test::Packet tiny;
   tiny.raw({1, 2, 3});
   EXPECT_EQ(ask(tiny).outcome, DnsOutcome::dropped_short);
@@ -247,7 +261,8 @@ TEST_F(Fixture, ErrorsAndRefusals) {
   c.is_v6 = true;
   c.v6 = *dns64::parse_v6("2001:db8:2::1");
   Context ctx{&only, &cache, reader, now, 1232};
-  EXPECT_EQ(respond(buf, query("x.example", 28).size(), c, ctx).outcome, DnsOutcome::answered_refused);
+  EXPECT_EQ(respond(buf, query("x.example", 28).size(), c, ctx).outcome,
+            DnsOutcome::answered_refused);
 }
 
 TEST_F(Fixture, AnswerRcodeKeepsQuestionAndEdns) {

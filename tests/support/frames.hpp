@@ -16,7 +16,8 @@ using Ip6 = std::array<std::uint8_t, 16>;
 
 inline std::uint16_t ones_sum(const std::vector<std::uint8_t>& b, std::size_t from, std::size_t len,
                               std::uint32_t acc = 0) {
-  for (std::size_t i = 0; i + 1 < len; i += 2) acc += (std::uint32_t{b[from + i]} << 8) | b[from + i + 1];
+  for (std::size_t i = 0; i + 1 < len; i += 2)
+    acc += (std::uint32_t{b[from + i]} << 8) | b[from + i + 1];
   if (len % 2) acc += std::uint32_t{b[from + len - 1]} << 8;
   while (acc >> 16) acc = (acc & 0xffff) + (acc >> 16);
   return static_cast<std::uint16_t>(acc);
@@ -52,7 +53,8 @@ inline void ethernet(Frame& f, const L2& l2, std::uint16_t ethertype) {
 }
 
 // IPv4/UDP frame carrying `payload`, all checksums right.
-inline std::vector<std::uint8_t> udp4(const L2& l2, Ip4 src, Ip4 dst, std::uint16_t sport, std::uint16_t dport,
+inline std::vector<std::uint8_t> udp4(const L2& l2, Ip4 src, Ip4 dst, std::uint16_t sport,
+                                      std::uint16_t dport,
                                       const std::vector<std::uint8_t>& payload) {
   Frame f;
   ethernet(f, l2, 0x0800);
@@ -75,13 +77,15 @@ inline std::vector<std::uint8_t> udp4(const L2& l2, Ip4 src, Ip4 dst, std::uint1
   f.u16(static_cast<std::uint16_t>(8 + payload.size()));
   f.u16(0);
   f.put(payload.data(), payload.size());
-  std::uint32_t pseudo = ones_sum(f.b, ip + 12, 8) + 17 + 8 + static_cast<std::uint32_t>(payload.size());
+  std::uint32_t pseudo =
+      ones_sum(f.b, ip + 12, 8) + 17 + 8 + static_cast<std::uint32_t>(payload.size());
   std::uint16_t c = static_cast<std::uint16_t>(~ones_sum(f.b, udp, 8 + payload.size(), pseudo));
   f.set16(udp + 6, c == 0 ? 0xffff : c);
   return f.b;
 }
 
-inline std::vector<std::uint8_t> udp6(const L2& l2, Ip6 src, Ip6 dst, std::uint16_t sport, std::uint16_t dport,
+inline std::vector<std::uint8_t> udp6(const L2& l2, Ip6 src, Ip6 dst, std::uint16_t sport,
+                                      std::uint16_t dport,
                                       const std::vector<std::uint8_t>& payload) {
   Frame f;
   ethernet(f, l2, 0x86dd);
@@ -100,7 +104,8 @@ inline std::vector<std::uint8_t> udp6(const L2& l2, Ip6 src, Ip6 dst, std::uint1
   f.u16(static_cast<std::uint16_t>(8 + payload.size()));
   f.u16(0);
   f.put(payload.data(), payload.size());
-  std::uint32_t pseudo = ones_sum(f.b, ip + 8, 32) + 17 + 8 + static_cast<std::uint32_t>(payload.size());
+  std::uint32_t pseudo =
+      ones_sum(f.b, ip + 8, 32) + 17 + 8 + static_cast<std::uint32_t>(payload.size());
   std::uint16_t c = static_cast<std::uint16_t>(~ones_sum(f.b, udp, 8 + payload.size(), pseudo));
   f.set16(udp + 6, c == 0 ? 0xffff : c);
   return f.b;
@@ -126,7 +131,8 @@ inline std::vector<std::uint8_t> arp_request(const L2& l2, Ip4 sender, Ip4 targe
 inline std::vector<std::uint8_t> neighbor_solicit(const L2& l2_in, Ip6 src, Ip6 target) {
   L2 l2 = l2_in;
   l2.dst = {0x33, 0x33, 0xff, target[13], target[14], target[15]};
-  const Ip6 group{0xff, 0x02, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x01, 0xff, target[13], target[14], target[15]};
+  const Ip6 group{0xff, 0x02, 0, 0,    0,    0,          0,          0,
+                  0,    0,    0, 0x01, 0xff, target[13], target[14], target[15]};
   Frame f;
   ethernet(f, l2, 0x86dd);
   const std::size_t ip = f.b.size();
@@ -195,8 +201,10 @@ inline std::optional<Decoded> decode(const std::vector<std::uint8_t>& b) {
     const std::size_t ihl = (b[p] & 0xf) * 4u;
     d.ip_checksum_ok = ones_sum(b, p, ihl) == 0xffff;
     d.protocol = b[p + 9];
-    std::copy(b.begin() + static_cast<long>(p + 12), b.begin() + static_cast<long>(p + 16), d.ip_src.begin());
-    std::copy(b.begin() + static_cast<long>(p + 16), b.begin() + static_cast<long>(p + 20), d.ip_dst.begin());
+    std::copy(b.begin() + static_cast<long>(p + 12), b.begin() + static_cast<long>(p + 16),
+              d.ip_src.begin());
+    std::copy(b.begin() + static_cast<long>(p + 16), b.begin() + static_cast<long>(p + 20),
+              d.ip_dst.begin());
     l4 = p + ihl;
     l4_len = r16(p + 2) - ihl;
     pseudo = ones_sum(b, p + 12, 8) + d.protocol + static_cast<std::uint32_t>(l4_len);
@@ -204,8 +212,10 @@ inline std::optional<Decoded> decode(const std::vector<std::uint8_t>& b) {
     if (b.size() < p + 40) return std::nullopt;
     d.ip_version = 6;
     d.protocol = b[p + 6];
-    std::copy(b.begin() + static_cast<long>(p + 8), b.begin() + static_cast<long>(p + 24), d.ip_src.begin());
-    std::copy(b.begin() + static_cast<long>(p + 24), b.begin() + static_cast<long>(p + 40), d.ip_dst.begin());
+    std::copy(b.begin() + static_cast<long>(p + 8), b.begin() + static_cast<long>(p + 24),
+              d.ip_src.begin());
+    std::copy(b.begin() + static_cast<long>(p + 24), b.begin() + static_cast<long>(p + 40),
+              d.ip_dst.begin());
     l4 = p + 40;
     l4_len = r16(p + 4);
     pseudo = ones_sum(b, p + 8, 32) + d.protocol + static_cast<std::uint32_t>(l4_len);
@@ -217,7 +227,8 @@ inline std::optional<Decoded> decode(const std::vector<std::uint8_t>& b) {
   if (d.protocol == 17) {
     d.sport = r16(l4);
     d.dport = r16(l4 + 2);
-    d.payload.assign(b.begin() + static_cast<long>(l4 + 8), b.begin() + static_cast<long>(l4 + l4_len));
+    d.payload.assign(b.begin() + static_cast<long>(l4 + 8),
+                     b.begin() + static_cast<long>(l4 + l4_len));
   } else {
     d.payload.assign(b.begin() + static_cast<long>(l4), b.begin() + static_cast<long>(l4 + l4_len));
   }

@@ -19,8 +19,12 @@ class Packet {
     bytes.push_back(v);
     return *this;
   }
-  Packet& u16(std::uint16_t v) { return u8(static_cast<std::uint8_t>(v >> 8)).u8(static_cast<std::uint8_t>(v)); }
-  Packet& u32(std::uint32_t v) { return u16(static_cast<std::uint16_t>(v >> 16)).u16(static_cast<std::uint16_t>(v)); }
+  Packet& u16(std::uint16_t v) {
+    return u8(static_cast<std::uint8_t>(v >> 8)).u8(static_cast<std::uint8_t>(v));
+  }
+  Packet& u32(std::uint32_t v) {
+    return u16(static_cast<std::uint16_t>(v >> 16)).u16(static_cast<std::uint16_t>(v));
+  }
   Packet& raw(std::initializer_list<std::uint8_t> v) {
     bytes.insert(bytes.end(), v);
     return *this;
@@ -66,7 +70,8 @@ inline Packet query(std::string_view qname, std::uint16_t qtype, std::uint16_t i
   return p;
 }
 
-inline std::vector<std::uint8_t> v4(std::uint8_t a, std::uint8_t b, std::uint8_t c, std::uint8_t d) {
+inline std::vector<std::uint8_t> v4(std::uint8_t a, std::uint8_t b, std::uint8_t c,
+                                    std::uint8_t d) {
   return {a, b, c, d};
 }
 
