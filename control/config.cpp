@@ -259,7 +259,8 @@ Config parse(const std::string& text, const std::string& origin) {
       const toml::table* t = n->as_table();
       if (t == nullptr) fail("dataplane", "must be a table");
       check_keys(
-          *t, {"dns_ports", "edns_udp_size", "burst", "rx_desc", "tx_desc", "mbufs", "ring_size"},
+          *t, {"dns_ports", "edns_udp_size", "burst", "rx_desc", "tx_desc", "mbufs", "ring_size",
+               "offloads"},
           "dataplane");
       if (const toml::node* p = t->get("dns_ports")) {
         const toml::array* a = p->as_array();
@@ -283,6 +284,7 @@ Config parse(const std::string& text, const std::string& origin) {
       c.ring_size = get_int<unsigned>(*t, "ring_size", "dataplane", 4096, 64, 1u << 20);
       if ((c.ring_size & (c.ring_size - 1)) != 0)
         fail("dataplane.ring_size", "must be a power of two");
+      c.offloads = get_bool(*t, "offloads", "dataplane", true);
     }
     if (const toml::node* n = root.get("cache")) {
       const toml::table* t = n->as_table();

@@ -85,6 +85,7 @@ struct Config {
   unsigned rx_desc = 1024, tx_desc = 1024;
   unsigned mbufs = 8191;      // per port queue pair
   unsigned ring_size = 4096;  // punt and return rings, per worker
+  bool offloads = true;  // UDP checksums by the port where it can
   Cache cache;
   Upstream upstream;
   std::vector<View> views;  // the last one without clients is the default

@@ -9,6 +9,7 @@
 #include <rte_lcore.h>
 #include <rte_ring.h>
 
+#include <array>
 #include <atomic>
 #include <chrono>
 #include <csignal>
@@ -180,6 +181,7 @@ int run(const Options& opt, const config::Config& cfg) {
   const std::uint16_t queues = static_cast<std::uint16_t>(worker_lcores == 0 ? 1 : worker_lcores);
   const std::uint64_t hz = rte_get_tsc_hz();
 
+  std::array<bool, dataplane::max_ports> tx_checksum{};
   std::vector<std::uint16_t> port_ids;
   for (std::size_t i = 0; i < cfg.ports.size(); ++i) {
     std::uint16_t id = 0;
@@ -203,15 +205,20 @@ int run(const Options& opt, const config::Config& cfg) {
                    rte_strerror(rte_errno));
       return 1;
     }
-    const std::string err =
-        dataplane::setup_port({id, queues, static_cast<std::uint16_t>(cfg.rx_desc),
-                               static_cast<std::uint16_t>(cfg.tx_desc), pool});
+    dataplane::PortFeatures features;
+    const std::string err = dataplane::setup_port(
+        {id, queues, static_cast<std::uint16_t>(cfg.rx_desc),
+         static_cast<std::uint16_t>(cfg.tx_desc), pool, cfg.offloads},
+        &features);
+    tx_checksum[id] = features.tx_udp_checksum;
     if (!err.empty()) {
       std::fprintf(stderr, "dns64d: port[%zu] (%s): %s\n", i, cfg.ports[i].device.c_str(),
                    err.c_str());
       return 1;
     }
-    std::printf("dns64d: %s, %u queue pair(s)\n", dataplane::describe_port(id).c_str(), queues);
+    std::printf("dns64d: %s, %u queue pair(s), UDP checksum on TX: %s, on RX: %s\n",
+                dataplane::describe_port(id).c_str(), queues, features.tx_udp_checksum ? "port" : "software",
+                features.rx_checksum ? "port" : "software");
     port_ids.push_back(id);
   }
 
@@ -231,6 +238,7 @@ int run(const Options& opt, const config::Config& cfg) {
               written, failed);
 
   std::unique_ptr<dataplane::Snapshot> snapshot = build_snapshot(cfg, port_ids);
+  snapshot->tx_udp_checksum = tx_checksum;
   std::atomic<const dataplane::Snapshot*> current{snapshot.get()};
 
   std::vector<std::unique_ptr<dataplane::Worker>> workers;

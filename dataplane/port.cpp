@@ -6,7 +6,7 @@
 
 namespace dns64d::dataplane {
 
-std::string setup_port(const PortParams& p) {
+std::string setup_port(const PortParams& p, PortFeatures* features) {
   rte_eth_dev_info info;
   if (int rc = rte_eth_dev_info_get(p.port_id, &info); rc != 0) {
     return "cannot read device info: " + std::string(rte_strerror(-rc));
@@ -21,6 +21,18 @@ std::string setup_port(const PortParams& p) {
   if (p.queues > 1 && rss != 0) {
     conf.rxmode.mq_mode = RTE_ETH_MQ_RX_RSS;
     conf.rx_adv_conf.rss_conf.rss_hf = rss;
+  }
+  // Checksums are the largest share of the per-packet work in software.
+  PortFeatures f;
+  constexpr std::uint64_t tx_wanted = RTE_ETH_TX_OFFLOAD_UDP_CKSUM;
+  constexpr std::uint64_t rx_wanted = RTE_ETH_RX_OFFLOAD_IPV4_CKSUM | RTE_ETH_RX_OFFLOAD_UDP_CKSUM;
+  if (p.use_offloads && (info.tx_offload_capa & tx_wanted) == tx_wanted) {
+    conf.txmode.offloads |= tx_wanted;
+    f.tx_udp_checksum = true;
+  }
+  if (p.use_offloads && (info.rx_offload_capa & rx_wanted) == rx_wanted) {
+    conf.rxmode.offloads |= rx_wanted;
+    f.rx_checksum = true;
   }
   if (int rc = rte_eth_dev_configure(p.port_id, p.queues, p.queues, &conf); rc != 0) {
     return "configure failed: " + std::string(rte_strerror(-rc));
@@ -44,6 +56,7 @@ std::string setup_port(const PortParams& p) {
   }
   // Neighbor solicitations arrive on solicited-node multicast groups.
   (void)rte_eth_allmulticast_enable(p.port_id);
+  if (features != nullptr) *features = f;
   return {};
 }
 

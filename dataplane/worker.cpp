@@ -28,6 +28,13 @@ void flush(Worker& w, const QueueRef& q, TxBuffer& tx) {
   tx.count = 0;
 }
 
+// The reply's UDP checksum field holds the pseudo-header sum; the port adds
+// the rest. The IPv4 header checksum is already written in software.
+void request_udp_checksum(rte_mbuf* m, const net::FrameInfo& info) {
+  m->tx_offload = rte_mbuf_tx_offload(info.l3_offset, info.ip_version == 4 ? 20 : 40, 0, 0, 0, 0, 0);
+  m->ol_flags |= (info.ip_version == 4 ? RTE_MBUF_F_TX_IPV4 : RTE_MBUF_F_TX_IPV6) | RTE_MBUF_F_TX_UDP_CKSUM;
+}
+
 void set_length(rte_mbuf* m, std::size_t len) {
   m->data_len = static_cast<std::uint16_t>(len);
   m->pkt_len = static_cast<std::uint32_t>(len);
@@ -114,7 +121,9 @@ bool handle(Worker& w, const Snapshot& snap, rte_mbuf* m, const respond::Context
         rte_pktmbuf_free(m);
         return false;
       }
-      out = net::make_udp_reply(frame, info, r.reply_len, false);
+      const bool offload = snap.tx_udp_checksum[m->port];
+      out = net::make_udp_reply(frame, info, r.reply_len, offload);
+      if (offload) request_udp_checksum(m, info);
       if (unlikely(out == 0)) {
         ++w.stats.glue[static_cast<std::size_t>(GlueOutcome::dropped_reply_failed)];
         rte_pktmbuf_free(m);

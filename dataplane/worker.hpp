@@ -30,6 +30,7 @@ struct Snapshot {
   std::array<net::LocalAddrs, max_ports> local{};
   respond::ViewTable views;
   std::uint16_t edns_udp_size = 1232;
+  std::array<bool, max_ports> tx_udp_checksum{};  // the port computes UDP checksums
 };
 
 // Frames the glue itself disposes of, before or after the pure rooms.
