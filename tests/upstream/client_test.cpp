@@ -393,8 +393,8 @@ TEST_F(UpstreamTest, Ipv6Upstream) {
   std::unique_ptr<FakeUpstream> fake;
   try {
     fake = std::make_unique<FakeUpstream>(AF_INET6);
-  } catch (const std::exception&) {
-    GTEST_SKIP() << "no IPv6 loopback";
+  } catch (const std::exception& e) {
+    FAIL() << "no IPv6 loopback (::1) to run the fake upstream on: " << e.what();
   }
   Forwarder forward{*fake, unbound_->endpoint(), {}};
   Client client(fault_config(*fake));
