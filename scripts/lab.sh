@@ -6,19 +6,43 @@
 # 192.0.2.53 and 2001:db8::53. Nothing leaves the namespace. Sourced by
 # scripts/demo and tests/live/dns64_test.sh:
 #   source scripts/lab.sh; lab_up DNS64D_BINARY; ...; lab_down
+# or, for dns64d alone with a configuration of its own:
+#   lab_ns; lab_dns64d DNS64D_BINARY CONFIG; ...; lab_down
 # lab_up sets: ns (namespace), work (folder with logs), dns64d_pid,
 # unbound_pid.
 
-lab_up() {
-  local bin=$1
+# The namespace and a work folder, nothing running yet.
+lab_ns() {
   export PATH=$PATH:/usr/sbin
   ns=dns64d-lab-$$
   work=$(mktemp -d)
   chmod 755 "$work"
   lab_pids=()
-
   ip netns add "$ns"
   ip -n "$ns" link set lo up
+}
+
+# dns64d with CONFIG on a TAP port named net_tap0 (kernel side dtap0), and
+# the client addresses on the kernel side. Sets dns64d_pid.
+lab_dns64d() {
+  local bin=$1 config=$2
+  # Started with ip netns exec itself (not a shell function) so that $! is
+  # the program's own pid and lab_down can stop it.
+  ip netns exec "$ns" timeout -k 3 170 "$bin" --config "$config" -- \
+    --no-pci --no-huge -m 256 --no-shconf -l 0 --log-level='*:warning' \
+    --vdev=net_tap0,iface=dtap0 >"$work/dns64d.log" 2>&1 &
+  dns64d_pid=$!
+  lab_pids+=($dns64d_pid)
+  for _ in $(seq 100); do ip -n "$ns" link show dtap0 >/dev/null 2>&1 && break; sleep 0.1; done
+  ip -n "$ns" link set dtap0 up
+  ip -n "$ns" addr add 192.0.2.100/24 dev dtap0
+  ip -n "$ns" addr add 2001:db8::1/64 dev dtap0 nodad
+}
+
+# The whole lab: NSD, unbound and dns64d with unbound as its upstream.
+lab_up() {
+  local bin=$1
+  lab_ns
 
   # The test zone: every case RFC 6147 distinguishes.
   cat >"$work/test.zone" <<'ZONE'
@@ -122,22 +146,12 @@ name = "default"
 prefixes = ["64:ff9b::/96"]
 TOML
 
-  # Started with ip netns exec itself (not a shell function) so that $! is the
-  # server's own pid and the cleanup can stop it.
   ip netns exec "$ns" nsd -d -c "$work/nsd.conf" >"$work/nsd.out" 2>&1 &
   lab_pids+=($!)
   ip netns exec "$ns" unbound -d -c "$work/unbound.conf" >"$work/unbound.out" 2>&1 &
   unbound_pid=$!
   lab_pids+=($unbound_pid)
-  ip netns exec "$ns" timeout -k 3 170 "$bin" --config "$work/dns64d.toml" -- \
-    --no-pci --no-huge -m 256 --no-shconf -l 0 --log-level='*:warning' \
-    --vdev=net_tap0,iface=dtap0 >"$work/dns64d.log" 2>&1 &
-  dns64d_pid=$!
-  lab_pids+=($dns64d_pid)
-  for _ in $(seq 100); do ip -n "$ns" link show dtap0 >/dev/null 2>&1 && break; sleep 0.1; done
-  ip -n "$ns" link set dtap0 up
-  ip -n "$ns" addr add 192.0.2.100/24 dev dtap0
-  ip -n "$ns" addr add 2001:db8::1/64 dev dtap0 nodad
+  lab_dns64d "$bin" "$work/dns64d.toml"
   for _ in $(seq 50); do
     ip netns exec "$ns" dig +time=1 +tries=1 @127.0.0.1 -p 5353 SOA test. +short 2>/dev/null | grep -q hostmaster && break
     sleep 0.2

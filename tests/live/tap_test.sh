@@ -10,15 +10,11 @@ bin=$1
 [ "$(id -u)" -eq 0 ] || { echo "needs root for network namespaces"; exit 77; }
 command -v dig >/dev/null && command -v kdig >/dev/null || { echo "dig and kdig are needed (scripts/setup)"; exit 1; }
 
-ns=dns64d-tap-$$
-work=$(mktemp -d)
-pid=
-cleanup() {
-  if [ -n "$pid" ]; then kill -TERM "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true; fi
-  ip netns del "$ns" 2>/dev/null || true
-  rm -rf "$work"
-}
-trap cleanup EXIT
+here=$(cd "$(dirname "$0")" && pwd)
+# shellcheck source=../../scripts/lab.sh
+source "$here/../../scripts/lab.sh"
+trap lab_down EXIT
+lab_ns
 
 cat >"$work/dns64d.toml" <<'TOML'
 [upstream]
@@ -47,16 +43,7 @@ ttl = 300
 data = "v4only.example"
 TOML
 
-ip netns add "$ns"
-ip -n "$ns" link set lo up
-ip netns exec "$ns" timeout -k 3 120 "$bin" --config "$work/dns64d.toml" -- \
-  --no-pci --no-huge -m 256 --no-shconf -l 0 --log-level='*:warning' \
-  --vdev=net_tap0,iface=dtap0 >"$work/log" 2>&1 &
-pid=$!
-for _ in $(seq 100); do ip -n "$ns" link show dtap0 >/dev/null 2>&1 && break; sleep 0.1; done
-ip -n "$ns" link set dtap0 up
-ip -n "$ns" addr add 192.0.2.1/24 dev dtap0
-ip -n "$ns" addr add 2001:db8::1/64 dev dtap0 nodad
+lab_dns64d "$bin" "$work/dns64d.toml"
 sleep 0.5
 
 fail=0
@@ -80,12 +67,11 @@ check "miss is SERVFAIL" "SERVFAIL" sh -c "$d @192.0.2.53 AAAA nowhere.example |
 check "EDNS echoed" "1232" sh -c "$d +edns=0 +bufsize=4096 @2001:db8::53 AAAA v4only.example | sed -n 's/.*udp: \([0-9]*\).*/\1/p'"
 check "ping the worker" "0" sh -c "ping -c 2 -W 2 -q 192.0.2.53 >/dev/null; echo \$?"
 
-kill -TERM "$pid"
-wait "$pid" || { echo "FAIL dns64d exited non-zero"; fail=$((fail + 1)); }
-pid=
-rx=$(sed -n 's/^counter rx //p' "$work/log")
-acc=$(sed -n 's/^counter accounted //p' "$work/log")
+kill -TERM "$dns64d_pid"
+wait "$dns64d_pid" || { echo "FAIL dns64d exited non-zero"; fail=$((fail + 1)); }
+rx=$(sed -n 's/^counter rx //p' "$work/dns64d.log")
+acc=$(sed -n 's/^counter accounted //p' "$work/dns64d.log")
 if [ -n "$rx" ] && [ "$rx" = "$acc" ] && [ "$rx" -gt 0 ]; then echo "ok   every frame accounted ($rx)"; else
   echo "FAIL counters: rx=$rx accounted=$acc"; fail=$((fail + 1)); fi
-if [ "$fail" -ne 0 ]; then cat "$work/log"; fi
+if [ "$fail" -ne 0 ]; then cat "$work/dns64d.log"; fi
 exit "$fail"
