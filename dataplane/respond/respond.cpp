@@ -35,7 +35,7 @@ Result servfail(dns::Writer& w) {
 }
 
 // Writes cached records whose owner may be 0xC00C (meaning `key_name`),
-// giving each `owner` instead when it is non-empty (the ptr mode).
+// giving those of `key_name` `owner` instead when it is non-empty (the ptr mode).
 void copy_named(dns::Writer& w, Section s, cache::View v, dns::Bytes key_name, dns::Bytes owner) {
   const dns::Bytes rrs = v.rrs();
   std::size_t p = 0;
@@ -59,7 +59,11 @@ void copy_named(dns::Writer& w, Section s, cache::View v, dns::Bytes key_name, d
     if (p + rdlen > rrs.size()) return;
     const dns::Bytes rdata = rrs.subspan(p, rdlen);
     p += rdlen;
-    const dns::Bytes o = owner.empty() ? record_owner : owner;
+    // Only the records of the key's own name are renamed: the rest of a
+    // chain (an RFC 2317 CNAME's target and its PTR) keeps its owner, or
+    // the reply would hold a CNAME and other data at one name.
+    const dns::Bytes o =
+        owner.empty() || !dns::names_equal(record_owner, key_name) ? record_owner : owner;
     if (type == dns::type::PTR || type == dns::type::CNAME) {
       (void)w.add_name_rdata(s, o, type, rclass, v.ttl(), rdata);
     } else {
@@ -83,8 +87,14 @@ void write_synthesized(dns::Writer& w, cache::View v, const View& view) {
     q += 10;
     std::size_t t = q;
     if (q + rdlen > chain.size() || dns::read_name(chain, t, target) != dns::Error::ok) return;
-    (void)w.add_name_rdata(Section::answer, owner.bytes(), type, dns::cls::IN, v.ttl(),
-                           target.bytes());
+    if (type == dns::type::CNAME) {
+      (void)w.add_name_rdata(Section::answer, owner.bytes(), type, dns::cls::IN, v.ttl(),
+                             target.bytes());
+    } else {
+      // DNAME is not an RFC 1035 type: its target is never compressed (RFC 3597 §4, RFC 6672).
+      (void)w.add(Section::answer, owner.bytes(), type, dns::cls::IN, v.ttl(),
+                  chain.subspan(q, rdlen));
+    }
     if (type == dns::type::CNAME) {
       end = target;
       have_end = true;

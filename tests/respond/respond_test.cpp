@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <string>
 #include <vector>
 
 #include "dataplane/dns/reader.hpp"
@@ -170,6 +172,23 @@ TEST_F(Fixture, CnameChainIsWritten) {
   EXPECT_EQ(dns::to_text(an[1].owner.bytes()), "v4.example");
 }
 
+TEST_F(Fixture, DnameTargetIsNotCompressed) {
+  test::Packet chain;
+  chain.name("a.example").rr_fixed(dns::type::DNAME, 1, 300, test::wire("b.example"));
+  chain.name("www.a.example").rr_fixed(dns::type::CNAME, 1, 300, test::wire("www.b.example"));
+  synth("www.a.example", {{{8, 8, 4, 4}}}, 300, chain.bytes);
+  ASSERT_EQ(ask(query("www.a.example", dns::type::AAAA)).outcome,
+            DnsOutcome::answered_aaaa_synth);
+  auto an = answers();
+  ASSERT_EQ(an.size(), 3u);
+  EXPECT_EQ(an[0].type, dns::type::DNAME);
+  const auto target = test::wire("b.example");
+  EXPECT_TRUE(std::equal(an[0].rdata.begin(), an[0].rdata.end(), target.begin(), target.end()));
+  EXPECT_EQ(an[1].type, dns::type::CNAME);
+  EXPECT_EQ(an[2].type, dns::type::AAAA);
+  EXPECT_EQ(dns::to_text(an[2].owner.bytes()), "www.b.example");
+}
+
 TEST_F(Fixture, WellKnownPrefixSkipsNonGlobal) {
   synth("private.example", {{{10, 0, 0, 1}}, {{8, 8, 8, 8}}});
   ask(query("private.example", dns::type::AAAA));
@@ -233,6 +252,76 @@ TEST_F(Fixture, PtrModesAndPartialNames) {
   EXPECT_EQ(reply.header.ancount, 0);
   dns64::ip6_arpa_name(dns64::embed(dns64::well_known_prefix, {9, 9, 9, 9}), q);
   EXPECT_EQ(ask(query(dns::to_text(q.bytes()), dns::type::PTR)).outcome, DnsOutcome::punted_miss);
+}
+
+TEST_F(Fixture, PtrModeKeepsTheOwnersOfAChain) {
+  // RFC 2317: the in-addr.arpa name is a CNAME to a name that holds the PTR.
+  // The ptr mode renames only the key's own records: renaming the PTR too
+  // would put a CNAME and a PTR at the query's name.
+  test::Packet rr;
+  rr.u16(owner_is_qname)
+      .rr_fixed(dns::type::CNAME, 1, 300, test::wire("8.0-25.8.8.8.in-addr.arpa"));
+  const auto first = static_cast<std::uint16_t>(rr.bytes.size());
+  rr.name("8.0-25.8.8.8.in-addr.arpa").rr_fixed(dns::type::PTR, 1, 300, test::wire("h.example"));
+  const std::vector<std::uint16_t> offs{
+      6, static_cast<std::uint16_t>(first + test::wire("8.0-25.8.8.8.in-addr.arpa").size() + 4)};
+  const auto key = test::wire("8.8.8.8.in-addr.arpa");
+  ASSERT_EQ(cache.insert_rrset({key, dns::type::PTR, 1}, 300, rr.bytes, offs),
+            cache::InsertStatus::inserted);
+  dns64::Prefix nsp;
+  dns64::parse_pref64("2001:db8:64::/96", nsp);
+  dns::Name q;
+  dns64::ip6_arpa_name(dns64::embed(nsp, {8, 8, 8, 8}), q);
+  ASSERT_EQ(ask(query(dns::to_text(q.bytes()), dns::type::PTR), "2001:db8:aaaa::1").outcome,
+            DnsOutcome::answered_ptr_mapped);
+  auto an = answers();
+  ASSERT_EQ(an.size(), 2u);
+  EXPECT_EQ(an[0].type, dns::type::CNAME);
+  EXPECT_TRUE(an[0].owner == q);
+  EXPECT_EQ(an[1].type, dns::type::PTR);
+  EXPECT_EQ(dns::to_text(an[1].owner.bytes()), "8.0-25.8.8.8.in-addr.arpa");
+}
+
+TEST_F(Fixture, RepliesNeverExceedTheClientsLimit) {
+  // 32 addresses under two prefixes, and 64 long PTR records: far over 512.
+  std::vector<cache::Ipv4> many;
+  for (std::uint8_t k = 0; k < 32; ++k) many.push_back({{8, 8, 8, k}});
+  synth("big.example", many);
+  test::Packet rr;
+  std::vector<std::uint16_t> offs;
+  for (int k = 0; k < 64; ++k) {
+    offs.push_back(static_cast<std::uint16_t>(rr.bytes.size() + 6));
+    rr.u16(owner_is_qname)
+        .rr_fixed(dns::type::PTR, 1, 300,
+                  test::wire("a-rather-long-label-to-fill-the-reply-" + std::to_string(k) +
+                             ".example"));
+  }
+  ASSERT_EQ(cache.insert_rrset({test::wire("9.8.8.8.in-addr.arpa"), dns::type::PTR, 1}, 300,
+                               rr.bytes, offs),
+            cache::InsertStatus::inserted);
+  dns64::Prefix nsp;
+  dns64::parse_pref64("2001:db8:64::/96", nsp);
+  dns::Name wkp_q, nsp_q;
+  dns64::ip6_arpa_name(dns64::embed(dns64::well_known_prefix, {8, 8, 8, 9}), wkp_q);
+  dns64::ip6_arpa_name(dns64::embed(nsp, {8, 8, 8, 9}), nsp_q);
+  struct Case {
+    std::string name;
+    std::uint16_t qtype;
+    const char* client;
+  };
+  const Case cases[] = {{"big.example", dns::type::AAAA, "2001:db8:ffff::1"},
+                        {"big.example", dns::type::AAAA, "2001:db8:aaaa::1"},
+                        {dns::to_text(wkp_q.bytes()), dns::type::PTR, "2001:db8:ffff::1"},
+                        {dns::to_text(nsp_q.bytes()), dns::type::PTR, "2001:db8:aaaa::1"}};
+  for (const Case& c : cases) {
+    for (int edns : {-1, 0, 600, 1232, 4096}) {
+      const Result r = ask(query(c.name, c.qtype, 1, edns), c.client);
+      ASSERT_TRUE(is_answer(r.outcome)) << c.name << " " << edns;
+      const std::size_t limit = edns < 0 ? 512 : std::clamp(edns, 512, 1232);
+      EXPECT_LE(r.reply_len, limit) << c.name << " " << edns;
+      EXPECT_EQ(reply.opt.present, edns >= 0);
+    }
+  }
 }
 
 TEST_F(Fixture, ErrorsAndRefusals) {
