@@ -234,7 +234,8 @@ void Resolver::finish_aaaa(Pending& p, std::uint64_t cookie, const upstream::Com
         append_rr(c.response, rr, p.name, rrs);
       }
       const auto st =
-          cache_.insert_rrset({p.name, p.qtype, p.qclass}, rrs.min_ttl, rrs.bytes, rrs.ttl_offsets);
+          cache_.insert_rrset({p.name, p.qtype, p.qclass}, std::max<std::uint32_t>(rrs.min_ttl, 1),
+                              rrs.bytes, rrs.ttl_offsets);
       ++(st == cache::InsertStatus::inserted || st == cache::InsertStatus::replaced
              ? stats_.cache_fills
              : stats_.cache_fill_failed);
@@ -277,7 +278,9 @@ void Resolver::finish_a(Pending& p, const upstream::Completion& c,
       std::copy(s.addresses[i].begin(), s.addresses[i].end(), v4[i].bytes);
       ttl = std::min(ttl, s.ttls[i]);
     }
-    const auto st = cache_.insert_aaaa(key, ttl, v4, chain.bytes);
+    // A TTL of 0 cannot be cached, and these answers exist only in the
+    // cache: they are served for one second instead.
+    const auto st = cache_.insert_aaaa(key, std::max<std::uint32_t>(ttl, 1), v4, chain.bytes);
     ++(st == cache::InsertStatus::inserted || st == cache::InsertStatus::replaced
            ? stats_.cache_fills
            : stats_.cache_fill_failed);
@@ -287,9 +290,29 @@ void Resolver::finish_a(Pending& p, const upstream::Completion& c,
   }
   if (s.verdict == dns64::SynthVerdict::nodata ||
       (s.verdict == dns64::SynthVerdict::error && s.rcode == dns::rcode::NXDOMAIN)) {
-    // The A query's empty or NXDOMAIN answer is the basis of ours (§5.1.6).
-    p.qtype = dns::type::AAAA;
-    cache_response(p, c.response, m);
+    // The A query's empty or NXDOMAIN answer is the basis of ours (§5.1.6):
+    // its rcode and SOA. Its answer section is not (it may hold A records
+    // of other owners), so the AAAA entry is a negative one.
+    Rrs soa;
+    if (ok && append_section(c.response, m, dns::Section::authority, dns::type::SOA, {}, soa) &&
+        !soa.empty()) {
+      std::uint32_t ttl = soa.min_ttl;
+      dns::Reader rd(c.response);
+      rd.seek(m.sections.authority);
+      dns::RR rr;
+      for (std::uint16_t i = 0; i < m.header.nscount && rd.rr(rr) == dns::Error::ok; ++i) {
+        if (rr.type == dns::type::SOA && rr.rdata.size() >= 22) {
+          ttl = std::min(ttl, dns::load32(rr.rdata.data() + rr.rdata.size() - 4));
+        }
+      }
+      const std::uint8_t rcode =
+          s.verdict == dns64::SynthVerdict::nodata ? dns::rcode::NOERROR : dns::rcode::NXDOMAIN;
+      const auto st = cache_.insert_negative(key, std::max<std::uint32_t>(ttl, 1), rcode, soa.bytes,
+                                             soa.ttl_offsets);
+      ++(st == cache::InsertStatus::inserted || st == cache::InsertStatus::replaced
+             ? stats_.cache_fills
+             : stats_.cache_fill_failed);
+    }
   }
   answer_all(p, snap);
 }
