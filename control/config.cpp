@@ -100,21 +100,27 @@ std::array<std::uint8_t, 6> parse_mac(const std::string& text, const std::string
 }
 
 Port parse_port(const toml::table& t, const std::string& where) {
-  check_keys(t, {"device", "ipv4", "ipv6", "mac"}, where);
+  check_keys(t, {"device", "ipv4", "ipv6", "mac", "exception"}, where);
   Port p;
   const auto device = get_string(t, "device", where);
   if (!device || device->empty()) fail(where + ".device", "is required");
   p.device = *device;
+  // "ADDRESS" or "ADDRESS/LENGTH" (the on-link prefix, for the exception
+  // interface).
   for (const std::string& s : get_strings(t, "ipv4", where)) {
-    const auto a = dns64::parse_v4(s);
-    if (!a) fail(where + ".ipv4", "not an IPv4 address: " + s);
-    p.ipv4.push_back(*a);
+    const auto n = parse_v4_net(s);
+    if (!n) fail(where + ".ipv4", "not an IPv4 address (ADDRESS or ADDRESS/LENGTH): " + s);
+    p.ipv4.push_back(n->net);
+    p.ipv4_len.push_back(n->length);
   }
   for (const std::string& s : get_strings(t, "ipv6", where)) {
-    const auto a = dns64::parse_v6(s);
-    if (!a) fail(where + ".ipv6", "not an IPv6 address: " + s);
-    p.ipv6.push_back(*a);
+    const auto n = parse_v6_net(s);
+    if (!n) fail(where + ".ipv6", "not an IPv6 address (ADDRESS or ADDRESS/LENGTH): " + s);
+    p.ipv6.push_back(n->net);
+    p.ipv6_len.push_back(n->length);
   }
+  p.exception = get_string(t, "exception", where).value_or("");
+  if (p.exception.size() > 15) fail(where + ".exception", "interface names have at most 15 characters");
   if (p.ipv4.empty() && p.ipv6.empty()) fail(where, "needs at least one address in ipv4 or ipv6");
   if (const auto mac = get_string(t, "mac", where)) p.mac = parse_mac(*mac, where + ".mac");
   return p;
@@ -253,7 +259,7 @@ Config parse(const std::string& text, const std::string& origin) {
     throw ConfigError(os.str());
   }
   try {
-    check_keys(root, {"dataplane", "cache", "upstream", "port", "view", "record"}, "");
+    check_keys(root, {"dataplane", "cache", "upstream", "tcp", "port", "view", "record"}, "");
     Config c;
     if (const toml::node* n = root.get("dataplane")) {
       const toml::table* t = n->as_table();
@@ -301,7 +307,8 @@ Config parse(const std::string& text, const std::string& origin) {
       if (t == nullptr) fail("upstream", "must be a table");
       check_keys(*t,
                  {"enabled", "servers", "timeout_ms", "attempts", "servfail_on_error",
-                  "max_pending", "max_waiters", "serve_stale", "stale_ttl", "max_stale_seconds"},
+                  "max_pending", "max_waiters", "over_limit", "serve_stale", "stale_ttl",
+                  "max_stale_seconds"},
                  "upstream");
       Upstream& u = c.upstream;
       u.enabled = get_bool(*t, "enabled", "upstream", true);
@@ -311,10 +318,25 @@ Config parse(const std::string& text, const std::string& origin) {
       u.servfail_on_error = get_bool(*t, "servfail_on_error", "upstream", false);
       u.max_pending = get_int<std::uint32_t>(*t, "max_pending", "upstream", 4096, 1, 1 << 20);
       u.max_waiters = get_int<std::uint32_t>(*t, "max_waiters", "upstream", 64, 1, 1 << 16);
+      if (const auto o = get_string(*t, "over_limit", "upstream")) {
+        if (*o != "servfail" && *o != "drop")
+          fail("upstream.over_limit", "must be \"servfail\" or \"drop\"");
+        u.drop_over_limit = *o == "drop";
+      }
       u.serve_stale = get_bool(*t, "serve_stale", "upstream", false);
       u.stale_ttl = get_int<std::uint32_t>(*t, "stale_ttl", "upstream", 30, 1, 86400);
       u.max_stale_seconds =
           get_int<std::uint32_t>(*t, "max_stale_seconds", "upstream", 86400, 1, 7 * 86400);
+    }
+    if (const toml::node* n = root.get("tcp")) {
+      const toml::table* t = n->as_table();
+      if (t == nullptr) fail("tcp", "must be a table");
+      check_keys(*t, {"enabled", "max_connections", "idle_timeout_ms", "max_outstanding"}, "tcp");
+      c.tcp.enabled = get_bool(*t, "enabled", "tcp", true);
+      c.tcp.max_connections = get_int<std::uint32_t>(*t, "max_connections", "tcp", 512, 1, 65536);
+      c.tcp.idle_timeout_ms =
+          get_int<std::uint32_t>(*t, "idle_timeout_ms", "tcp", 10000, 100, 600000);
+      c.tcp.max_outstanding = get_int<std::uint32_t>(*t, "max_outstanding", "tcp", 32, 1, 1024);
     }
     if (const toml::array* ports = get_tables(root, "port")) {
       for (std::size_t i = 0; i < ports->size(); ++i) {

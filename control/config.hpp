@@ -24,6 +24,23 @@ struct Port {
   std::vector<dns64::V4> ipv4;  // addresses we answer on
   std::vector<dns64::V6> ipv6;
   std::optional<std::array<std::uint8_t, 6>> mac;  // overrides the port's own MAC
+  // On-link prefix lengths of the addresses ("192.0.2.53/24"; default /32,
+  // /128): the exception interface gets them, so the kernel can reach the
+  // clients of the link.
+  std::vector<std::uint8_t> ipv4_len;
+  std::vector<std::uint8_t> ipv6_len;
+  // Kernel interface (a DPDK net_tap that dns64d creates) for what the fast
+  // path hands on: DNS over TCP, fragments, other traffic to our addresses.
+  // Empty: such frames are counted and freed.
+  std::string exception;
+};
+
+// DNS over TCP through the exception interface.
+struct Tcp {
+  bool enabled = true;  // where a port has an exception interface
+  std::uint32_t max_connections = 512;
+  std::uint32_t idle_timeout_ms = 10000;
+  std::uint32_t max_outstanding = 32;  // queries in progress per connection
 };
 
 enum class PtrMode : std::uint8_t { cname, ptr };
@@ -70,6 +87,7 @@ struct Upstream {
   std::uint32_t timeout_ms = 800;    // per attempt
   std::uint32_t attempts = 3;        // each on the next server
   bool servfail_on_error = false;    // RFC 6147 §5.1.2-3: SERVFAIL instead of synthesis
+  bool drop_over_limit = false;      // beyond max_pending/max_waiters: drop, not SERVFAIL
   std::uint32_t max_pending = 4096;
   std::uint32_t max_waiters = 64;
   bool serve_stale = false;                 // RFC 8767: expired answers when every upstream fails
@@ -88,6 +106,7 @@ struct Config {
   bool offloads = true;  // UDP checksums by the port where it can
   Cache cache;
   Upstream upstream;
+  Tcp tcp;
   std::vector<View> views;  // the last one without clients is the default
   std::vector<Record> records;
 };

@@ -1,6 +1,9 @@
 #include "control/control_plane.hpp"
 
+#include <rte_cycles.h>
 #include <rte_mbuf.h>
+
+#include <algorithm>
 
 #include "dataplane/dns/reader.hpp"
 #include "dataplane/net/reply.hpp"
@@ -19,8 +22,12 @@ unsigned ControlPlane::step() {
     handled += n;
     for (unsigned i = 0; i < n; ++i) {
       if (dataplane::punt_kind(mbufs[i]) == dataplane::PuntKind::exception) {
-        ++stats_.exceptions_freed;
-        rte_pktmbuf_free(mbufs[i]);
+        if (exception_ != nullptr) {
+          exception_->to_kernel(mbufs[i]);
+        } else {
+          ++stats_.exceptions_freed;
+          rte_pktmbuf_free(mbufs[i]);
+        }
         continue;
       }
       if (resolver_ != nullptr) {
@@ -30,8 +37,54 @@ unsigned ControlPlane::step() {
       }
     }
   }
+  if (exception_ != nullptr) handled += exception_->poll(workers_);
+  if (tcp_ != nullptr) {
+    handled += tcp_->poll(dataplane::now_ms(rte_get_tsc_hz()),
+                          [&](std::uint64_t conn, const TcpPeer& peer,
+                              std::span<const std::uint8_t> query) {
+                            answer_stream(conn, peer, query, snap);
+                          });
+  }
   if (resolver_ != nullptr) resolver_->step(snap);
   return handled;
+}
+
+void ControlPlane::answer_stream(std::uint64_t conn, const TcpPeer& peer,
+                                 std::span<const std::uint8_t> query,
+                                 const dataplane::Snapshot& snap) {
+  respond::Client client;
+  client.is_v6 = peer.is_v6;
+  std::copy_n(peer.addr.begin(), 4, client.v4.begin());
+  client.v6 = peer.addr;
+  std::copy(query.begin(), query.end(), stream_buf_.begin());
+  const std::span<std::uint8_t> buf(stream_buf_);
+  respond::Context ctx{&snap.views, cache_, reader_, dataplane::now_ms(rte_get_tsc_hz()),
+                       snap.edns_udp_size};
+  ctx.stream_limit = static_cast<std::uint16_t>(stream_buf_.size());
+  const respond::Result r = respond::respond(buf, query.size(), client, ctx);
+  reader_->quiescent();
+  if (respond::is_answer(r.outcome)) {
+    ++stats_.stream_cached;
+    tcp_->answer(conn, buf.first(r.reply_len));
+    return;
+  }
+  if (!respond::is_punt(r.outcome)) {
+    tcp_->answer(conn, {});  // not a query we answer (a response, too short)
+    return;
+  }
+  if (resolver_ != nullptr) {
+    ++stats_.stream_resolved;
+    resolver_->submit_stream(conn, client, query, snap);
+    return;
+  }
+  dns::Message q;
+  (void)dns::parse_message(dns::Bytes(query.data(), query.size()), q);
+  const bool in_class = q.question.qclass == dns::cls::IN;
+  std::copy(query.begin(), query.end(), stream_buf_.begin());
+  const std::size_t len = respond::answer_rcode(
+      buf, query.size(), in_class ? dns::rcode::SERVFAIL : dns::rcode::REFUSED, snap.edns_udp_size);
+  ++stats_.stream_refused;
+  tcp_->answer(conn, buf.first(len));
 }
 
 void ControlPlane::answer(dataplane::Worker& w, rte_mbuf* m, const dataplane::Snapshot& snap) {

@@ -19,7 +19,11 @@
 #include <string>
 #include <vector>
 
+#include <netinet/in.h>
+
 #include "control/config.hpp"
+#include "control/exception.hpp"
+#include "control/tcp_server.hpp"
 #include "control/control_plane.hpp"
 #include "control/resolver.hpp"
 #include "control/static_records.hpp"
@@ -97,6 +101,7 @@ std::unique_ptr<dataplane::Snapshot> build_snapshot(const config::Config& c,
     for (const auto& a : c.ports[i].ipv6) l.add_v6(a);
     l.clear_ports();
     for (std::uint16_t p : c.dns_ports) l.add_port(p);
+    l.exception_path = !c.ports[i].exception.empty();
   }
   for (const config::View& v : c.views) {
     respond::View rv;
@@ -116,6 +121,33 @@ std::unique_ptr<dataplane::Snapshot> build_snapshot(const config::Config& c,
     if (v.clients_v4.empty() && v.clients_v6.empty()) s->views.set_default(idx);
   }
   return s;
+}
+
+void print_counter(const char* name, std::uint64_t value) {
+  std::printf("counter %s %lu\n", name, static_cast<unsigned long>(value));
+}
+
+void print_path_counters(const control::ControlStats& cs, const control::ExceptionStats& es,
+                         const control::TcpStats* ts) {
+  print_counter("control.stream_cached", cs.stream_cached);
+  print_counter("control.stream_resolved", cs.stream_resolved);
+  print_counter("control.stream_refused", cs.stream_refused);
+  print_counter("exception.to_kernel", es.to_kernel);
+  print_counter("exception.to_kernel_refused", es.to_kernel_refused);
+  print_counter("exception.from_kernel", es.from_kernel);
+  print_counter("exception.from_kernel_dropped", es.from_kernel_dropped);
+  print_counter("exception.unrouted", es.unrouted);
+  if (ts == nullptr) return;
+  print_counter("tcp.accepted", ts->accepted);
+  print_counter("tcp.refused_full", ts->refused_full);
+  print_counter("tcp.queries", ts->queries);
+  print_counter("tcp.answers", ts->answers);
+  print_counter("tcp.unanswered", ts->unanswered);
+  print_counter("tcp.late_answers", ts->late_answers);
+  print_counter("tcp.closed_idle", ts->closed_idle);
+  print_counter("tcp.closed_by_peer", ts->closed_by_peer);
+  print_counter("tcp.closed_error", ts->closed_error);
+  print_counter("tcp.paused_reading", ts->paused_reading);
 }
 
 void print_counters(const std::vector<dataplane::Worker*>& workers, const control::ControlStats& cs,
@@ -265,6 +297,71 @@ int run(const Options& opt, const config::Config& cfg) {
   }
   std::vector<dataplane::Worker*> raw;
   for (auto& w : workers) raw.push_back(w.get());
+  // The control thread's own cache reader: the resolver's and TCP's.
+  cache::Reader* control_reader = answer_cache.register_reader();
+
+  // The exception path: a kernel interface per port that names one.
+  control::ExceptionPath exception_path;
+  std::unique_ptr<control::TcpServer> tcp;
+  for (std::size_t i = 0; i < cfg.ports.size(); ++i) {
+    const config::Port& p = cfg.ports[i];
+    if (p.exception.empty()) continue;
+    std::vector<control::KernelAddr> addrs;
+    for (std::size_t k = 0; k < p.ipv4.size(); ++k) {
+      control::KernelAddr a;
+      std::copy(p.ipv4[k].begin(), p.ipv4[k].end(), a.addr.begin());
+      a.length = p.ipv4_len[k];
+      addrs.push_back(a);
+    }
+    for (std::size_t k = 0; k < p.ipv6.size(); ++k) {
+      control::KernelAddr a;
+      a.is_v6 = true;
+      a.addr = p.ipv6[k];
+      a.length = p.ipv6_len[k];
+      addrs.push_back(a);
+    }
+    const std::string err =
+        exception_path.add(port_ids[i], p.exception, snapshot->local[port_ids[i]].mac, addrs);
+    if (!err.empty()) {
+      std::fprintf(stderr, "dns64d: port[%zu].exception: %s\n", i, err.c_str());
+      return 1;
+    }
+    std::printf("dns64d: port %u: exception path through kernel interface %s\n", port_ids[i],
+                p.exception.c_str());
+    if (!cfg.tcp.enabled) continue;
+    if (!tcp) {
+      control::TcpConfig tc;
+      tc.max_connections = cfg.tcp.max_connections;
+      tc.idle_timeout_ms = cfg.tcp.idle_timeout_ms;
+      tc.max_outstanding = cfg.tcp.max_outstanding;
+      tcp = std::make_unique<control::TcpServer>(tc);
+    }
+    for (std::uint16_t dns_port : cfg.dns_ports) {
+      for (const auto& a4 : p.ipv4) {
+        sockaddr_in sa{};
+        sa.sin_family = AF_INET;
+        sa.sin_port = htons(dns_port);
+        std::memcpy(&sa.sin_addr, a4.data(), 4);
+        const std::string e = tcp->listen(reinterpret_cast<sockaddr*>(&sa), sizeof sa);
+        if (!e.empty()) {
+          std::fprintf(stderr, "dns64d: port[%zu]: TCP listener: %s\n", i, e.c_str());
+          return 1;
+        }
+      }
+      for (const auto& a6 : p.ipv6) {
+        sockaddr_in6 sa{};
+        sa.sin6_family = AF_INET6;
+        sa.sin6_port = htons(dns_port);
+        std::memcpy(&sa.sin6_addr, a6.data(), 16);
+        const std::string e = tcp->listen(reinterpret_cast<sockaddr*>(&sa), sizeof sa);
+        if (!e.empty()) {
+          std::fprintf(stderr, "dns64d: port[%zu]: TCP listener: %s\n", i, e.c_str());
+          return 1;
+        }
+      }
+    }
+  }
+  if (tcp) std::printf("dns64d: DNS over TCP on %zu socket(s)\n", tcp->listeners());
 
   // Upstream resolution; its cache reader is the control thread's own.
   std::unique_ptr<upstream::Client> upstream_client;
@@ -287,8 +384,8 @@ int run(const Options& opt, const config::Config& cfg) {
     rc.max_pending = cfg.upstream.max_pending;
     rc.max_waiters = cfg.upstream.max_waiters;
     rc.servfail_on_error = cfg.upstream.servfail_on_error;
+    rc.drop_over_limit = cfg.upstream.drop_over_limit;
     rc.serve_stale = cfg.upstream.serve_stale;
-    cache::Reader* control_reader = answer_cache.register_reader();
     resolver =
         std::make_unique<control::Resolver>(*upstream_client, answer_cache, control_reader, rc);
     std::printf("dns64d: %zu upstream resolver(s)%s\n", upstream_client->upstreams().size(),
@@ -297,6 +394,15 @@ int run(const Options& opt, const config::Config& cfg) {
     std::printf("dns64d: upstream disabled: misses are answered SERVFAIL\n");
   }
   control::ControlPlane control(raw, current, resolver.get());
+  if (!exception_path.empty()) control.set_exception_path(&exception_path);
+  if (tcp) {
+    control.set_tcp(tcp.get(), &answer_cache, control_reader);
+    if (resolver) {
+      resolver->on_stream_answer = [&tcp](std::uint64_t conn, std::span<const std::uint8_t> a) {
+        tcp->answer(conn, a);
+      };
+    }
+  }
 
   std::atomic<bool> stop_workers{false};
   std::vector<dataplane::WorkerLaunch> launches(workers.size());
@@ -349,6 +455,8 @@ int run(const Options& opt, const config::Config& cfg) {
     (void)rte_eth_dev_stop(p);
   }
   print_counters(raw, control.stats(), port_ids);
+  print_path_counters(control.stats(), exception_path.stats(), tcp ? &tcp->stats() : nullptr);
+  exception_path.close();
   if (resolver) {
     const control::ResolverStats& rs = resolver->stats();
     std::printf(

@@ -56,7 +56,9 @@ std::uint64_t now_ms() { return dataplane::now_ms(rte_get_tsc_hz()); }
 
 Resolver::~Resolver() {
   for (auto& [cookie, p] : pending_) {
-    for (const Waiter& w : p.waiters) rte_pktmbuf_free(w.m);
+    for (const Waiter& w : p.waiters) {
+      if (w.m != nullptr) rte_pktmbuf_free(w.m);
+    }
   }
 }
 
@@ -66,18 +68,53 @@ void Resolver::submit(rte_mbuf* m, dataplane::Worker& w, const dataplane::Snapsh
     rte_pktmbuf_free(m);
     return;
   }
-  const bool validating = q.msg.opt.do_bit && q.msg.header.cd();
-  std::vector<std::uint8_t> name(q.msg.question.name.wire.begin(),
-                                 q.msg.question.name.wire.begin() + q.msg.question.name.size);
+  Waiter waiter;
+  waiter.m = m;
+  waiter.worker = &w;
+  waiter.client = q.client;
+  enqueue(std::move(waiter), q.msg, snap);
+}
+
+void Resolver::submit_stream(std::uint64_t conn, const respond::Client& client,
+                             std::span<const std::uint8_t> query,
+                             const dataplane::Snapshot& snap) {
+  Waiter waiter;
+  waiter.stream = conn;
+  waiter.client = client;
+  waiter.query.assign(query.begin(), query.end());
+  dns::Message msg;
+  if (dns::parse_message(dns::Bytes(waiter.query.data(), waiter.query.size()), msg) !=
+      dns::Error::ok) {
+    if (on_stream_answer) on_stream_answer(conn, {});
+    return;
+  }
+  enqueue(std::move(waiter), msg, snap);
+}
+
+void Resolver::over_limit(Waiter& w, const dataplane::Snapshot& snap) {
+  ++stats_.dropped_full;
+  if (!config_.drop_over_limit) {
+    answer_one(w, snap, {}, dns::rcode::SERVFAIL);
+  } else if (w.m != nullptr) {
+    rte_pktmbuf_free(w.m);
+  } else if (on_stream_answer) {
+    on_stream_answer(w.stream, {});
+  }
+}
+
+void Resolver::enqueue(Waiter&& w, const dns::Message& msg, const dataplane::Snapshot& snap) {
+  const bool validating = msg.opt.do_bit && msg.header.cd();
+  std::vector<std::uint8_t> name(msg.question.name.wire.begin(),
+                                 msg.question.name.wire.begin() + msg.question.name.size);
   // ip6.arpa under the client's prefix is resolved as its in-addr.arpa name.
-  if (q.msg.question.qtype == dns::type::PTR && q.msg.question.qclass == dns::cls::IN) {
-    const int vi = q.client.is_v6 ? snap.views.for_v6(q.client.v6) : snap.views.for_v4(q.client.v4);
+  if (msg.question.qtype == dns::type::PTR && msg.question.qclass == dns::cls::IN) {
+    const int vi = w.client.is_v6 ? snap.views.for_v6(w.client.v6) : snap.views.for_v4(w.client.v4);
     if (vi != respond::ViewTable::none) {
       const respond::View& v = snap.views.view(vi);
       for (std::size_t k = 0; k < v.prefix_count; ++k) {
         dns::Name in_addr;
         dns64::V4 a;
-        if (dns64::map_ptr(q.msg.question.name.bytes(), v.prefixes[k], in_addr, a) ==
+        if (dns64::map_ptr(msg.question.name.bytes(), v.prefixes[k], in_addr, a) ==
             dns64::PtrResult::ok) {
           name.assign(in_addr.wire.begin(), in_addr.wire.begin() + in_addr.size);
           break;
@@ -85,22 +122,20 @@ void Resolver::submit(rte_mbuf* m, dataplane::Worker& w, const dataplane::Snapsh
       }
     }
   }
-  const std::uint16_t qtype = q.msg.question.qtype, qclass = q.msg.question.qclass;
+  const std::uint16_t qtype = msg.question.qtype, qclass = msg.question.qclass;
   const std::string key = make_key(name, qtype, qclass, validating);
   if (auto it = by_key_.find(key); it != by_key_.end()) {
     Pending& p = pending_.at(it->second);
     if (p.waiters.size() < config_.max_waiters) {
-      p.waiters.push_back({m, &w});
+      p.waiters.push_back(std::move(w));
       ++stats_.coalesced;
     } else {
-      ++stats_.dropped_full;
-      answer_one({m, &w}, snap, {}, dns::rcode::SERVFAIL);
+      over_limit(w, snap);
     }
     return;
   }
   if (pending_.size() >= config_.max_pending) {
-    ++stats_.dropped_full;
-    answer_one({m, &w}, snap, {}, dns::rcode::SERVFAIL);
+    over_limit(w, snap);
     return;
   }
   const std::uint64_t cookie = next_cookie_++;
@@ -112,7 +147,7 @@ void Resolver::submit(rte_mbuf* m, dataplane::Worker& w, const dataplane::Snapsh
   p.validating = validating;
   p.stage = (qtype == dns::type::AAAA && qclass == dns::cls::IN && !validating) ? Stage::aaaa
                                                                                 : Stage::plain;
-  p.waiters.push_back({m, &w});
+  p.waiters.push_back(std::move(w));
   by_key_[key] = cookie;
   ++stats_.lookups;
   ask(p, qtype, cookie);
@@ -318,7 +353,7 @@ void Resolver::finish_a(Pending& p, const upstream::Completion& c,
 }
 
 void Resolver::answer_all(Pending& p, const dataplane::Snapshot& snap, dns::Bytes relay) {
-  for (const Waiter& w : p.waiters) answer_one(w, snap, relay, dns::rcode::SERVFAIL);
+  for (Waiter& w : p.waiters) answer_one(w, snap, relay, dns::rcode::SERVFAIL);
   const std::string key = p.key;
   const auto it = by_key_.find(key);
   const std::uint64_t cookie = it == by_key_.end() ? 0 : it->second;
@@ -326,16 +361,35 @@ void Resolver::answer_all(Pending& p, const dataplane::Snapshot& snap, dns::Byte
   pending_.erase(cookie);
 }
 
-void Resolver::answer_one(const Waiter& w, const dataplane::Snapshot& snap, dns::Bytes relay,
+void Resolver::answer_one(Waiter& w, const dataplane::Snapshot& snap, dns::Bytes relay,
                           std::uint8_t fallback_rcode) {
+  // The query in a buffer the reply may fill: the frame's DNS payload, or
+  // for a stream a buffer of the largest message.
   Query q;
-  if (!reparse(w.m, snap, q)) {
-    rte_pktmbuf_free(w.m);
-    return;
+  std::vector<std::uint8_t> stream_buf;
+  std::span<std::uint8_t> dns;
+  std::size_t qlen = 0;
+  if (w.m != nullptr) {
+    if (!reparse(w.m, snap, q)) {
+      rte_pktmbuf_free(w.m);
+      return;
+    }
+    dns = q.dns;
+    qlen = q.info.payload_length;
+  } else {
+    stream_buf.assign(65535, 0);
+    std::copy(w.query.begin(), w.query.end(), stream_buf.begin());
+    dns = stream_buf;
+    qlen = w.query.size();
+    if (dns::parse_message(dns::Bytes(dns.data(), qlen), q.msg) != dns::Error::ok) {
+      if (on_stream_answer) on_stream_answer(w.stream, {});
+      return;
+    }
   }
-  const respond::Context ctx{&snap.views, &cache_, reader_, now_ms(), snap.edns_udp_size};
+  respond::Context ctx{&snap.views, &cache_, reader_, now_ms(), snap.edns_udp_size};
+  if (w.m == nullptr) ctx.stream_limit = 65535;
   std::size_t len = 0;
-  const respond::Result r = respond::respond(q.dns, q.info.payload_length, q.client, ctx);
+  const respond::Result r = respond::respond(dns, qlen, w.client, ctx);
   if (respond::is_answer(r.outcome)) {
     len = r.reply_len;
   } else if (!relay.empty()) {
@@ -344,9 +398,11 @@ void Resolver::answer_one(const Waiter& w, const dataplane::Snapshot& snap, dns:
     if (dns::parse_message(relay, up) == dns::Error::ok &&
         dns::names_equal(up.question.name.bytes(), q.msg.question.name.bytes())) {
       const std::size_t limit =
-          q.msg.opt.present ? std::clamp<std::size_t>(q.msg.opt.udp_size, 512, snap.edns_udp_size)
-                            : 512;
-      dns::Writer wr(q.dns, limit);
+          ctx.stream_limit != 0 ? ctx.stream_limit
+          : q.msg.opt.present
+              ? std::clamp<std::size_t>(q.msg.opt.udp_size, 512, snap.edns_udp_size)
+              : 512;
+      dns::Writer wr(dns, limit);
       const std::uint16_t ad = q.msg.opt.do_bit ? (up.header.flags & dns::flag::AD) : 0;
       (void)wr.reuse_question(q.msg.header, q.msg.question.end, up.header.rcode(),
                               static_cast<std::uint16_t>(dns::flag::RA | ad));
@@ -365,15 +421,20 @@ void Resolver::answer_one(const Waiter& w, const dataplane::Snapshot& snap, dns:
     // Upstream failed: an expired answer beats none (RFC 8767).
     respond::Context stale_ctx = ctx;
     stale_ctx.allow_stale = true;
-    const respond::Result s = respond::respond(q.dns, q.info.payload_length, q.client, stale_ctx);
+    const respond::Result s = respond::respond(dns, qlen, w.client, stale_ctx);
     if (respond::is_answer(s.outcome)) {
       len = s.reply_len;
       ++stats_.stale;
     }
   }
   if (len == 0) {
-    len = respond::answer_rcode(q.dns, q.info.payload_length, fallback_rcode, snap.edns_udp_size);
+    len = respond::answer_rcode(dns, qlen, fallback_rcode, snap.edns_udp_size);
     ++stats_.servfail;
+  }
+  if (w.m == nullptr) {
+    if (on_stream_answer) on_stream_answer(w.stream, std::span<const std::uint8_t>(dns.data(), len));
+    ++stats_.answered;
+    return;
   }
   const std::size_t out = len == 0 ? 0 : net::make_udp_reply(q.frame, q.info, len, false);
   if (out == 0) {

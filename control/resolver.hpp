@@ -8,6 +8,8 @@
 #include <rte_mbuf.h>
 
 #include <cstdint>
+#include <functional>
+#include <span>
 #include <string>
 #include <unordered_map>
 #include <vector>
@@ -15,6 +17,7 @@
 #include "control/upstream/client.hpp"
 #include "dataplane/cache/cache.hpp"
 #include "dataplane/dns64/rfc6147.hpp"
+#include "dataplane/respond/respond.hpp"
 #include "dataplane/worker.hpp"
 
 namespace dns64d::control {
@@ -23,6 +26,7 @@ struct ResolverConfig {
   std::size_t max_pending = 4096;  // lookups in flight
   std::size_t max_waiters = 64;    // clients waiting on one lookup
   bool servfail_on_error = false;  // RFC 6147 §5.1.2-3 switch
+  bool drop_over_limit = false;    // beyond max_pending/max_waiters: no answer instead of SERVFAIL
   bool serve_stale = false;        // RFC 8767: expired cache entries when upstream fails
   std::vector<dns64::V6Range> exclusions{dns64::default_exclusions.begin(),
                                          dns64::default_exclusions.end()};
@@ -35,7 +39,7 @@ struct ResolverStats {
   std::uint64_t answered = 0;      // clients answered
   std::uint64_t relayed = 0;       // answered from the upstream's message, not the cache
   std::uint64_t servfail = 0;      // clients answered SERVFAIL
-  std::uint64_t dropped_full = 0;  // clients refused: too many lookups or waiters
+  std::uint64_t dropped_full = 0;  // clients over max_pending/max_waiters (SERVFAIL or dropped)
   std::uint64_t cache_fills = 0;
   std::uint64_t cache_fill_failed = 0;
   std::uint64_t synthesized = 0;  // lookups that ended in synthesis
@@ -52,6 +56,12 @@ class Resolver {
   // A DNS query the worker could not answer from the cache; the resolver
   // owns the mbuf from now on and answers through the worker's return ring.
   void submit(rte_mbuf* m, dataplane::Worker& w, const dataplane::Snapshot& snap);
+  // The same for a query that came over a stream (DNS over TCP): the answer
+  // goes to `on_stream_answer` with the connection's id; an empty answer
+  // means none is sent.
+  void submit_stream(std::uint64_t conn, const respond::Client& client,
+                     std::span<const std::uint8_t> query, const dataplane::Snapshot& snap);
+  std::function<void(std::uint64_t conn, std::span<const std::uint8_t> answer)> on_stream_answer;
   // Drives the upstream client and finishes what completed.
   void step(const dataplane::Snapshot& snap);
 
@@ -59,9 +69,14 @@ class Resolver {
   std::size_t pending() const { return pending_.size(); }
 
  private:
+  // A client waiting: a datagram (its frame, answered through its worker's
+  // return ring) or a stream (its connection and message).
   struct Waiter {
-    rte_mbuf* m;
-    dataplane::Worker* worker;
+    rte_mbuf* m = nullptr;
+    dataplane::Worker* worker = nullptr;
+    std::uint64_t stream = 0;
+    std::vector<std::uint8_t> query;
+    respond::Client client;
   };
   enum class Stage : std::uint8_t { plain, aaaa, a };
   struct Pending {
@@ -75,6 +90,8 @@ class Resolver {
     std::vector<Waiter> waiters;
   };
 
+  void enqueue(Waiter&& w, const dns::Message& msg, const dataplane::Snapshot& snap);
+  void over_limit(Waiter& w, const dataplane::Snapshot& snap);
   void ask(Pending& p, std::uint16_t qtype, std::uint64_t cookie);
   void finish_plain(Pending& p, const upstream::Completion& c, const dataplane::Snapshot& snap);
   void finish_aaaa(Pending& p, std::uint64_t cookie, const upstream::Completion& c,
@@ -82,7 +99,7 @@ class Resolver {
   void finish_a(Pending& p, const upstream::Completion& c, const dataplane::Snapshot& snap);
   bool cache_response(const Pending& p, dns::Bytes msg, const dns::Message& m);
   void answer_all(Pending& p, const dataplane::Snapshot& snap, dns::Bytes relay = {});
-  void answer_one(const Waiter& w, const dataplane::Snapshot& snap, dns::Bytes relay,
+  void answer_one(Waiter& w, const dataplane::Snapshot& snap, dns::Bytes relay,
                   std::uint8_t fallback_rcode);
 
   upstream::Client& client_;

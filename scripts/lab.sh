@@ -1,20 +1,28 @@
 #!/usr/bin/env bash
-# A small DNS64 lab in a network namespace of its own: NSD serves a
-# generated test zone on the namespace's loopback, unbound (DNS64 module off)
-# resolves it, and dns64d runs on a DPDK TAP port whose kernel side holds
-# the client addresses 192.0.2.100 and 2001:db8::1; dns64d answers on
-# 192.0.2.53 and 2001:db8::53. Nothing leaves the namespace. Sourced by
-# scripts/demo and tests/live/dns64_test.sh:
+# A small DNS64 lab in network namespaces of its own: NSD serves a
+# generated test zone on the server namespace's loopback, unbound (DNS64
+# module off) resolves it, and dns64d runs in the server namespace on a DPDK
+# port; the clients 192.0.2.100 and 2001:db8::1 ask dns64d at 192.0.2.53 and
+# 2001:db8::53. Nothing leaves the namespaces. Two ways to attach dns64d:
+#   veth  net_af_packet0 on dp0 (server namespace), its veth peer cl0 with the
+#         client addresses in a client namespace of its own; dns64d's
+#         exception interface dns64x0 in the server namespace carries its
+#         addresses for the kernel (DNS over TCP).
+#   tap   net_tap0 whose kernel side dtap0 holds the client addresses in the
+#         server namespace itself (no exception path: the kernel would
+#         route between the client's and dns64d's addresses directly).
+# Sourced by scripts/demo and tests/live/*:
 #   source scripts/lab.sh; lab_up DNS64D_BINARY; ...; lab_down
 # or, for dns64d alone with a configuration of its own:
-#   lab_ns; lab_dns64d DNS64D_BINARY CONFIG; ...; lab_down
-# lab_up sets: ns (namespace), work (folder with logs), dns64d_pid,
-# unbound_pid.
+#   lab_ns; lab_dns64d DNS64D_BINARY CONFIG [veth|tap]; ...; lab_down
+# Sets: ns (server namespace), cns (where clients run), work (folder with
+# logs), dns64d_pid, unbound_pid (lab_up).
 
-# The namespace and a work folder, nothing running yet.
+# The namespaces and a work folder, nothing running yet.
 lab_ns() {
   export PATH=$PATH:/usr/sbin
   ns=dns64d-lab-$$
+  cns=$ns
   work=$(mktemp -d)
   chmod 755 "$work"
   lab_pids=()
@@ -22,17 +30,49 @@ lab_ns() {
   ip -n "$ns" link set lo up
 }
 
-# dns64d with CONFIG on a TAP port named net_tap0 (kernel side dtap0), and
-# the client addresses on the kernel side. Sets dns64d_pid.
+# The client side of the veth mode: a namespace with cl0, and dp0 in the
+# server namespace for DPDK only (its frames never reach that kernel).
+lab_veth() {
+  cns=dns64d-cli-$$
+  ip netns add "$cns"
+  ip -n "$cns" link set lo up
+  ip -n "$ns" link add dp0 type veth peer name cl0 netns "$cns"
+  # af_packet gets a copy of each frame; the server kernel must not also
+  # answer what arrives on dp0, although dns64d's addresses are local there
+  # (on the exception interface): no IPv6 on dp0, no ARP replies from it,
+  # and strict reverse-path filtering drops IPv4 whose source is routed
+  # through the exception interface. (No tc: this kernel has no classifiers.)
+  ip netns exec "$ns" sysctl -qw net.ipv6.conf.dp0.disable_ipv6=1 \
+    net.ipv4.conf.dp0.arp_ignore=8 net.ipv4.conf.dp0.rp_filter=1 net.ipv4.conf.all.rp_filter=1
+  ip -n "$ns" link set dp0 up
+  ip -n "$cns" link set cl0 up
+  # Finished checksums from the client (no CHECKSUM_PARTIAL over the veth).
+  ip netns exec "$cns" ethtool -K cl0 tx off >/dev/null
+  ip -n "$cns" addr add 192.0.2.100/24 dev cl0
+  ip -n "$cns" addr add 2001:db8::1/64 dev cl0 nodad
+}
+
+# dns64d with CONFIG on net_af_packet0 (veth mode) or net_tap0 (tap mode).
+# Sets dns64d_pid.
 lab_dns64d() {
-  local bin=$1 config=$2
+  local bin=$1 config=$2 mode=${3:-tap} vdev
+  if [ "$mode" = veth ]; then
+    lab_veth
+    vdev=net_af_packet0,iface=dp0
+  else
+    vdev=net_tap0,iface=dtap0
+  fi
   # Started with ip netns exec itself (not a shell function) so that $! is
   # the program's own pid and lab_down can stop it.
   ip netns exec "$ns" timeout -k 3 170 "$bin" --config "$config" -- \
     --no-pci --no-huge -m 256 --no-shconf -l 0 --log-level='*:warning' \
-    --vdev=net_tap0,iface=dtap0 >"$work/dns64d.log" 2>&1 &
+    --vdev="$vdev" >"$work/dns64d.log" 2>&1 &
   dns64d_pid=$!
   lab_pids+=($dns64d_pid)
+  if [ "$mode" = veth ]; then
+    for _ in $(seq 100); do grep -q "worker(s)" "$work/dns64d.log" 2>/dev/null && break; sleep 0.1; done
+    return
+  fi
   for _ in $(seq 100); do ip -n "$ns" link show dtap0 >/dev/null 2>&1 && break; sleep 0.1; done
   ip -n "$ns" link set dtap0 up
   ip -n "$ns" addr add 192.0.2.100/24 dev dtap0
@@ -65,6 +105,7 @@ global   IN A   93.184.216.34
 ttl  900 IN A   192.0.2.9
 short 60 IN A   192.0.2.10
 stale  1 IN A   192.0.2.20
+tcponly  IN A   192.0.2.30
 dead     IN NS  ns.dead.test.
 ns.dead  IN A   127.0.0.2
 ZONE
@@ -134,9 +175,10 @@ timeout_ms = 500
 attempts = 2
 serve_stale = true
 [[port]]
-device = "net_tap0"
-ipv4 = ["192.0.2.53"]
-ipv6 = ["2001:db8::53"]
+device = "net_af_packet0"
+ipv4 = ["192.0.2.53/24"]
+ipv6 = ["2001:db8::53/64"]
+exception = "dns64x0"   # DNS over TCP and the rest through the kernel
 [[view]]
 name = "nsp"
 clients = ["2001:db8::/64"]
@@ -151,7 +193,7 @@ TOML
   ip netns exec "$ns" unbound -d -c "$work/unbound.conf" >"$work/unbound.out" 2>&1 &
   unbound_pid=$!
   lab_pids+=($unbound_pid)
-  lab_dns64d "$bin" "$work/dns64d.toml"
+  lab_dns64d "$bin" "$work/dns64d.toml" veth
   for _ in $(seq 50); do
     ip netns exec "$ns" dig +time=1 +tries=1 @127.0.0.1 -p 5353 SOA test. +short 2>/dev/null | grep -q hostmaster && break
     sleep 0.2
@@ -164,5 +206,6 @@ lab_down() {
   for p in "${lab_pids[@]}"; do wait "$p" 2>/dev/null || true; done
   lab_pids=()
   ip netns del "$ns" 2>/dev/null || true
+  [ "$cns" = "$ns" ] || ip netns del "$cns" 2>/dev/null || true
   rm -rf "$work"
 }

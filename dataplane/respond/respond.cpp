@@ -14,7 +14,8 @@ namespace {
 
 using dns::Section;
 
-std::size_t reply_limit(const dns::Message& m, std::uint16_t ours) {
+std::size_t reply_limit(const dns::Message& m, std::uint16_t ours, std::uint16_t stream = 0) {
+  if (stream != 0) return stream;
   if (!m.opt.present) return dns::min_udp_payload;
   return std::clamp<std::size_t>(m.opt.udp_size, dns::min_udp_payload, ours);
 }
@@ -393,8 +394,9 @@ Result respond(std::span<std::uint8_t> buf, std::size_t len, const Client& clien
     return {DnsOutcome::punted_miss, 0};
   }
   const std::size_t limit =
-      q.opt ? std::clamp<std::size_t>(q.udp_size, dns::min_udp_payload, ctx.edns_udp_size)
-            : dns::min_udp_payload;
+      ctx.stream_limit != 0 ? ctx.stream_limit
+      : q.opt ? std::clamp<std::size_t>(q.udp_size, dns::min_udp_payload, ctx.edns_udp_size)
+              : dns::min_udp_payload;
   if (p.ptr_mapped && r.view.kind() == cache::Kind::rrset) {
     const std::size_t n = write_ptr_fast(buf, q, limit, r.view, view, in_addr, ctx.edns_udp_size);
     if (n != 0) return {DnsOutcome::answered_ptr_mapped, n};
@@ -433,7 +435,7 @@ Result respond_general(std::span<std::uint8_t> buf, std::size_t len, const Clien
     (void)w.begin(m.header, dns::rcode::FORMERR, dns::flag::RA);
     return finish(w, DnsOutcome::answered_formerr);
   }
-  dns::Writer w(buf, reply_limit(m, ctx.edns_udp_size));
+  dns::Writer w(buf, reply_limit(m, ctx.edns_udp_size, ctx.stream_limit));
   if (m.header.opcode() != dns::opcode::QUERY) {
     (void)w.begin(m.header, dns::rcode::NOTIMP, dns::flag::RA);
     return finish(w, DnsOutcome::answered_notimp);

@@ -31,6 +31,9 @@ struct Context {
   // Expired entries kept by the cache may answer (RFC 8767): only the
   // control plane sets this, when every upstream has failed.
   bool allow_stale = false;
+  // Over a stream (DNS over TCP) the reply may use this many octets,
+  // whatever the query's EDNS says; 0 for datagrams.
+  std::uint16_t stream_limit = 0;
 };
 
 namespace detail {

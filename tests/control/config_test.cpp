@@ -98,6 +98,12 @@ TEST(Config, ErrorsNameTheKey) {
       {"[[port]]\ndevice = \"x\"\n", "port[0]: needs at least one address"},
       {"[[port]]\ndevice = \"x\"\nipv4 = [\"300.1.1.1\"]\n", "port[0].ipv4: not an IPv4 address"},
       {"[[port]]\ndevice = \"x\"\nipv4 = [\"1.1.1.1\"]\nmac = \"zz\"\n", "port[0].mac"},
+      {"[[port]]\ndevice = \"x\"\nipv4 = [\"1.1.1.1/33\"]\n", "port[0].ipv4: not an IPv4 address"},
+      {"[[port]]\ndevice = \"x\"\nipv6 = [\"2001:db8::1\"]\nexception = \"a-very-long-name0\"\n",
+       "port[0].exception: interface names have at most 15"},
+      {port + "[upstream]\nover_limit = \"ignore\"\n", "upstream.over_limit: must be"},
+      {port + "[tcp]\nmax_connections = 0\n", "tcp.max_connections: must be between"},
+      {port + "[tcp]\nkeepalive = 1\n", "tcp.keepalive: unknown key"},
       {"", "port: at least one [[port]] is required"},
       {"[[port]\n", "t.toml:1:"},
   };
@@ -106,6 +112,31 @@ TEST(Config, ErrorsNameTheKey) {
     EXPECT_NE(e.find(c.expect), std::string::npos) << "text:\n" << c.text << "\nerror: " << e;
     EXPECT_EQ(e.rfind("t.toml", 0), 0u) << e;
   }
+}
+
+TEST(Config, PortAddressesWithLengthsAndExceptionInterface) {
+  const Config c = parse(R"(
+[upstream]
+over_limit = "drop"
+[tcp]
+idle_timeout_ms = 2000
+[[port]]
+device = "net_af_packet0"
+ipv4 = ["192.0.2.53/24", "198.51.100.53"]
+ipv6 = ["2001:db8::53/64"]
+exception = "dns64x0"
+)");
+  ASSERT_EQ(c.ports.size(), 1u);
+  const Port& p = c.ports[0];
+  EXPECT_EQ(p.exception, "dns64x0");
+  ASSERT_EQ(p.ipv4.size(), 2u);
+  EXPECT_EQ(p.ipv4[0], (dns64::V4{192, 0, 2, 53}));
+  EXPECT_EQ(p.ipv4_len, (std::vector<std::uint8_t>{24, 32}));
+  ASSERT_EQ(p.ipv6_len.size(), 1u);
+  EXPECT_EQ(p.ipv6_len[0], 64);
+  EXPECT_TRUE(c.upstream.drop_over_limit);
+  EXPECT_TRUE(c.tcp.enabled);
+  EXPECT_EQ(c.tcp.idle_timeout_ms, 2000u);
 }
 
 TEST(Config, Networks) {

@@ -19,7 +19,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 source "$here/../../scripts/lab.sh"
 trap lab_down EXIT
 lab_up "$bin"
-in_ns() { ip netns exec "$ns" "$@"; }
+in_ns() { ip netns exec "$cns" "$@"; }  # the clients' namespace
 
 fail=0
 check() {  # check NAME EXPECTED COMMAND...
@@ -63,6 +63,16 @@ check "many A records: TC without EDNS" "tc" \
   sh -c "$d6 +noedns +ignore AAAA many.test | sed -n 's/.*flags: \([a-z ]*\);.*/\1/p' | grep -o tc"
 check "many A records fit EDNS 1232" "30" sh -c "$d6 +bufsize=1232 AAAA many.test +short | wc -l"
 check "kdig agrees" "2001:db8:64::c000:201" kdig +timeout=2 @2001:db8::53 AAAA v4only.test +short
+# DNS over TCP: the worker hands TCP/53 to the kernel on dns64d's exception
+# interface, where dns64d's own listener answers from the same cache and
+# resolver; the kernel's segments go back out through the worker.
+check "dig +tcp: from the cache" "2001:db8:64::c000:201" $d6 +tcp AAAA v4only.test +short
+check "dig +tcp over IPv4: the client's view" "64:ff9b::5db8:d822" $d4 +tcp AAAA global.test +short
+check "dig +tcp: a miss resolved upstream" "2001:db8:64::c000:21e" $d6 +tcp AAAA tcponly.test +short
+check "TC over UDP, then the retry over TCP" "retrying 30" \
+  sh -c "$d6 +noedns AAAA many.test | sed -n 's/.*Truncated, \(retrying\).*/\1/p; s/.*ANSWER: \([0-9]*\).*/\1/p'"
+check "kdig +tcp: two queries on one connection" "2001:db8:64::c000:201 2001:db8::d" \
+  kdig +timeout=2 +tcp +keepopen +short @2001:db8::53 AAAA v4only.test AAAA dual.test
 # RFC 7050 / RFC 8880: answered by dns64d itself (unbound refuses everything
 # outside the test zones, so an upstream answer would be SERVFAIL).
 check "ipv4only.arpa under the well-known prefix" "64:ff9b::c000:aa 64:ff9b::c000:ab" \
@@ -94,6 +104,12 @@ if [ -n "$rx" ] && [ "$rx" = "$acc" ]; then echo "ok   every frame accounted ($r
   echo "FAIL counters: rx=$rx accounted=$acc"; fail=$((fail + 1)); fi
 if [ "${hits:-0}" -ge 1 ] && [ "${fills:-0}" -ge 5 ]; then echo "ok   worker cache hits ($hits), cache fills ($fills)"; else
   echo "FAIL worker hits=$hits fills=$fills"; fail=$((fail + 1)); fi
+tcp_q=$(sed -n 's/^counter tcp.queries //p' "$work/dns64d.log")
+tcp_a=$(sed -n 's/^counter tcp.answers //p' "$work/dns64d.log")
+tcp_c=$(sed -n 's/^counter tcp.accepted //p' "$work/dns64d.log")
+if [ "${tcp_q:-0}" -ge 6 ] && [ "$tcp_q" = "$tcp_a" ] && [ "${tcp_c:-0}" -lt "$tcp_q" ]; then
+  echo "ok   TCP: $tcp_q queries, $tcp_a answers on $tcp_c connections"; else
+  echo "FAIL TCP counters: queries=$tcp_q answers=$tcp_a connections=$tcp_c"; fail=$((fail + 1)); fi
 if [ "$fail" -ne 0 ]; then
   cat "$work/dns64d.log"; tail -20 "$work/unbound.log" "$work/nsd.log" 2>/dev/null || true
 fi
