@@ -129,7 +129,8 @@ Port parse_port(const toml::table& t, const std::string& where) {
 View parse_view(const toml::table& t, const std::string& where) {
   check_keys(t,
              {"name", "clients", "prefixes", "ptr_mode", "ptr_cname_ttl", "wkp_relaxed",
-              "never_map", "exclude_aaaa", "synthesize_all"},
+              "never_map", "exclude_aaaa", "synthesize_all", "exclude_domains", "force_domains",
+              "prefix_map"},
              where);
   View v;
   v.name = get_string(t, "name", where).value_or("");
@@ -177,6 +178,28 @@ View parse_view(const toml::table& t, const std::string& where) {
     const auto n = parse_v6_net(s);
     if (!n) fail(where + ".exclude_aaaa", "not an IPv6 network: " + s);
     v.exclude_aaaa.push_back({n->net, n->length});
+  }
+  for (const char* key : {"exclude_domains", "force_domains"}) {
+    for (const std::string& s : get_strings(t, key, where)) {
+      dns::Name n;
+      if (!dns::from_text(s, n)) fail(where + "." + key, "not a domain name: " + s);
+      for (std::size_t i = 0; i < n.size; ++i) n.wire[i] = dns::fold(n.wire[i]);
+      (std::string_view(key) == "exclude_domains" ? v.exclude_domains : v.force_domains).push_back(n);
+    }
+  }
+  // "IPV4NET PREFIX": addresses in IPV4NET are synthesized under PREFIX.
+  for (const std::string& s : get_strings(t, "prefix_map", where)) {
+    const auto space = s.find(' ');
+    const auto n = space == std::string::npos ? std::nullopt : parse_v4_net(s.substr(0, space));
+    const std::string prefix_text =
+        space == std::string::npos ? "" : s.substr(s.find_first_not_of(' ', space));
+    dns64::Prefix p;
+    if (!n) fail(where + ".prefix_map", "expected \"IPV4NET PREFIX\": " + s);
+    const dns64::PrefixError e = dns64::parse_pref64(prefix_text, p);
+    if (e != dns64::PrefixError::ok) {
+      fail(where + ".prefix_map", s + ": " + std::string(dns64::describe(e)));
+    }
+    v.prefix_map.push_back({{n->net, n->length}, p});
   }
   return v;
 }

@@ -65,6 +65,13 @@ struct View {
   std::vector<dns64::V4Range> never_map;
   std::vector<dns64::V6Range> exclude_aaaa;  // default: ::ffff:0:0/96
   bool synthesize_all = false;
+  std::vector<dns::Name> exclude_domains;  // never synthesized under these (folded)
+  std::vector<dns::Name> force_domains;    // synthesized even where real AAAA exist
+  struct Map {
+    dns64::V4Range ipv4;
+    dns64::Prefix prefix;
+  };
+  std::vector<Map> prefix_map;  // IPv4 ranges synthesized under their own prefix
 };
 
 struct Record {

@@ -115,6 +115,26 @@ std::unique_ptr<dataplane::Snapshot> build_snapshot(const config::Config& c,
     rv.ptr_cname_ttl = v.ptr_cname_ttl;
     rv.wkp_relaxed = v.wkp_relaxed;
     rv.never_map = v.never_map;
+    for (const auto& m : v.prefix_map) rv.prefix_map.push_back({m.ipv4, m.prefix});
+    // The view's AAAA policies: its own, one that never synthesizes (for
+    // exclude_domains) and one that always does (force_domains).
+    respond::AaaaPolicy own;
+    own.mode = v.synthesize_all ? respond::Synthesis::all : respond::Synthesis::normal;
+    own.exclusions = v.exclude_aaaa;
+    respond::AaaaPolicy never = own, always = own;
+    never.mode = respond::Synthesis::none;
+    always.mode = respond::Synthesis::all;
+    const int own_i = s->views.add_policy(own);
+    const int never_i = v.exclude_domains.empty() ? own_i : s->views.add_policy(never);
+    const int always_i = v.force_domains.empty() ? own_i : s->views.add_policy(always);
+    if (own_i < 0 || never_i < 0 || always_i < 0) {
+      throw std::runtime_error("more than 64 distinct AAAA policies over all views");
+    }
+    rv.aaaa_policy = static_cast<std::uint8_t>(own_i);
+    rv.exclude_policy = static_cast<std::uint8_t>(never_i);
+    rv.force_policy = static_cast<std::uint8_t>(always_i);
+    for (const auto& d : v.exclude_domains) rv.exclude_domains.emplace_back(d.wire.begin(), d.wire.begin() + d.size);
+    for (const auto& d : v.force_domains) rv.force_domains.emplace_back(d.wire.begin(), d.wire.begin() + d.size);
     const int idx = s->views.add_view(rv);
     for (const auto& n : v.clients_v4) s->views.add_client_v4(n.net, n.length, idx);
     for (const auto& n : v.clients_v6) s->views.add_client_v6(n.net, n.length, idx);
@@ -265,11 +285,22 @@ int run(const Options& opt, const config::Config& cfg) {
   cc.max_stale_seconds = cfg.upstream.max_stale_seconds;
   cache::Cache answer_cache(cc, [hz] { return dataplane::now_ms(hz); });
   std::size_t failed = 0;
-  const std::size_t written = control::insert_static(answer_cache, cfg.records, failed);
+  std::unique_ptr<dataplane::Snapshot> snapshot;
+  try {
+    snapshot = build_snapshot(cfg, port_ids);
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "dns64d: view: %s\n", e.what());
+    return 1;
+  }
+  std::vector<respond::Synthesis> policy_modes;
+  for (std::size_t i = 0; i < snapshot->views.policy_count(); ++i) {
+    policy_modes.push_back(snapshot->views.policy(i).mode);
+  }
+  const std::size_t written =
+      control::insert_static(answer_cache, cfg.records, failed, policy_modes);
   std::printf("dns64d: %zu static records as %zu cache entries (%zu failed)\n", cfg.records.size(),
               written, failed);
 
-  std::unique_ptr<dataplane::Snapshot> snapshot = build_snapshot(cfg, port_ids);
   snapshot->tx_udp_checksum = tx_checksum;
   std::atomic<const dataplane::Snapshot*> current{snapshot.get()};
 
@@ -428,7 +459,7 @@ int run(const Options& opt, const config::Config& cfg) {
     if (now - last_second >= 1000) {
       last_second = now;
       // Static records are re-written so their TTL never runs down.
-      control::insert_static(answer_cache, cfg.records, failed);
+      control::insert_static(answer_cache, cfg.records, failed, policy_modes);
       answer_cache.expire(4096);
     }
     answer_cache.maintain();

@@ -123,7 +123,15 @@ void Resolver::enqueue(Waiter&& w, const dns::Message& msg, const dataplane::Sna
     }
   }
   const std::uint16_t qtype = msg.question.qtype, qclass = msg.question.qclass;
-  const std::string key = make_key(name, qtype, qclass, validating);
+  // AAAA answers depend on the asking view's policy for the name: each
+  // policy has its own cache entries and its own lookups.
+  std::uint8_t policy = 0;
+  if (qtype == dns::type::AAAA && qclass == dns::cls::IN) {
+    const int vi = w.client.is_v6 ? snap.views.for_v6(w.client.v6) : snap.views.for_v4(w.client.v4);
+    if (vi != respond::ViewTable::none) policy = snap.views.view(vi).policy_for(name);
+  }
+  const std::uint16_t key_type = qtype == dns::type::AAAA ? respond::aaaa_key_type(policy) : qtype;
+  const std::string key = make_key(name, key_type, qclass, validating);
   if (auto it = by_key_.find(key); it != by_key_.end()) {
     Pending& p = pending_.at(it->second);
     if (p.waiters.size() < config_.max_waiters) {
@@ -144,12 +152,22 @@ void Resolver::enqueue(Waiter&& w, const dns::Message& msg, const dataplane::Sna
   p.name = std::move(name);
   p.qtype = qtype;
   p.qclass = qclass;
+  p.key_type = key_type;
+  p.policy = policy;
   p.validating = validating;
   p.stage = (qtype == dns::type::AAAA && qclass == dns::cls::IN && !validating) ? Stage::aaaa
                                                                                 : Stage::plain;
   p.waiters.push_back(std::move(w));
   by_key_[key] = cookie;
   ++stats_.lookups;
+  if (p.stage == Stage::aaaa && snap.views.policy(policy).mode == respond::Synthesis::all) {
+    // Real AAAA are ignored for this name: straight to the A query, and the
+    // TTL rule without an AAAA SOA (min(A TTL, 600), §5.1.7).
+    p.aaaa.verdict = dns64::AaaaVerdict::synthesize;
+    p.stage = Stage::a;
+    ask(p, dns::type::A, cookie);
+    return;
+  }
   ask(p, qtype, cookie);
 }
 
@@ -197,7 +215,7 @@ void Resolver::step(const dataplane::Snapshot& snap) {
 }
 
 bool Resolver::cache_response(const Pending& p, dns::Bytes msg, const dns::Message& m) {
-  const cache::Key key{p.name, p.qtype, p.qclass};
+  const cache::Key key{p.name, p.key_type, p.qclass};
   const std::uint8_t rcode = static_cast<std::uint8_t>(m.header.rcode() | (m.opt.ext_rcode << 4));
   cache::InsertStatus st = cache::InsertStatus::bad_value;
   if (rcode == dns::rcode::NOERROR && m.header.ancount > 0) {
@@ -244,11 +262,20 @@ void Resolver::finish_aaaa(Pending& p, std::uint64_t cookie, const upstream::Com
   const bool ok =
       c.status == upstream::Status::ok && dns::parse_message(c.response, m) == dns::Error::ok;
   dns64::Policy policy;
-  policy.exclusions = config_.exclusions;
+  const respond::AaaaPolicy& aaaa_policy = snap.views.policy(p.policy);
+  policy.exclusions = aaaa_policy.exclusions;
   policy.servfail_on_error = config_.servfail_on_error;
   const dns64::AaaaDecision d =
       dns64::decide_aaaa(ok ? &m : nullptr, c.response, dns64::Client{}, policy);
-  switch (d.verdict) {
+  dns64::AaaaVerdict verdict = d.verdict;
+  if (aaaa_policy.mode == respond::Synthesis::none && verdict == dns64::AaaaVerdict::synthesize) {
+    // Never synthesized under this name: what the AAAA query gave, without
+    // the excluded records.
+    verdict = !ok              ? dns64::AaaaVerdict::servfail
+              : d.excluded > 0 ? dns64::AaaaVerdict::filter
+                               : dns64::AaaaVerdict::relay;
+  }
+  switch (verdict) {
     case dns64::AaaaVerdict::relay:
     case dns64::AaaaVerdict::nxdomain:
       cache_response(p, c.response, m);
@@ -260,16 +287,19 @@ void Resolver::finish_aaaa(Pending& p, std::uint64_t cookie, const upstream::Com
       dns::Reader rd(c.response);
       rd.seek(m.sections.answer);
       dns::RR rr;
+      std::uint32_t answer_ttl = UINT32_MAX;  // for an answer left empty: the removed records'
       for (std::uint16_t i = 0; i < m.header.ancount && rd.rr(rr) == dns::Error::ok; ++i) {
+        answer_ttl = std::min(answer_ttl, rr.ttl);
         if (rr.type == dns::type::AAAA && rr.rdata.size() == 16) {
           dns64::V6 a;
           std::copy(rr.rdata.begin(), rr.rdata.end(), a.begin());
-          if (dns64::excluded(a, config_.exclusions)) continue;
+          if (dns64::excluded(a, aaaa_policy.exclusions)) continue;
         }
         append_rr(c.response, rr, p.name, rrs);
       }
       const auto st =
-          cache_.insert_rrset({p.name, p.qtype, p.qclass}, std::max<std::uint32_t>(rrs.min_ttl, 1),
+          cache_.insert_rrset({p.name, p.key_type, p.qclass},
+                              std::max<std::uint32_t>(rrs.empty() ? answer_ttl : rrs.min_ttl, 1),
                               rrs.bytes, rrs.ttl_offsets);
       ++(st == cache::InsertStatus::inserted || st == cache::InsertStatus::replaced
              ? stats_.cache_fills
@@ -298,7 +328,7 @@ void Resolver::finish_a(Pending& p, const upstream::Completion& c,
   policy.wkp_relaxed = true;  // the cache serves every view; workers apply each view's prefix rules
   const dns64::Synthesis s = dns64::decide_synthesis(ok ? &m : nullptr, c.response, p.aaaa,
                                                      dns64::well_known_prefix, policy);
-  const cache::Key key{p.name, dns::type::AAAA, p.qclass};
+  const cache::Key key{p.name, p.key_type, p.qclass};
   if (s.verdict == dns64::SynthVerdict::synthesize) {
     Rrs chain;
     dns::Reader rd(c.response);

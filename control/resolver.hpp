@@ -28,8 +28,6 @@ struct ResolverConfig {
   bool servfail_on_error = false;  // RFC 6147 §5.1.2-3 switch
   bool drop_over_limit = false;    // beyond max_pending/max_waiters: no answer instead of SERVFAIL
   bool serve_stale = false;        // RFC 8767: expired cache entries when upstream fails
-  std::vector<dns64::V6Range> exclusions{dns64::default_exclusions.begin(),
-                                         dns64::default_exclusions.end()};
 };
 
 struct ResolverStats {
@@ -83,6 +81,8 @@ class Resolver {
     std::string key;                 // name | type | class | validating
     std::vector<std::uint8_t> name;  // folded wire name asked upstream
     std::uint16_t qtype = 0, qclass = 1;
+    std::uint16_t key_type = 0;  // cache key type: qtype, or the AAAA policy's (respond/view.hpp)
+    std::uint8_t policy = 0;     // AAAA policy of the asking view for this name
     bool validating = false;  // DO and CD: relay, never synthesize or cache (§5.5)
     Stage stage = Stage::plain;
     dns64::AaaaDecision aaaa;

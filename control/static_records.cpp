@@ -55,7 +55,7 @@ std::vector<config::Record> builtin_records() {
 }
 
 std::size_t insert_static(cache::Cache& cache, const std::vector<config::Record>& records,
-                          std::size_t& failed) {
+                          std::size_t& failed, std::span<const respond::Synthesis> policies) {
   std::map<std::pair<std::string, std::uint16_t>, Group> groups;
   for (const config::Record& r : records) {
     const std::string name(r.name.wire.begin(), r.name.wire.begin() + r.name.size);
@@ -89,11 +89,25 @@ std::size_t insert_static(cache::Cache& cache, const std::vector<config::Record>
         reinterpret_cast<const std::uint8_t*>(key.first.data()), key.first.size());
     count(cache.insert_rrset(cache::Key{name, key.second, dns::cls::IN}, g.ttl, g.rrs,
                              g.ttl_offsets));
-    // A name with static A records and no static AAAA gets synthesized AAAA.
-    if (key.second == dns::type::A && groups.count({key.first, dns::type::AAAA}) == 0) {
-      const std::size_t n = std::min(g.v4.size(), cache::kMaxIpv4);
-      count(cache.insert_aaaa(cache::Key{name, dns::type::AAAA, dns::cls::IN}, g.ttl,
-                              std::span<const cache::Ipv4>(g.v4.data(), n), {}));
+    // AAAA answers under every AAAA policy (respond/view.hpp): the static
+    // AAAA where there are some (not under `all` when A records exist),
+    // else AAAA synthesized from the static A records (NODATA under `none`).
+    const auto aaaa_it = groups.find({key.first, dns::type::AAAA});
+    const bool has_a = groups.count({key.first, dns::type::A}) != 0;
+    for (std::size_t i = 0; i < std::max<std::size_t>(policies.size(), 1); ++i) {
+      const respond::Synthesis mode = policies.empty() ? respond::Synthesis::normal : policies[i];
+      const cache::Key k{name, respond::aaaa_key_type(i), dns::cls::IN};
+      if (key.second == dns::type::A) {
+        if (mode == respond::Synthesis::none) {
+          if (aaaa_it == groups.end()) count(cache.insert_rrset(k, g.ttl, {}, {}));
+        } else if (aaaa_it == groups.end() || mode == respond::Synthesis::all) {
+          const std::size_t n = std::min(g.v4.size(), cache::kMaxIpv4);
+          count(cache.insert_aaaa(k, g.ttl, std::span<const cache::Ipv4>(g.v4.data(), n), {}));
+        }
+      } else if (key.second == dns::type::AAAA && i != 0 &&
+                 !(mode == respond::Synthesis::all && has_a)) {
+        count(cache.insert_rrset(k, g.ttl, g.rrs, g.ttl_offsets));
+      }
     }
   }
   return written;

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "control/config.hpp"
+#include "dataplane/respond/view.hpp"
 #include "dataplane/cache/cache.hpp"
 
 namespace dns64d::control {
@@ -18,7 +19,9 @@ std::vector<config::Record> builtin_records();
 
 // Inserts (or refreshes) every static record; returns the cache entries written.
 // Insert failures are counted by the cache and reported in `failed`.
+// `policies` holds the mode of each AAAA policy of the views (index 0 the
+// standard one; empty: only that one).
 std::size_t insert_static(cache::Cache& cache, const std::vector<config::Record>& records,
-                          std::size_t& failed);
+                          std::size_t& failed, std::span<const respond::Synthesis> policies = {});
 
 }  // namespace dns64d::control

@@ -106,6 +106,10 @@ ttl  900 IN A   192.0.2.9
 short 60 IN A   192.0.2.10
 stale  1 IN A   192.0.2.20
 tcponly  IN A   192.0.2.30
+noxlat   IN A   93.184.216.40
+forced   IN A   192.0.2.41
+forced   IN AAAA 2001:db8::41
+mapnet   IN A   203.0.113.7
 dead     IN NS  ns.dead.test.
 ns.dead  IN A   127.0.0.2
 ZONE
@@ -183,6 +187,9 @@ exception = "dns64x0"   # DNS over TCP and the rest through the kernel
 name = "nsp"
 clients = ["2001:db8::/64"]
 prefixes = ["2001:db8:64::/96"]
+exclude_domains = ["noxlat.test"]                 # never synthesized here
+force_domains = ["forced.test"]                   # synthesized despite its AAAA
+prefix_map = ["203.0.113.0/24 2001:db8:65::/96"]  # another NAT64 for this range
 [[view]]
 name = "default"
 prefixes = ["64:ff9b::/96"]

@@ -103,11 +103,11 @@ void write_synthesized(dns::Writer& w, cache::View v, const View& view) {
     p = q + rdlen;
   }
   for (std::size_t k = 0; k < view.prefix_count; ++k) {
-    const dns64::Prefix& prefix = view.prefixes[k];
     for (const cache::Ipv4& ip : v.ipv4()) {
       const dns64::V4 a{ip.bytes[0], ip.bytes[1], ip.bytes[2], ip.bytes[3]};
-      if (!view.maps(k, a)) continue;
-      const dns64::V6 aaaa = dns64::embed(prefix, a);
+      const dns64::Prefix* prefix = view.synthesis_prefix(k, a);
+      if (prefix == nullptr) continue;
+      const dns64::V6 aaaa = dns64::embed(*prefix, a);
       if (have_end) {
         (void)w.add(Section::answer, end.bytes(), dns::type::AAAA, dns::cls::IN, v.ttl(), aaaa);
       } else {
@@ -242,8 +242,9 @@ std::size_t write_synthesized_fast(std::span<std::uint8_t> buf, const FastQuery&
   for (std::size_t k = 0; k < view.prefix_count; ++k) {
     for (const cache::Ipv4& ip : ips) {
       const dns64::V4 a{ip.bytes[0], ip.bytes[1], ip.bytes[2], ip.bytes[3]};
-      if (!view.maps(k, a)) continue;
-      const dns64::V6 addr = dns64::embed(view.prefixes[k], a);
+      const dns64::Prefix* prefix = view.synthesis_prefix(k, a);
+      if (prefix == nullptr) continue;
+      const dns64::V6 addr = dns64::embed(*prefix, a);
       dns::store16(out, owner_is_qname);
       dns::store16(out + 2, dns::type::AAAA);
       dns::store16(out + 4, dns::cls::IN);
@@ -342,21 +343,23 @@ void prepare(std::span<const std::uint8_t> query, const Client& client, const Co
   FastQuery& q = p.q;
   // Anything else (and every error) takes the general path, which parses the whole message.
   if (query.size() < dns::header_size || !parse_fast(query.data(), query.size(), q) ||
-      (q.opt && q.edns_version != 0) || q.qclass != dns::cls::IN) {
+      (q.opt && q.edns_version != 0) || q.qclass != dns::cls::IN || is_policy_type(q.qtype)) {
     return;
   }
   p.view = client.is_v6 ? ctx.views->for_v6(client.v6) : ctx.views->for_v4(client.v4);
   if (p.view == ViewTable::none) return;
   p.ptr_mapped = false;
   cache::Key key{{q.key.data(), q.key_len}, q.qtype, q.qclass};
+  const View& view = ctx.views->view(p.view);
+  if (q.qtype == dns::type::AAAA) key.qtype = aaaa_key_type(view.policy_for(key.name));
+  p.key_type = key.qtype;
   if (q.qtype == dns::type::PTR) {
-    const View& view = ctx.views->view(p.view);
-    for (std::size_t k = 0; k < view.prefix_count; ++k) {
+    for (std::size_t k = 0; k < view.reverse_count(); ++k) {
       dns::Name in_addr;
       dns64::V4 v4;
-      const dns64::PtrResult pr = dns64::map_ptr(key.name, view.prefixes[k], in_addr, v4);
+      const dns64::PtrResult pr = dns64::map_ptr(key.name, view.reverse_prefix(k), in_addr, v4);
       if (pr == dns64::PtrResult::too_few_labels) return;  // NODATA, written by the general path
-      if (pr != dns64::PtrResult::ok) continue;
+      if (pr != dns64::PtrResult::ok || !view.reverse_accepts(k, v4)) continue;
       std::memcpy(p.in_addr.data(), in_addr.wire.data(), in_addr.size);
       p.in_addr_len = in_addr.size;
       p.ptr_mapped = true;
@@ -384,7 +387,7 @@ Result respond(std::span<std::uint8_t> buf, std::size_t len, const Client& clien
   const View& view = ctx.views->view(p.view);
   const dns::Bytes qname(q.key.data(), q.key_len);
   const dns::Bytes in_addr(p.in_addr.data(), p.in_addr_len);
-  const cache::Key key{p.ptr_mapped ? in_addr : qname, q.qtype, q.qclass};
+  const cache::Key key{p.ptr_mapped ? in_addr : qname, p.key_type, q.qclass};
   const cache::LookupResult r =
       ctx.cache->lookup(*ctx.reader, key, p.hash, ctx.now_ms, lookup_flags(ctx));
   if (!usable(r)) return {DnsOutcome::punted_miss, 0};
@@ -455,20 +458,24 @@ Result respond_general(std::span<std::uint8_t> buf, std::size_t len, const Clien
     start(dns::rcode::REFUSED);
     return finish(w, DnsOutcome::answered_refused);
   }
+  if (is_policy_type(m.question.qtype)) {
+    start(dns::rcode::REFUSED);  // the cache keys of our AAAA policies, never asked upstream
+    return finish(w, DnsOutcome::answered_refused);
+  }
   if (m.question.qclass != dns::cls::IN) return {DnsOutcome::punted_class, 0};
   const View& view = ctx.views->view(vi);
   const dns::Bytes qname = m.question.name.bytes();
 
   if (m.question.qtype == dns::type::PTR) {
-    for (std::size_t k = 0; k < view.prefix_count; ++k) {
+    for (std::size_t k = 0; k < view.reverse_count(); ++k) {
       dns::Name in_addr;
       dns64::V4 v4;
-      const dns64::PtrResult pr = dns64::map_ptr(qname, view.prefixes[k], in_addr, v4);
+      const dns64::PtrResult pr = dns64::map_ptr(qname, view.reverse_prefix(k), in_addr, v4);
       if (pr == dns64::PtrResult::too_few_labels) {
         start(dns::rcode::NOERROR);
         return finish(w, DnsOutcome::answered_ptr_partial);
       }
-      if (pr != dns64::PtrResult::ok) continue;
+      if (pr != dns64::PtrResult::ok || !view.reverse_accepts(k, v4)) continue;
       const cache::Key key{in_addr.bytes(), dns::type::PTR, dns::cls::IN};
       const cache::LookupResult r =
           ctx.cache->lookup(*ctx.reader, key, ctx.now_ms, lookup_flags(ctx));
@@ -482,7 +489,10 @@ Result respond_general(std::span<std::uint8_t> buf, std::size_t len, const Clien
     }
   }
 
-  const cache::Key key{qname, m.question.qtype, m.question.qclass};
+  const std::uint16_t key_type = m.question.qtype == dns::type::AAAA
+                                     ? aaaa_key_type(view.policy_for(qname))
+                                     : m.question.qtype;
+  const cache::Key key{qname, key_type, m.question.qclass};
   const cache::LookupResult r = ctx.cache->lookup(*ctx.reader, key, ctx.now_ms, lookup_flags(ctx));
   if (!usable(r)) return {DnsOutcome::punted_miss, 0};
   if (r.view.kind() == cache::Kind::synth_aaaa && m.opt.do_bit && m.header.cd()) {

@@ -59,6 +59,7 @@ struct Prepared {
   bool fast = false;
   bool ptr_mapped = false;  // ip6.arpa under a view prefix: the key is `in_addr`
   int view = -1;
+  std::uint16_t key_type = 0;  // the cache key's type: the qtype, or the AAAA policy's type
   std::uint64_t hash = 0;
   std::uint8_t in_addr_len = 0;
   std::array<std::uint8_t, 32> in_addr;  // "d.c.b.a.in-addr.arpa." is at most 30 octets

@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "dataplane/dns/wire.hpp"
 #include "dataplane/dns64/ipv4.hpp"
 #include "dataplane/dns64/prefix.hpp"
 #include "dataplane/dns64/rfc6147.hpp"
@@ -15,6 +16,41 @@
 namespace dns64d::respond {
 
 enum class PtrMode : std::uint8_t { cname, ptr };
+
+// How AAAA queries are answered (RFC 6147 §5.1): the normal rules, or
+// synthesis whatever real AAAA exist (`all`, Unbound's dns64-ignore-aaaa),
+// or never any synthesis (`none`, for names whose IPv4 must not be reached
+// through NAT64); and which real AAAA count as absent (§5.1.4).
+enum class Synthesis : std::uint8_t { normal, all, none };
+struct AaaaPolicy {
+  Synthesis mode = Synthesis::normal;
+  std::vector<dns64::V6Range> exclusions{dns64::default_exclusions.begin(),
+                                         dns64::default_exclusions.end()};
+  bool operator==(const AaaaPolicy& o) const;
+};
+
+// Answers under different AAAA policies differ, so each policy has its own
+// cache entries: the standard policy (index 0) under type AAAA, the others
+// under private-use types (RFC 6895 §3.1: 65280-65534) that never appear on
+// the wire.
+inline constexpr std::uint16_t policy_type_base = 65280;
+inline constexpr std::size_t max_policies = 64;
+constexpr std::uint16_t aaaa_key_type(std::size_t policy) {
+  return policy == 0 ? std::uint16_t{28} : static_cast<std::uint16_t>(policy_type_base + policy);
+}
+
+// Client queries for these types are refused: their cache entries are ours.
+constexpr bool is_policy_type(std::uint16_t type) {
+  return type > policy_type_base && type < policy_type_base + max_policies;
+}
+
+// IPv4 addresses in `range` are synthesized under `prefix` instead of the
+// view's prefixes (one NAT64 per IPv4 destination range).
+struct PrefixMap {
+  dns64::V4Range range;
+  dns64::Prefix prefix;
+  bool restricted = false;  // the WKP rule applies (filled by add_view)
+};
 
 struct View {
   static constexpr std::size_t max_prefixes = 4;
@@ -25,6 +61,15 @@ struct View {
   std::uint32_t ptr_cname_ttl = 3600;
   bool wkp_relaxed = false;
   std::vector<dns64::V4Range> never_map;
+  std::vector<PrefixMap> prefix_map;
+  // AAAA policies (indexes into the ViewTable's) for names under
+  // exclude_domains, under force_domains, and all others. Folded wire names;
+  // an exclusion wins over a force.
+  std::uint8_t aaaa_policy = 0;
+  std::uint8_t exclude_policy = 0;
+  std::uint8_t force_policy = 0;
+  std::vector<std::vector<std::uint8_t>> exclude_domains;
+  std::vector<std::vector<std::uint8_t>> force_domains;
 
   // Whether `a` may be synthesized under prefix k: the well-known prefix's
   // rule (RFC 6052 §3.1, unless relaxed) and the view's never_map list.
@@ -32,16 +77,61 @@ struct View {
     if (restricted[k] && !dns64::is_global_v4(a) && !dns64::is_nat64_discovery(a)) return false;
     return never_map.empty() || !dns64::in_any(a, never_map);
   }
+  // The prefix `a` is synthesized under in the view's k-th round, or nullptr
+  // for none: an address in a prefix_map range goes under that prefix, once.
+  const dns64::Prefix* synthesis_prefix(std::size_t k, const dns64::V4& a) const {
+    if (!prefix_map.empty()) {
+      for (const PrefixMap& m : prefix_map) {
+        if (!dns64::in_range(a, m.range)) continue;
+        if (k != 0 || (!never_map.empty() && dns64::in_any(a, never_map))) return nullptr;
+        if (m.restricted && !dns64::is_global_v4(a) && !dns64::is_nat64_discovery(a)) return nullptr;
+        return &m.prefix;
+      }
+    }
+    return maps(k, a) ? &prefixes[k] : nullptr;
+  }
+  // The AAAA policy for a folded wire name.
+  std::uint8_t policy_for(dns::Bytes qname) const {
+    if (exclude_domains.empty() && force_domains.empty()) return aaaa_policy;
+    if (under_any(qname, exclude_domains)) return exclude_policy;
+    if (under_any(qname, force_domains)) return force_policy;
+    return aaaa_policy;
+  }
+  // Prefixes an ip6.arpa name may be mapped back from: the view's, then
+  // those of its prefix_map (whose addresses must fall in the range).
+  std::size_t reverse_count() const { return prefix_count + prefix_map.size(); }
+  const dns64::Prefix& reverse_prefix(std::size_t i) const {
+    return i < prefix_count ? prefixes[i] : prefix_map[i - prefix_count].prefix;
+  }
+  bool reverse_accepts(std::size_t i, const dns64::V4& a) const {
+    return i < prefix_count || dns64::in_range(a, prefix_map[i - prefix_count].range);
+  }
   // Filled by ViewTable::add_view: prefix k is the WKP and the rule applies.
   std::array<bool, max_prefixes> restricted{};
+
+  // Whether `name` is `domain` or under it (both folded wire names).
+  static bool under_any(dns::Bytes name, const std::vector<std::vector<std::uint8_t>>& domains);
 };
 
 class ViewTable {
  public:
   static constexpr int none = -1;
 
+  ViewTable() : policies_(1) {}
+
   // Returns the index of the new view.
   int add_view(View v);
+  // The index of `p` (an equal one is shared; 0 is the standard policy), or
+  // -1 beyond max_policies.
+  int add_policy(const AaaaPolicy& p);
+  const AaaaPolicy& policy(std::size_t i) const { return policies_[i]; }
+  std::size_t policy_count() const { return policies_.size(); }
+  // The policy behind a cache key type (AAAA or a private-use type), or -1.
+  int policy_of_type(std::uint16_t type) const {
+    if (type == 28) return 0;
+    const std::size_t i = type > policy_type_base ? std::size_t{type} - policy_type_base : 0;
+    return i != 0 && i < policies_.size() ? static_cast<int>(i) : -1;
+  }
   void add_client_v4(dns64::V4 net, std::uint8_t length, int view);
   void add_client_v6(dns64::V6 net, std::uint8_t length, int view);
   void set_default(int view) { default_ = view; }
@@ -64,6 +154,7 @@ class ViewTable {
     int view;
   };
   std::vector<View> views_;
+  std::vector<AaaaPolicy> policies_;
   std::vector<Net4> v4_;  // longest first
   std::vector<Net6> v6_;  // longest first
   int default_ = none;

@@ -34,7 +34,14 @@ TEST(Config, ShippedExampleLoads) {
   EXPECT_EQ(c.views[0].clients_v4.size(), 1u);
   EXPECT_EQ(c.views[0].prefixes[0].length, 96);
   EXPECT_EQ(c.views[0].never_map.size(), 1u);
+  ASSERT_EQ(c.views[0].exclude_domains.size(), 1u);
+  EXPECT_EQ(dns::to_text(c.views[0].exclude_domains[0].bytes()), "corp.example");
+  ASSERT_EQ(c.views[0].prefix_map.size(), 1u);
+  EXPECT_EQ(c.views[0].prefix_map[0].ipv4.length, 24);
   EXPECT_EQ(c.views[1].prefixes[0], dns64::well_known_prefix);
+  EXPECT_EQ(c.ports[0].ipv4_len[0], 24);
+  EXPECT_TRUE(c.ports[0].exception.empty());
+  EXPECT_EQ(c.tcp.max_connections, 512u);
   EXPECT_TRUE(c.upstream.enabled);
   ASSERT_EQ(c.upstream.servers.size(), 1u);
   EXPECT_EQ(c.upstream.servers[0], "127.0.0.1:5353");
@@ -104,6 +111,12 @@ TEST(Config, ErrorsNameTheKey) {
       {port + "[upstream]\nover_limit = \"ignore\"\n", "upstream.over_limit: must be"},
       {port + "[tcp]\nmax_connections = 0\n", "tcp.max_connections: must be between"},
       {port + "[tcp]\nkeepalive = 1\n", "tcp.keepalive: unknown key"},
+      {port + "[[view]]\nname = \"v\"\nexclude_domains = [\"a..b\"]\n",
+       "view[0].exclude_domains: not a domain name"},
+      {port + "[[view]]\nname = \"v\"\nprefix_map = [\"10.0.0.0/8\"]\n",
+       "view[0].prefix_map: expected"},
+      {port + "[[view]]\nname = \"v\"\nprefix_map = [\"10.0.0.0/8 2001:db8::/33\"]\n",
+       "view[0].prefix_map: 10.0.0.0/8 2001:db8::/33"},
       {"", "port: at least one [[port]] is required"},
       {"[[port]\n", "t.toml:1:"},
   };

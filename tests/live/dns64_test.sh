@@ -63,6 +63,15 @@ check "many A records: TC without EDNS" "tc" \
   sh -c "$d6 +noedns +ignore AAAA many.test | sed -n 's/.*flags: \([a-z ]*\);.*/\1/p' | grep -o tc"
 check "many A records fit EDNS 1232" "30" sh -c "$d6 +bufsize=1232 AAAA many.test +short | wc -l"
 check "kdig agrees" "2001:db8:64::c000:201" kdig +timeout=2 @2001:db8::53 AAAA v4only.test +short
+# Per-view lists: the IPv6 clients' view never synthesizes under
+# noxlat.test, always under forced.test, and maps 203.0.113.0/24 to its own
+# prefix; the IPv4 clients' view has none of that.
+check "exclude_domains: no synthesis in that view" "NOERROR 0" \
+  sh -c "$d6 AAAA noxlat.test | sed -n 's/.*status: \([A-Z]*\).*/\1/p; s/.*ANSWER: \([0-9]*\).*/\1/p'"
+check "exclude_domains: other views synthesize" "64:ff9b::5db8:d828" $d4 AAAA noxlat.test +short
+check "force_domains: synthesized despite a real AAAA" "2001:db8:64::c000:229" $d6 AAAA forced.test +short
+check "force_domains: other views get the real AAAA" "2001:db8::41" $d4 AAAA forced.test +short
+check "prefix_map: the range's own prefix" "2001:db8:65::cb00:7107" $d6 AAAA mapnet.test +short
 # DNS over TCP: the worker hands TCP/53 to the kernel on dns64d's exception
 # interface, where dns64d's own listener answers from the same cache and
 # resolver; the kernel's segments go back out through the worker.

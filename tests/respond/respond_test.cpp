@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -252,6 +253,106 @@ TEST_F(Fixture, PtrModesAndPartialNames) {
   EXPECT_EQ(reply.header.ancount, 0);
   dns64::ip6_arpa_name(dns64::embed(dns64::well_known_prefix, {9, 9, 9, 9}), q);
   EXPECT_EQ(ask(query(dns::to_text(q.bytes()), dns::type::PTR)).outcome, DnsOutcome::punted_miss);
+}
+
+// A view with its own AAAA policies, domain lists and an IPv4 → prefix map.
+struct PolicyFixture : Fixture {
+  PolicyFixture() {
+    View v;
+    v.name = "lists";
+    dns64::parse_pref64("2001:db8:64::/96", v.prefixes[0]);
+    v.prefix_count = 1;
+    AaaaPolicy never, always;
+    never.mode = Synthesis::none;
+    always.mode = Synthesis::all;
+    v.exclude_policy = static_cast<std::uint8_t>(views.add_policy(never));
+    v.force_policy = static_cast<std::uint8_t>(views.add_policy(always));
+    v.exclude_domains.push_back(test::wire("intra.example"));
+    v.force_domains.push_back(test::wire("broken-v6.example"));
+    v.prefix_map.push_back({{{203, 0, 113, 0}, 24}, *pref("2001:db8:65::/96")});
+    views.add_client_v6(*dns64::parse_v6("2001:db8:bbbb::"), 48, views.add_view(v));
+  }
+  static std::optional<dns64::Prefix> pref(const char* text) {
+    dns64::Prefix p;
+    if (dns64::parse_pref64(text, p) != dns64::PrefixError::ok) return std::nullopt;
+    return p;
+  }
+  static constexpr const char* client = "2001:db8:bbbb::9";
+};
+
+TEST_F(PolicyFixture, PoliciesAreSharedAndKeyedByTheirOwnTypes) {
+  EXPECT_EQ(views.policy_count(), 3u);  // standard, none, all
+  AaaaPolicy again;
+  again.mode = Synthesis::none;
+  EXPECT_EQ(views.add_policy(again), 1);
+  EXPECT_EQ(aaaa_key_type(0), dns::type::AAAA);
+  EXPECT_EQ(views.policy_of_type(aaaa_key_type(2)), 2);
+  EXPECT_EQ(views.policy_of_type(dns::type::A), -1);
+  const View& v = views.view(views.for_v6(*dns64::parse_v6(client)));
+  EXPECT_EQ(v.policy_for(test::wire("www.intra.example")), 1);
+  EXPECT_EQ(v.policy_for(test::wire("intra.example")), 1);
+  EXPECT_EQ(v.policy_for(test::wire("xintra.example")), 0);  // a label boundary, not a suffix
+  EXPECT_EQ(v.policy_for(test::wire("a.broken-v6.example")), 2);
+  EXPECT_EQ(v.policy_for(test::wire("example")), 0);
+}
+
+TEST_F(PolicyFixture, DomainListsChooseTheCacheEntry) {
+  // The standard entry (what other views see) and the `all` entry differ:
+  // under force_domains this view reads the latter.
+  const auto name = test::wire("www.broken-v6.example");
+  test::Packet real;
+  real.u16(owner_is_qname).rr_fixed(dns::type::AAAA, 1, 300,
+                                   std::vector<std::uint8_t>{0x20, 1, 0xd, 0xb8, 0, 0, 0, 0, 0, 0,
+                                                             0, 0, 0, 0, 0, 1});
+  ASSERT_EQ(cache.insert_rrset({name, dns::type::AAAA, 1}, 300, real.bytes,
+                               std::vector<std::uint16_t>{6}),
+            cache::InsertStatus::inserted);
+  EXPECT_EQ(ask(query("www.broken-v6.example", dns::type::AAAA)).outcome,
+            DnsOutcome::answered_aaaa_real);
+  // The forcing view misses until its own entry exists, then synthesizes.
+  EXPECT_EQ(ask(query("www.broken-v6.example", dns::type::AAAA), client).outcome,
+            DnsOutcome::punted_miss);
+  ASSERT_EQ(cache.insert_aaaa({name, aaaa_key_type(2), 1}, 300,
+                              std::vector<cache::Ipv4>{{{8, 8, 4, 4}}}, {}),
+            cache::InsertStatus::inserted);
+  ASSERT_EQ(ask(query("WWW.Broken-V6.example", dns::type::AAAA), client).outcome,
+            DnsOutcome::answered_aaaa_synth);
+  auto an = answers();
+  ASSERT_EQ(an.size(), 1u);
+  EXPECT_EQ(dns64::to_text(*reinterpret_cast<const dns64::V6*>(an[0].rdata.data())),
+            "2001:db8:64::808:404");
+  // Clients cannot read the private types directly.
+  EXPECT_EQ(ask(query("www.broken-v6.example", aaaa_key_type(2)), client).outcome,
+            DnsOutcome::answered_refused);
+}
+
+TEST_F(PolicyFixture, PrefixMapChoosesThePrefixPerAddress) {
+  synth("mixed.example", {{{8, 8, 8, 8}}, {{203, 0, 113, 7}}});
+  ASSERT_EQ(ask(query("mixed.example", dns::type::AAAA), client).outcome,
+            DnsOutcome::answered_aaaa_synth);
+  auto an = answers();
+  ASSERT_EQ(an.size(), 2u);
+  EXPECT_EQ(dns64::to_text(*reinterpret_cast<const dns64::V6*>(an[0].rdata.data())),
+            "2001:db8:64::808:808");
+  EXPECT_EQ(dns64::to_text(*reinterpret_cast<const dns64::V6*>(an[1].rdata.data())),
+            "2001:db8:65::cb00:7107");
+  // Other views do not have the map.
+  ASSERT_EQ(ask(query("mixed.example", dns::type::AAAA)).outcome, DnsOutcome::answered_aaaa_synth);
+  EXPECT_EQ(answers().size(), 1u);  // 203.0.113.7 is not global: not under the WKP
+
+  // PTR under the mapped prefix maps back, for addresses in its range only.
+  test::Packet rr;
+  rr.u16(owner_is_qname).rr_fixed(dns::type::PTR, 1, 300, test::wire("host.example"));
+  ASSERT_EQ(cache.insert_rrset({test::wire("7.113.0.203.in-addr.arpa"), dns::type::PTR, 1}, 300,
+                               rr.bytes, std::vector<std::uint16_t>{6}),
+            cache::InsertStatus::inserted);
+  dns::Name q;
+  dns64::ip6_arpa_name(dns64::embed(*pref("2001:db8:65::/96"), {203, 0, 113, 7}), q);
+  EXPECT_EQ(ask(query(dns::to_text(q.bytes()), dns::type::PTR), client).outcome,
+            DnsOutcome::answered_ptr_mapped);
+  dns64::ip6_arpa_name(dns64::embed(*pref("2001:db8:65::/96"), {8, 8, 8, 8}), q);
+  EXPECT_EQ(ask(query(dns::to_text(q.bytes()), dns::type::PTR), client).outcome,
+            DnsOutcome::punted_miss);  // not ours to map: an ordinary PTR query
 }
 
 TEST_F(Fixture, PtrModeKeepsTheOwnersOfAChain) {
