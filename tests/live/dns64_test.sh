@@ -92,6 +92,56 @@ check "reverse of 192.0.0.170" "ipv4only.arpa." $d4 -x 192.0.0.170 +short
 # DO and CD: a validating client gets no synthesis (§5.5).
 check "DO+CD: no synthesis" "0" sh -c "$d6 +dnssec +cd AAAA v4only.test | sed -n 's/.*ANSWER: \([0-9]*\).*/\1/p'"
 
+# A peer DNS64 on the same zone: unbound's own dns64 module (prefix
+# 2001:db8:64::/96, the IPv6 clients' view) straight over NSD. Where RFC 6147
+# leaves no choice, both must give the same rcode and the same records.
+cat >"$work/peer.conf" <<CONF
+server:
+  interface: 127.0.0.1@5454
+  port: 5454
+  do-ip6: no
+  do-daemonize: no
+  chroot: ""
+  username: ""
+  directory: "$work"
+  pidfile: "$work/peer.pid"
+  use-syslog: no
+  logfile: "$work/peer.log"
+  module-config: "dns64 iterator"
+  dns64-prefix: 2001:db8:64::/96
+  do-not-query-localhost: no
+  access-control: 127.0.0.0/8 allow
+  local-zone: "." refuse
+  local-zone: "test." transparent
+stub-zone:
+  name: "test."
+  stub-addr: 127.0.0.1@5300
+remote-control:
+  control-enable: no
+CONF
+ip netns exec "$ns" unbound -d -c "$work/peer.conf" >"$work/peer.out" 2>&1 &
+lab_pids+=($!)
+for _ in $(seq 50); do
+  ip netns exec "$ns" dig +time=1 +tries=1 @127.0.0.1 -p 5454 SOA test. +short 2>/dev/null | grep -q hostmaster && break
+  sleep 0.2
+done
+# "STATUS rr rr ...": the rcode and the answer's records (type, data), sorted.
+summary() {
+  local out
+  out=$("$@" 2>&1)
+  printf '%s ' "$(sed -n 's/.*status: \([A-Z]*\).*/\1/p' <<<"$out")"
+  awk '!/^;/ && NF >= 5 {print $4, $5}' <<<"$out" | sort | tr '\n' ' '
+}
+for name in v4only cname chain dual nodata nothere global private many ttl short; do
+  ours=$(summary in_ns dig +time=2 +tries=2 @2001:db8::53 AAAA $name.test +noall +comments +answer)
+  peer=$(summary ip netns exec "$ns" dig +time=2 +tries=2 @127.0.0.1 -p 5454 AAAA $name.test +noall +comments +answer)
+  if [ -n "$ours" ] && [ "$ours" = "$peer" ] && [ "${ours%% *}" != "" ]; then
+    echo "ok   same as unbound's dns64: $name.test (${ours:0:60})"
+  else
+    echo "FAIL differs from unbound's dns64: $name.test: ours [$ours] unbound [$peer]"; fail=$((fail + 1))
+  fi
+done
+
 # Serve-stale (RFC 8767): with unbound gone, an expired answer is served
 # with the stale TTL (30 s) instead of SERVFAIL.
 check "cached before the upstream fails" "2001:db8:64::c000:214" $d6 AAAA stale.test +short
