@@ -222,6 +222,10 @@ bool Resolver::cache_response(const Pending& p, dns::Bytes msg, const dns::Messa
     Rrs rrs;
     if (!append_section(msg, m, dns::Section::answer, 0, p.name, rrs) || rrs.empty()) return false;
     st = cache_.insert_rrset(key, rrs.min_ttl, rrs.bytes, rrs.ttl_offsets);
+  } else if (rcode == dns::rcode::NXDOMAIN && m.header.ancount > 0) {
+    // NXDOMAIN at the end of a CNAME chain: a negative entry holds only the
+    // SOA, so the answer is relayed, chain and all, and not cached.
+    return false;
   } else if (rcode == dns::rcode::NOERROR || rcode == dns::rcode::NXDOMAIN) {
     // RFC 2308: negative answers are cached with their SOA, for the SOA's TTL
     // or MINIMUM, whichever is lower.
@@ -353,8 +357,26 @@ void Resolver::finish_a(Pending& p, const upstream::Completion& c,
     answer_all(p, snap);
     return;
   }
-  if (s.verdict == dns64::SynthVerdict::nodata ||
-      (s.verdict == dns64::SynthVerdict::error && s.rcode == dns::rcode::NXDOMAIN)) {
+  const bool negative = s.verdict == dns64::SynthVerdict::nodata ||
+                        (s.verdict == dns64::SynthVerdict::error && s.rcode == dns::rcode::NXDOMAIN);
+  if (negative && ok && m.header.ancount > 0 && s.dropped == 0) {
+    // A chain that ends without A records (NODATA or NXDOMAIN at its end):
+    // the A answer, which holds only the chain and the SOA, is the answer
+    // to the AAAA query too (§5.1.6); relayed, since a negative entry
+    // would lose the chain.
+    bool only_chain = true;
+    dns::Reader rd(c.response);
+    rd.seek(m.sections.answer);
+    dns::RR rr;
+    for (std::uint16_t i = 0; i < m.header.ancount && rd.rr(rr) == dns::Error::ok; ++i) {
+      only_chain = only_chain && (rr.type == dns::type::CNAME || rr.type == dns::type::DNAME);
+    }
+    if (only_chain) {
+      answer_all(p, snap, c.response);
+      return;
+    }
+  }
+  if (negative) {
     // The A query's empty or NXDOMAIN answer is the basis of ours (§5.1.6):
     // its rcode and SOA. Its answer section is not (it may hold A records
     // of other owners), so the AAAA entry is a negative one.
@@ -420,13 +442,27 @@ void Resolver::answer_one(Waiter& w, const dataplane::Snapshot& snap, dns::Bytes
   if (w.m == nullptr) ctx.stream_limit = 65535;
   std::size_t len = 0;
   const respond::Result r = respond::respond(dns, qlen, w.client, ctx);
-  if (respond::is_answer(r.outcome)) {
+  // The upstream failed: no answer, or its own SERVFAIL.
+  bool upstream_failed = relay.empty();
+  dns::Message up;
+  const bool relay_ok = !relay.empty() && dns::parse_message(relay, up) == dns::Error::ok;
+  if (relay_ok && up.header.rcode() == dns::rcode::SERVFAIL) upstream_failed = true;
+  if (!respond::is_answer(r.outcome) && upstream_failed && config_.serve_stale) {
+    // An expired answer beats none (RFC 8767).
+    respond::Context stale_ctx = ctx;
+    stale_ctx.allow_stale = true;
+    const respond::Result s = respond::respond(dns, qlen, w.client, stale_ctx);
+    if (respond::is_answer(s.outcome)) {
+      len = s.reply_len;
+      ++stats_.stale;
+    }
+  }
+  if (len == 0 && respond::is_answer(r.outcome)) {
     len = r.reply_len;
-  } else if (!relay.empty()) {
-    // Not cacheable (TTL 0, DO+CD, too big): the upstream's records as they came.
-    dns::Message up;
-    if (dns::parse_message(relay, up) == dns::Error::ok &&
-        dns::names_equal(up.question.name.bytes(), q.msg.question.name.bytes())) {
+  } else if (len == 0 && relay_ok) {
+    // Not cacheable (TTL 0, DO+CD, too big, a chain to NXDOMAIN): the
+    // upstream's records as they came.
+    if (dns::names_equal(up.question.name.bytes(), q.msg.question.name.bytes())) {
       const std::size_t limit =
           ctx.stream_limit != 0 ? ctx.stream_limit
           : q.msg.opt.present
@@ -445,16 +481,6 @@ void Resolver::answer_one(Waiter& w, const dataplane::Snapshot& snap, dns::Bytes
                        ns.empty() ? 0 : ns.min_ttl);
       len = wr.finish();
       ++stats_.relayed;
-    }
-  }
-  if (len == 0 && config_.serve_stale && relay.empty()) {
-    // Upstream failed: an expired answer beats none (RFC 8767).
-    respond::Context stale_ctx = ctx;
-    stale_ctx.allow_stale = true;
-    const respond::Result s = respond::respond(dns, qlen, w.client, stale_ctx);
-    if (respond::is_answer(s.outcome)) {
-      len = s.reply_len;
-      ++stats_.stale;
     }
   }
   if (len == 0) {

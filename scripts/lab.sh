@@ -16,7 +16,7 @@
 # or, for dns64d alone with a configuration of its own:
 #   lab_ns; lab_dns64d DNS64D_BINARY CONFIG [veth|tap]; ...; lab_down
 # Sets: ns (server namespace), cns (where clients run), work (folder with
-# logs), dns64d_pid, unbound_pid (lab_up).
+# logs), dns64d_pid, nsd_pid and unbound_pid (lab_up).
 
 # The namespaces and a work folder, nothing running yet.
 lab_ns() {
@@ -106,6 +106,8 @@ ttl  900 IN A   192.0.2.9
 short 60 IN A   192.0.2.10
 stale  1 IN A   192.0.2.20
 tcponly  IN A   192.0.2.30
+dangling IN CNAME nowhere.test.
+stale2 1 IN A   192.0.2.21
 noxlat   IN A   93.184.216.40
 forced   IN A   192.0.2.41
 forced   IN AAAA 2001:db8::41
@@ -196,7 +198,8 @@ prefixes = ["64:ff9b::/96"]
 TOML
 
   ip netns exec "$ns" nsd -d -c "$work/nsd.conf" >"$work/nsd.out" 2>&1 &
-  lab_pids+=($!)
+  nsd_pid=$!
+  lab_pids+=($nsd_pid)
   ip netns exec "$ns" unbound -d -c "$work/unbound.conf" >"$work/unbound.out" 2>&1 &
   unbound_pid=$!
   lab_pids+=($unbound_pid)

@@ -44,6 +44,8 @@ check "mixed AAAA: excluded one filtered out" "2001:db8::6" $d6 AAAA mixed.test 
 check "CNAME chain kept, target synthesized (§5.1.5)" "cname.test. v4only.test. 2001:db8:64::c000:201" \
   $d6 AAAA chain.test +short
 check "NXDOMAIN is NXDOMAIN" "NXDOMAIN" sh -c "$d6 AAAA nothere.test | sed -n 's/.*status: \([A-Z]*\).*/\1/p'"
+check "NXDOMAIN at the end of a CNAME: the chain is kept" "NXDOMAIN nowhere.test." \
+  sh -c "$d6 AAAA dangling.test | sed -n 's/.*status: \([A-Z]*\).*/\1/p'; $d6 AAAA dangling.test +short"
 check "NODATA for both types: NOERROR, no answer, SOA" "NOERROR 0 1" \
   sh -c "$d6 AAAA nodata.test | sed -n 's/.*status: \([A-Z]*\).*/\1/p; s/.*ANSWER: \([0-9]*\), AUTHORITY: \([0-9]*\).*/\1 \2/p'"
 # The TTL served is what remains of the cached one, so allow a few seconds.
@@ -132,7 +134,7 @@ summary() {
   printf '%s ' "$(sed -n 's/.*status: \([A-Z]*\).*/\1/p' <<<"$out")"
   awk '!/^;/ && NF >= 5 {print $4, $5}' <<<"$out" | sort | tr '\n' ' '
 }
-for name in v4only cname chain dual nodata nothere global private many ttl short; do
+for name in v4only cname chain dangling dual nodata nothere global private many ttl short; do
   ours=$(summary in_ns dig +time=2 +tries=2 @2001:db8::53 AAAA $name.test +noall +comments +answer)
   peer=$(summary ip netns exec "$ns" dig +time=2 +tries=2 @127.0.0.1 -p 5454 AAAA $name.test +noall +comments +answer)
   if [ -n "$ours" ] && [ "$ours" = "$peer" ] && [ "${ours%% *}" != "" ]; then
@@ -145,6 +147,12 @@ done
 # Serve-stale (RFC 8767): with unbound gone, an expired answer is served
 # with the stale TTL (30 s) instead of SERVFAIL.
 check "cached before the upstream fails" "2001:db8:64::c000:214" $d6 AAAA stale.test +short
+check "cached before the authority fails" "2001:db8:64::c000:215" $d6 AAAA stale2.test +short
+# NSD gone: unbound answers SERVFAIL, and the expired entry is served.
+kill -TERM "$nsd_pid"
+sleep 2
+check "upstream SERVFAIL, entry expired: served stale" "2001:db8:64::c000:215 30" \
+  sh -c "dig +time=6 +tries=1 @2001:db8::53 AAAA stale2.test +noall +answer | awk '{print \$5, \$2}'"
 kill -TERM "$unbound_pid"
 wait "$unbound_pid" 2>/dev/null || true
 sleep 2
