@@ -104,6 +104,7 @@ Client::Client(Config config) : config_(std::move(config)), rx_buffer_(65536) {
   config_.down_after_timeouts = std::max(config_.down_after_timeouts, 1u);
   for (const auto& ep : config_.upstreams) upstreams_.push_back(UpstreamStats{.endpoint = ep});
   down_until_.assign(upstreams_.size(), Clock::time_point{});
+  probe_until_.assign(upstreams_.size(), Clock::time_point{});
   read_port_range(port_low_, port_high_);
   epoll_fd_ = epoll_create1(EPOLL_CLOEXEC);
   if (epoll_fd_ < 0) throw std::system_error(errno, std::generic_category(), "epoll_create1");
@@ -135,7 +136,11 @@ std::uint16_t Client::random16() {
 }
 
 bool Client::upstream_down(std::size_t index, Clock::time_point now) const {
-  return index < down_until_.size() && down_until_[index] > now;
+  return index < down_until_.size() && (down_until_[index] > now || probe_until_[index] > now);
+}
+
+bool Client::recovering(std::size_t index) const {
+  return upstreams_[index].consecutive_timeouts >= config_.down_after_timeouts;
 }
 
 std::size_t Client::pick_upstream(std::size_t first, Clock::time_point now) const {
@@ -154,6 +159,7 @@ void Client::note_timeout(std::size_t upstream, Clock::time_point now) {
   auto& stats = upstreams_[upstream];
   ++stats.timeouts;
   ++stats.consecutive_timeouts;
+  probe_until_[upstream] = Clock::time_point{};
   if (stats.consecutive_timeouts >= config_.down_after_timeouts) {
     // Past the threshold every timeout (a failed probe) takes it out again.
     if (!upstream_down(upstream, now)) ++stats.marked_down;
@@ -224,6 +230,10 @@ void Client::start_attempt(std::unique_ptr<Query> query, Clock::time_point now) 
     query->upstream = pick_upstream(first, now);
     query->tcp = false;
     auto& stats = upstreams_[query->upstream];
+    if (recovering(query->upstream)) {
+      probe_until_[query->upstream] = now + config_.attempt_timeout + config_.tcp_timeout;
+      ++stats.probes;
+    }
 
     query->dns_id = random16();
     const auto wire = build_query(query->dns_id, query->question(),
@@ -361,6 +371,7 @@ void Client::on_udp_readable(int fd, Clock::time_point now) {
 
     stats.consecutive_timeouts = 0;
     down_until_[query.upstream] = Clock::time_point{};
+    probe_until_[query.upstream] = Clock::time_point{};
     auto owned = detach(fd);
     if (check.truncated) {
       ++counters_.truncated;
@@ -429,6 +440,7 @@ void Client::on_tcp_event(int fd, std::uint32_t events, Clock::time_point now) {
     ++stats.answers;
     stats.consecutive_timeouts = 0;
     down_until_[query.upstream] = Clock::time_point{};
+    probe_until_[query.upstream] = Clock::time_point{};
     std::vector<std::uint8_t> answer(message.begin(), message.end());
     complete(detach(fd), Status::ok, std::move(answer));
     return;

@@ -108,6 +108,11 @@ class Client {
   QueryId next_id_ = 1;
   std::vector<UpstreamStats> upstreams_;
   std::vector<Clock::time_point> down_until_;
+  // A recovering upstream (its time out is over, its last queries timed out)
+  // takes one query at a time, the probe: the others skip it until the
+  // probe is answered, times out, or (if it failed otherwise) its time is up.
+  std::vector<Clock::time_point> probe_until_;
+  bool recovering(std::size_t index) const;
   std::unordered_map<int, std::unique_ptr<Query>> by_fd_;
   std::vector<Completion> completed_;
   std::vector<std::uint8_t> rx_buffer_;

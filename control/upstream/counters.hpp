@@ -50,6 +50,7 @@ struct UpstreamStats {
   std::uint64_t timeouts = 0;
   std::uint64_t errors = 0;       // send or TCP failures
   std::uint64_t marked_down = 0;  // times it was taken out of rotation
+  std::uint64_t probes = 0;       // single queries sent to see whether it is back
   unsigned consecutive_timeouts = 0;
 };
 

@@ -3,6 +3,8 @@
 #include <arpa/inet.h>
 #include <gtest/gtest.h>
 
+#include <algorithm>
+
 #include <set>
 
 #include "tests/upstream/support.hpp"
@@ -242,12 +244,24 @@ TEST_F(UpstreamTest, ConsecutiveTimeoutsMarkUpstreamDownUntilProbed) {
   EXPECT_EQ(skipped.upstream, 1u);
   EXPECT_EQ(client.upstreams()[0].queries, 2u);
 
-  // Once the time is up it is tried again; still silent, it goes down again.
+  // Once the time is up one query probes it; the others meanwhile go
+  // straight to the second upstream. Still silent, it goes down again.
   std::this_thread::sleep_for(450ms);
   EXPECT_FALSE(client.upstream_down(0));
-  const auto probe = ask_one(client, "v4only.example.", LDNS_RR_TYPE_A);
-  EXPECT_EQ(probe.attempts, 2u);
+  const auto qname = wire_name("v4only.example.");
+  ASSERT_TRUE(client.send({.qname_wire = qname, .qtype = LDNS_RR_TYPE_A, .cookie = 1}));
+  EXPECT_TRUE(client.upstream_down(0));  // the probe is out
+  ASSERT_TRUE(client.send({.qname_wire = qname, .qtype = LDNS_RR_TYPE_A, .cookie = 2}));
+  ASSERT_TRUE(client.send({.qname_wire = qname, .qtype = LDNS_RR_TYPE_A, .cookie = 3}));
+  auto done = pump(client, 3, 5s);
+  ASSERT_EQ(done.size(), 3u);
+  std::sort(done.begin(), done.end(), [](const auto& a, const auto& b) { return a.cookie < b.cookie; });
+  EXPECT_EQ(done[0].attempts, 2u);  // the probe timed out, then the second upstream
+  EXPECT_EQ(done[1].attempts, 1u);
+  EXPECT_EQ(done[1].upstream, 1u);
+  EXPECT_EQ(done[2].attempts, 1u);
   EXPECT_EQ(client.upstreams()[0].queries, 3u);
+  EXPECT_EQ(client.upstreams()[0].probes, 1u);
   EXPECT_TRUE(client.upstream_down(0));
   EXPECT_EQ(client.upstreams()[0].marked_down, 2u);
 }
