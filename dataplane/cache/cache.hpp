@@ -86,15 +86,34 @@ class Cache {
   uint64_t hash_key(const Key& key) const { return cache::hash_key(key, seed_); }
   void prefetch(uint64_t hash) const { __builtin_prefetch(&buckets_[hash & mask_]); }
   // The second stage of a burst: once the bucket is near, prefetch the
-  // entries whose tag matches (the home bucket only; enough for most keys).
-  void prefetch_entry(uint64_t hash) const {
+  // entries whose tag matches (the home bucket only; enough for most keys),
+  // both of their first two lines (header and name, then the value). Returns
+  // a hint for lookup(): the first matching block + 1, or 0.
+  uint32_t prefetch_entry(uint64_t hash) const {
     const uint32_t tag = tag_of(hash);
     const Bucket& b = buckets_[hash & mask_];
+    uint32_t hint = 0;
     for (unsigned i = 0; i < kSlots; ++i) {
       const uint64_t s = b.slot[i].load(std::memory_order_acquire);
-      if (static_cast<uint32_t>(s >> 32) == tag)
-        __builtin_prefetch(arena_.at(static_cast<uint32_t>(s)));
+      if (static_cast<uint32_t>(s >> 32) != tag) continue;
+      const uint8_t* e = arena_.at(static_cast<uint32_t>(s));
+      __builtin_prefetch(e);
+      __builtin_prefetch(e + 64);
+      if (hint == 0) hint = static_cast<uint32_t>(s) + 1;
     }
+    return hint;
+  }
+  // A lookup that first tries the entry prefetch_entry() found, saving the
+  // bucket scan. The hint must come from the same read-side section (no
+  // quiescent() since): the block is then still readable, and an entry it
+  // names that matches the key is an answer the cache gave moments ago.
+  LookupResult lookup_hinted(Reader& r, const Key& key, uint64_t hash, uint32_t hint,
+                             uint64_t now_ms, unsigned flags) const {
+    if (hint != 0) {
+      const EntryHeader* e = entry_at(hint - 1);
+      if (matches(*e, key, hash)) return evaluate(r, e, hash, now_ms, flags);
+    }
+    return evaluate(r, find(key, hash), hash, now_ms, flags);
   }
   LookupResult lookup(Reader& r, const Key& key, uint64_t hash, uint64_t now_ms,
                       unsigned flags = kNoFlags) const {

@@ -368,6 +368,7 @@ void prepare(std::span<const std::uint8_t> query, const Client& client, const Co
     }
   }
   p.hash = ctx.cache->hash_key(key);
+  p.hint = 0;
   ctx.cache->prefetch(p.hash);
   p.fast = true;
 }
@@ -389,7 +390,7 @@ Result respond(std::span<std::uint8_t> buf, std::size_t len, const Client& clien
   const dns::Bytes in_addr(p.in_addr.data(), p.in_addr_len);
   const cache::Key key{p.ptr_mapped ? in_addr : qname, p.key_type, q.qclass};
   const cache::LookupResult r =
-      ctx.cache->lookup(*ctx.reader, key, p.hash, ctx.now_ms, lookup_flags(ctx));
+      ctx.cache->lookup_hinted(*ctx.reader, key, p.hash, p.hint, ctx.now_ms, lookup_flags(ctx));
   if (!usable(r)) return {DnsOutcome::punted_miss, 0};
   // §5.5: a validating client (DO and CD) gets the upstream's own answer.
   if (r.view.kind() == cache::Kind::synth_aaaa && q.opt && q.do_bit &&

@@ -61,6 +61,7 @@ struct Prepared {
   int view = -1;
   std::uint16_t key_type = 0;  // the cache key's type: the qtype, or the AAAA policy's type
   std::uint64_t hash = 0;
+  std::uint32_t hint = 0;  // prefetch_entry()'s guess at the entry, for the lookup
   std::uint8_t in_addr_len = 0;
   std::array<std::uint8_t, 32> in_addr;  // "d.c.b.a.in-addr.arpa." is at most 30 octets
   detail::FastQuery q;
@@ -77,11 +78,13 @@ Result respond(std::span<std::uint8_t> buf, std::size_t len, const Client& clien
                const Context& ctx);
 
 // The same in two steps: prepare() every query of a burst (this prefetches
-// their cache buckets), prefetch_entry() each, then respond() each.
+// their cache buckets), prefetch_entry() each once its bucket is near (this
+// prefetches the entry and remembers where it is), then respond() each, all
+// without a quiescent state report of the reader in between.
 void prepare(std::span<const std::uint8_t> query, const Client& client, const Context& ctx,
              Prepared& p);
-inline void prefetch_entry(const Prepared& p, const Context& ctx) {
-  if (p.fast) ctx.cache->prefetch_entry(p.hash);
+inline void prefetch_entry(Prepared& p, const Context& ctx) {
+  if (p.fast) p.hint = ctx.cache->prefetch_entry(p.hash);
 }
 Result respond(std::span<std::uint8_t> buf, std::size_t len, const Client& client,
                const Context& ctx, const Prepared& p);

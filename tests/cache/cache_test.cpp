@@ -73,6 +73,32 @@ TEST_F(CacheTest, MissThenHitSynthesizedAaaa) {
   EXPECT_EQ(s.inserts, 1u);
 }
 
+TEST_F(CacheTest, PrefetchHintFindsTheEntryAndAWrongHintFallsBack) {
+  ASSERT_EQ(put_aaaa("a.example", 300, {{{192, 0, 2, 1}}}), InsertStatus::inserted);
+  ASSERT_EQ(put_aaaa("b.example", 300, {{{192, 0, 2, 2}}}), InsertStatus::inserted);
+  const auto a = wire("a.example"), b = wire("b.example"), c = wire("c.example");
+  const Key ka{a, kAAAA, kIN}, kb{b, kAAAA, kIN}, kc{c, kAAAA, kIN};
+  const uint64_t ha = cache->hash_key(ka), hb = cache->hash_key(kb), hc = cache->hash_key(kc);
+  const uint32_t hint_a = cache->prefetch_entry(ha);
+  const uint32_t hint_b = cache->prefetch_entry(hb);
+  ASSERT_NE(hint_a, 0u);
+  ASSERT_NE(hint_b, 0u);
+  EXPECT_EQ(cache->prefetch_entry(hc), 0u);  // nothing there: no hint
+  LookupResult r = cache->lookup_hinted(*reader, ka, ha, hint_a, clock.now(), kNoFlags);
+  ASSERT_EQ(r.status, LookupStatus::hit);
+  EXPECT_EQ(r.view.ipv4()[0].bytes[3], 1);
+  // The other key's hint does not match: the bucket is searched instead.
+  r = cache->lookup_hinted(*reader, ka, ha, hint_b, clock.now(), kNoFlags);
+  ASSERT_EQ(r.status, LookupStatus::hit);
+  EXPECT_EQ(r.view.ipv4()[0].bytes[3], 1);
+  EXPECT_EQ(cache->lookup_hinted(*reader, kc, hc, hint_a, clock.now(), kNoFlags).status,
+            LookupStatus::miss);
+  // A hint whose entry expired gives the same answer as a plain lookup.
+  clock.advance_s(301);
+  EXPECT_EQ(cache->lookup_hinted(*reader, ka, ha, hint_a, clock.now(), kNoFlags).status,
+            LookupStatus::expired);
+}
+
 TEST_F(CacheTest, InsertFoldsCaseOfTheName) {
   ASSERT_EQ(put_aaaa("WWW.Example.COM", 60), InsertStatus::inserted);
   EXPECT_EQ(get("www.example.com").status, LookupStatus::hit);
