@@ -48,7 +48,7 @@ struct FastQuery {
   std::uint8_t edns_version;
   std::uint16_t udp_size;
   std::uint8_t key_len;
-  std::array<std::uint8_t, 255 + 8> key;  // room for the last 8-octet fold
+  std::array<std::uint8_t, 255 + 16> key;  // room for the last 16-octet fold
 };
 }  // namespace detail
 

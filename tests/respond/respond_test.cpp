@@ -129,6 +129,28 @@ TEST_F(Fixture, FoldsEveryOctetLikeTheReader) {
   }
 }
 
+TEST_F(Fixture, FoldsEachOctetValueInEveryLaneOfTheBlocks) {
+  // A 16-octet block, an 8-octet block and the tail each see every value:
+  // the range edges '@', 'A', 'Z', '[' and the octets above 0x7f among them.
+  for (int v = 1; v < 256; ++v) {
+    test::Packet q;
+    q.header(4, 0x0100, 1, 0, 0, 0);
+    std::vector<std::uint8_t> name;
+    name.push_back(29);
+    for (int k = 0; k < 29; ++k) name.push_back(static_cast<std::uint8_t>(v));
+    name.push_back(0);
+    q.raw(name).u16(dns::type::AAAA).u16(1);
+    std::vector<std::uint8_t> folded = name;
+    for (std::size_t k = 0; k < folded.size(); ++k) folded[k] = dns::fold(folded[k]);
+    cache.erase({folded, dns::type::AAAA, 1});  // "a" was "A"'s entry before
+    EXPECT_EQ(ask(q).outcome, DnsOutcome::punted_miss) << v;
+    ASSERT_EQ(cache.insert_aaaa({folded, dns::type::AAAA, 1}, 60,
+                                std::vector<cache::Ipv4>{{{8, 8, 8, 8}}}, {}),
+              cache::InsertStatus::inserted);
+    EXPECT_EQ(ask(q).outcome, DnsOutcome::answered_aaaa_synth) << v;
+  }
+}
+
 TEST_F(Fixture, TtlIsWhatRemains) {
   synth("v4.example", {{{8, 8, 8, 8}}}, 300);
   now += 100'500;
@@ -178,8 +200,7 @@ TEST_F(Fixture, DnameTargetIsNotCompressed) {
   chain.name("a.example").rr_fixed(dns::type::DNAME, 1, 300, test::wire("b.example"));
   chain.name("www.a.example").rr_fixed(dns::type::CNAME, 1, 300, test::wire("www.b.example"));
   synth("www.a.example", {{{8, 8, 4, 4}}}, 300, chain.bytes);
-  ASSERT_EQ(ask(query("www.a.example", dns::type::AAAA)).outcome,
-            DnsOutcome::answered_aaaa_synth);
+  ASSERT_EQ(ask(query("www.a.example", dns::type::AAAA)).outcome, DnsOutcome::answered_aaaa_synth);
   auto an = answers();
   ASSERT_EQ(an.size(), 3u);
   EXPECT_EQ(an[0].type, dns::type::DNAME);
@@ -301,9 +322,9 @@ TEST_F(PolicyFixture, DomainListsChooseTheCacheEntry) {
   // under force_domains this view reads the latter.
   const auto name = test::wire("www.broken-v6.example");
   test::Packet real;
-  real.u16(owner_is_qname).rr_fixed(dns::type::AAAA, 1, 300,
-                                   std::vector<std::uint8_t>{0x20, 1, 0xd, 0xb8, 0, 0, 0, 0, 0, 0,
-                                                             0, 0, 0, 0, 0, 1});
+  real.u16(owner_is_qname)
+      .rr_fixed(dns::type::AAAA, 1, 300,
+                std::vector<std::uint8_t>{0x20, 1, 0xd, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1});
   ASSERT_EQ(cache.insert_rrset({name, dns::type::AAAA, 1}, 300, real.bytes,
                                std::vector<std::uint16_t>{6}),
             cache::InsertStatus::inserted);
@@ -393,9 +414,9 @@ TEST_F(Fixture, RepliesNeverExceedTheClientsLimit) {
   for (int k = 0; k < 64; ++k) {
     offs.push_back(static_cast<std::uint16_t>(rr.bytes.size() + 6));
     rr.u16(owner_is_qname)
-        .rr_fixed(dns::type::PTR, 1, 300,
-                  test::wire("a-rather-long-label-to-fill-the-reply-" + std::to_string(k) +
-                             ".example"));
+        .rr_fixed(
+            dns::type::PTR, 1, 300,
+            test::wire("a-rather-long-label-to-fill-the-reply-" + std::to_string(k) + ".example"));
   }
   ASSERT_EQ(cache.insert_rrset({test::wire("9.8.8.8.in-addr.arpa"), dns::type::PTR, 1}, 300,
                                rr.bytes, offs),
