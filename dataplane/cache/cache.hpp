@@ -1,12 +1,17 @@
 #pragma once
 
 #include <atomic>
+#include <bit>
 #include <cstdint>
 #include <functional>
 #include <memory>
 #include <optional>
 #include <span>
 #include <vector>
+
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 
 #include "dataplane/cache/arena.hpp"
 #include "dataplane/cache/entry.hpp"
@@ -93,9 +98,9 @@ class Cache {
     const uint32_t tag = tag_of(hash);
     const Bucket& b = buckets_[hash & mask_];
     uint32_t hint = 0;
-    for (unsigned i = 0; i < kSlots; ++i) {
-      const uint64_t s = b.slot[i].load(std::memory_order_acquire);
-      if (static_cast<uint32_t>(s >> 32) != tag) continue;
+    for (unsigned m = tag_matches(b, tag); m != 0; m &= m - 1) {
+      const uint64_t s = b.slot[slot_of(m)].load(std::memory_order_acquire);
+      if (static_cast<uint32_t>(s >> 32) != tag) continue;  // changed since the filter
       const uint8_t* e = arena_.at(static_cast<uint32_t>(s));
       __builtin_prefetch(e);
       __builtin_prefetch(e + 64);
@@ -163,13 +168,41 @@ class Cache {
   static_assert(sizeof(Bucket) == 64);
 
   static uint32_t tag_of(uint64_t hash) { return static_cast<uint32_t>(hash >> 32) | 1u; }
+  // Bit 2i+1 set: slot i held `tag` when looked at (the odd bits only;
+  // slot_of() turns a bit into its slot). Only a filter: a caller loads a
+  // matching slot again, atomically, and checks the tag. With SSE2 the
+  // bucket is read as four 16-octet vectors whose 32-bit lanes are compared
+  // at once; an aligned vector load never tears a naturally aligned
+  // quadword on x86-64, so each slot read is some value it held.
+  static unsigned tag_matches(const Bucket& b, uint32_t tag) {
+#if defined(__SSE2__)
+    const __m128i t = _mm_set1_epi32(static_cast<int>(tag));
+    const auto* v = reinterpret_cast<const __m128i*>(&b);
+    const __m128i c01 = _mm_packs_epi32(_mm_cmpeq_epi32(_mm_load_si128(v), t),
+                                        _mm_cmpeq_epi32(_mm_load_si128(v + 1), t));
+    const __m128i c23 = _mm_packs_epi32(_mm_cmpeq_epi32(_mm_load_si128(v + 2), t),
+                                        _mm_cmpeq_epi32(_mm_load_si128(v + 3), t));
+    // One bit per 32-bit lane; lane 2i+1 is slot i's tag, lane 15 the overflow word.
+    const auto lanes = static_cast<unsigned>(_mm_movemask_epi8(_mm_packs_epi16(c01, c23)));
+    return lanes & 0x2aaau;
+#else
+    unsigned mask = 0;
+    for (unsigned i = 0; i < kSlots; ++i) {
+      const uint64_t s = b.slot[i].load(std::memory_order_relaxed);
+      mask |= static_cast<unsigned>(static_cast<uint32_t>(s >> 32) == tag) << (2 * i + 1);
+    }
+    return mask;
+#endif
+  }
+  static unsigned slot_of(unsigned matches) { return std::countr_zero(matches) >> 1; }
   const EntryHeader* entry_at(uint32_t block) const {
     return reinterpret_cast<const EntryHeader*>(arena_.at(block));
   }
   static bool matches(const EntryHeader& e, const Key& k, uint64_t hash) {
     return e.hash == hash && e.qtype == k.qtype && e.qclass == k.qclass &&
            e.name_len == k.name.size() &&
-           std::memcmp(e.bytes() + EntryHeader::name_offset(), k.name.data(), k.name.size()) == 0;
+           detail::same_octets(e.bytes() + EntryHeader::name_offset(), k.name.data(),
+                               k.name.size());
   }
 
   const EntryHeader* find(const Key& key, uint64_t hash) const;
@@ -226,8 +259,8 @@ inline const EntryHeader* Cache::find(const Key& key, uint64_t hash) const {
   size_t b = hash & mask_;
   for (unsigned probe = 0; probe < kMaxProbe; ++probe) {
     const Bucket& bucket = buckets_[b];
-    for (unsigned i = 0; i < kSlots; ++i) {
-      const uint64_t s = bucket.slot[i].load(std::memory_order_acquire);
+    for (unsigned m = tag_matches(bucket, tag); m != 0; m &= m - 1) {
+      const uint64_t s = bucket.slot[slot_of(m)].load(std::memory_order_acquire);
       if (static_cast<uint32_t>(s >> 32) != tag) continue;
       const EntryHeader* e = entry_at(static_cast<uint32_t>(s));
       if (matches(*e, key, hash)) return e;

@@ -4,6 +4,10 @@
 #include <cstring>
 #include <span>
 
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
 namespace dns64d::cache {
 
 inline constexpr size_t kMaxNameLen = 255;
@@ -40,6 +44,32 @@ inline uint64_t load32(const uint8_t* p) {
   uint32_t v;
   std::memcpy(&v, p, sizeof v);
   return v;
+}
+
+// Two names of equal length `n` compared in blocks, the last block
+// overlapping the one before; never reads outside either name.
+inline bool same_octets(const uint8_t* a, const uint8_t* b, size_t n) {
+#if defined(__SSE2__)
+  if (n >= 16) {
+    __m128i diff = _mm_setzero_si128();
+    const auto load = [](const uint8_t* p) {
+      return _mm_loadu_si128(reinterpret_cast<const __m128i*>(p));
+    };
+    for (size_t i = 0; i + 16 < n; i += 16)
+      diff = _mm_or_si128(diff, _mm_xor_si128(load(a + i), load(b + i)));
+    diff = _mm_or_si128(diff, _mm_xor_si128(load(a + n - 16), load(b + n - 16)));
+    return _mm_movemask_epi8(_mm_cmpeq_epi8(diff, _mm_setzero_si128())) == 0xffff;
+  }
+#endif
+  if (n >= 8) {
+    uint64_t diff = 0;
+    for (size_t i = 0; i + 8 < n; i += 8) diff |= load64(a + i) ^ load64(b + i);
+    return (diff | (load64(a + n - 8) ^ load64(b + n - 8))) == 0;
+  }
+  if (n >= 4) {
+    return ((load32(a) ^ load32(b)) | (load32(a + n - 4) ^ load32(b + n - 4))) == 0;
+  }
+  return std::memcmp(a, b, n) == 0;
 }
 
 }  // namespace detail

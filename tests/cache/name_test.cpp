@@ -42,6 +42,20 @@ TEST(CacheName, UnderMatchesOnLabelBoundaryOnly) {
   EXPECT_TRUE(name_is_under(wire("anything.at.all"), wire("")));
 }
 
+TEST(CacheName, SameOctetsSeesADifferenceAtEveryPositionOfEveryLength) {
+  // Exactly n octets each, so ASan sees any read past either name.
+  for (size_t n = 0; n <= kMaxNameLen; ++n) {
+    std::vector<uint8_t> a(n), b(n);
+    for (size_t i = 0; i < n; ++i) a[i] = b[i] = static_cast<uint8_t>(i * 7 + 1);
+    ASSERT_TRUE(detail::same_octets(a.data(), b.data(), n)) << n;
+    for (size_t k = 0; k < n; ++k) {
+      b[k] ^= 0x20;
+      ASSERT_FALSE(detail::same_octets(a.data(), b.data(), n)) << n << " " << k;
+      b[k] = a[k];
+    }
+  }
+}
+
 TEST(CacheHash, SeededAndSensitiveToEveryPart) {
   const auto name = wire("www.example.com");
   const HashSeed a = HashSeed::from(1), b = HashSeed::from(2);
