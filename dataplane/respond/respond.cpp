@@ -153,7 +153,9 @@ void fold_copy(std::uint8_t* dst, const std::uint8_t* src, std::size_t n, std::s
   const __m128i before_a = _mm_set1_epi8('A' - 1);
   const __m128i after_z = _mm_set1_epi8('Z' + 1);
   const __m128i case_bit = _mm_set1_epi8(0x20);
-  for (; j + 16 <= n || (j < n && j + 16 <= avail); j += 16) {
+  // Whole blocks while any of the name is left and the block may be read.
+  const std::size_t end16 = std::min((n + 15) & ~std::size_t{15}, avail & ~std::size_t{15});
+  for (; j < end16; j += 16) {
     const __m128i x = _mm_loadu_si128(reinterpret_cast<const __m128i*>(src + j));
     const __m128i upper = _mm_and_si128(_mm_cmpgt_epi8(x, before_a), _mm_cmplt_epi8(x, after_z));
     _mm_storeu_si128(reinterpret_cast<__m128i*>(dst + j),
@@ -161,7 +163,8 @@ void fold_copy(std::uint8_t* dst, const std::uint8_t* src, std::size_t n, std::s
   }
 #endif
   constexpr std::uint64_t ones = 0x0101010101010101ull;
-  for (; j + 8 <= n || (j < n && j + 8 <= avail); j += 8) {
+  const std::size_t end8 = std::min((n + 7) & ~std::size_t{7}, avail & ~std::size_t{7});
+  for (; j < end8; j += 8) {
     std::uint64_t x;
     std::memcpy(&x, src + j, 8);
     const std::uint64_t low7 = x & (0x7f * ones);
@@ -179,9 +182,10 @@ bool parse_fast(const std::uint8_t* p, std::size_t len, FastQuery& q) {
   q.id = dns::load16(p);
   q.flags = dns::load16(p + 2);
   if ((q.flags & (dns::flag::QR | dns::flag::opcode_mask)) != 0) return false;
+  // QDCOUNT 1, ANCOUNT and NSCOUNT 0, ARCOUNT 0 or 1, in one comparison.
   const std::uint16_t ar = dns::load16(p + 10);
-  if (dns::load16(p + 4) != 1 || dns::load16(p + 6) != 0 || dns::load16(p + 8) != 0 || ar > 1)
-    return false;
+  const std::uint64_t counts = std::uint64_t{dns::load32(p + 4)} << 32 | dns::load32(p + 8);
+  if ((counts | 1) != 0x0001'0000'0000'0001ull) return false;
   // Walk the labels to validate and measure, then fold the whole name at
   // once: length octets are below 64, so folding never touches them.
   std::size_t i = dns::header_size;
