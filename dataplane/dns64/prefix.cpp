@@ -2,6 +2,7 @@
 
 #include <arpa/inet.h>
 
+#include <bit>
 #include <charconv>
 #include <cstring>
 
@@ -40,14 +41,20 @@ DNS64D_DEFINE_XTABLE_NAMES(PrefixError, DNS64D_PREFIX_ERRORS)
 bool valid_length(unsigned length) { return layout_for(length) != nullptr; }
 
 bool in_prefix(const V6& a, const V6& net, unsigned length) {
-  const unsigned full = length / 8;
-  for (unsigned i = 0; i < full; ++i) {
-    if (a[i] != net[i]) return false;
-  }
-  const unsigned rest = length % 8;
-  if (rest == 0) return true;
-  const auto mask = static_cast<std::uint8_t>(0xff << (8 - rest));
-  return (a[full] & mask) == (net[full] & mask);
+  // Two big-endian quadwords each; the first `length` bits compared under a mask.
+  const auto half = [](const V6& v, std::size_t at) {
+    std::uint64_t w;
+    std::memcpy(&w, v.data() + at, 8);
+    if constexpr (std::endian::native == std::endian::little) w = __builtin_bswap64(w);
+    return w;
+  };
+  const auto mask = [](unsigned bits) {  // the top `bits` of 64, for 0..64
+    return bits == 0 ? 0 : ~std::uint64_t{0} << (64 - bits);
+  };
+  const unsigned hi_bits = length < 64 ? length : 64;
+  const unsigned lo_bits = length > 64 ? (length < 128 ? length - 64 : 64) : 0;
+  return ((half(a, 0) ^ half(net, 0)) & mask(hi_bits)) == 0 &&
+         ((half(a, 8) ^ half(net, 8)) & mask(lo_bits)) == 0;
 }
 
 PrefixError validate_pref64(const Prefix& p) {

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <array>
+#include <bit>
 #include <cstring>
 #if defined(__SSE2__)
 #include <emmintrin.h>
@@ -189,6 +190,15 @@ bool parse_fast(const std::uint8_t* p, std::size_t len, FastQuery& q) {
   // Walk the labels to validate and measure, then fold the whole name at
   // once: length octets are below 64, so folding never touches them.
   std::size_t i = dns::header_size;
+  // Runs of one-octet labels (ip6.arpa names are 32 of them) four at a time.
+  constexpr std::uint64_t lanes = 0x0001'0001'0001'0001ull;
+  while (p[i] == 1 && i + 8 < len) {
+    std::uint64_t x;
+    std::memcpy(&x, p + i, 8);
+    if constexpr (std::endian::native != std::endian::little) x = __builtin_bswap64(x);
+    if ((x & 0xff * lanes) != lanes) break;
+    i += 8;
+  }
   for (;;) {
     const std::uint8_t label = p[i];
     if (label == 0) break;

@@ -68,6 +68,59 @@ TEST(Ptr, BadNibbles) {
   }
 }
 
+TEST(Ptr, EveryOctetValueInEveryNibblePosition) {
+  // The whole-name path reads four labels at once: each position of each
+  // block gets every octet value, and only the 22 hexadecimal digits pass.
+  const V4 a{192, 0, 2, 33};
+  dns::Name base;
+  ip6_arpa_name(embed(well_known_prefix, a), base);
+  for (std::size_t label = 0; label < 32; ++label) {
+    for (int c = 0; c < 256; ++c) {
+      dns::Name q = base;
+      q.wire[2 * label + 1] = static_cast<std::uint8_t>(c);
+      const bool hex = (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
+      dns::Name out;
+      V4 got{};
+      const PtrResult r = map_ptr(q.bytes(), well_known_prefix, out, got);
+      if (!hex) {
+        ASSERT_EQ(r, PtrResult::bad_nibble) << label << " " << c;
+        continue;
+      }
+      // The changed nibble's value, where the old one was.
+      const unsigned value =
+          c <= '9' ? static_cast<unsigned>(c - '0') : static_cast<unsigned>((c | 0x20) - 'a' + 10);
+      V6 want = embed(well_known_prefix, a);
+      const std::size_t i = 31 - label;  // nibble of the address, 0 = most significant
+      want[i / 2] = static_cast<std::uint8_t>(i % 2 == 0 ? (want[i / 2] & 0x0f) | value << 4
+                                                         : (want[i / 2] & 0xf0) | value);
+      if (i >= 24) {  // the IPv4 part of a /96
+        ASSERT_EQ(r, PtrResult::ok) << label << " " << c;
+        EXPECT_EQ(got, (V4{want[12], want[13], want[14], want[15]})) << label << " " << c;
+      } else if (value == (i % 2 == 0 ? embed(well_known_prefix, a)[i / 2] >> 4
+                                      : embed(well_known_prefix, a)[i / 2] & 0xf)) {
+        ASSERT_EQ(r, PtrResult::ok) << label << " " << c;  // the same digit in another case
+      } else {
+        ASSERT_EQ(r, PtrResult::outside_prefix) << label << " " << c;
+      }
+    }
+  }
+}
+
+TEST(Ptr, EveryLengthOctetOfAWholeNameIsChecked) {
+  dns::Name base;
+  ip6_arpa_name(embed(well_known_prefix, V4{192, 0, 2, 33}), base);
+  for (std::size_t label = 0; label < 32; ++label) {
+    for (int len : {0, 2, 3, 0x41, 0xc0}) {
+      dns::Name q = base;
+      q.wire[2 * label] = static_cast<std::uint8_t>(len);
+      dns::Name out;
+      V4 got{};
+      const PtrResult r = map_ptr(q.bytes(), well_known_prefix, out, got);
+      EXPECT_NE(r, PtrResult::ok) << label << " " << len;
+    }
+  }
+}
+
 TEST(Ptr, OutsidePrefix) {
   dns::Name out;
   V4 got{};
