@@ -289,6 +289,25 @@ std::size_t write_synthesized_fast(std::span<std::uint8_t> buf, const FastQuery&
   return finish_fast(buf, q, static_cast<std::size_t>(out - buf.data()), count, our_udp);
 }
 
+// A cached RRset (owners 0xC00C or uncompressed, RDATA names uncompressed)
+// copied straight after the question with its TTLs set; 0 when it would not
+// fit (the Writer then truncates properly) or breaks the storage contract.
+std::size_t write_rrset_fast(std::span<std::uint8_t> buf, const FastQuery& q, std::size_t limit,
+                             cache::View v, std::uint16_t our_udp) {
+  const dns::Bytes rrs = v.rrs();
+  const std::span<const std::uint16_t> ttls = v.ttl_offsets();
+  if (q.question_end + rrs.size() + (q.opt ? 11 : 0) > std::min(limit, buf.size())) return 0;
+  std::uint8_t* out = buf.data() + q.question_end;
+  std::memcpy(out, rrs.data(), rrs.size());
+  const std::uint32_t ttl = v.ttl();
+  for (const std::uint16_t off : ttls) {
+    if (std::size_t{off} + 4 > rrs.size()) return 0;
+    dns::store32(out + off, ttl);
+  }
+  return finish_fast(buf, q, q.question_end + rrs.size(), static_cast<std::uint16_t>(ttls.size()),
+                     our_udp);
+}
+
 // The answer to an ip6.arpa query mapped to `in_addr`: a CNAME to it and
 // its PTR records (RFC 6147 §5.3.1), or the PTR records under the query's
 // own name (ptr mode).
@@ -439,6 +458,14 @@ Result respond(std::span<std::uint8_t> buf, std::size_t len, const Client& clien
   if (r.view.kind() == cache::Kind::synth_aaaa && r.view.cname_chain().empty()) {
     const std::size_t n = write_synthesized_fast(buf, q, limit, r.view, view, ctx.edns_udp_size);
     if (n != 0) return {DnsOutcome::answered_aaaa_synth, n};
+  }
+  if (!p.ptr_mapped && r.view.kind() == cache::Kind::rrset) {
+    const std::size_t n = write_rrset_fast(buf, q, limit, r.view, ctx.edns_udp_size);
+    if (n != 0) {
+      return {
+          q.qtype == dns::type::AAAA ? DnsOutcome::answered_aaaa_real : DnsOutcome::answered_cached,
+          n};
+    }
   }
   dns::Header h;
   h.id = q.id;

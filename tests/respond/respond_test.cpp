@@ -229,6 +229,26 @@ TEST_F(Fixture, RrsetsAndNegativeEntries) {
   ASSERT_EQ(an.size(), 1u);
   EXPECT_EQ(dns::load16(buf.data() + an[0].offset), owner_is_qname);  // a pointer to the question
 
+  // Two records, 25 seconds later, with EDNS: both TTLs are what remains.
+  test::Packet two;
+  two.u16(owner_is_qname).rr_fixed(dns::type::A, 1, 60, test::v4(192, 0, 2, 1));
+  const auto second = static_cast<std::uint16_t>(two.bytes.size() + 6);
+  two.u16(owner_is_qname).rr_fixed(dns::type::A, 1, 60, test::v4(192, 0, 2, 2));
+  const std::vector<std::uint16_t> two_offs{6, second};
+  const auto b = test::wire("b.example");
+  ASSERT_EQ(cache.insert_rrset({b, dns::type::A, 1}, 60, two.bytes, two_offs),
+            cache::InsertStatus::inserted);
+  now += 25'000;
+  ASSERT_EQ(ask(query("b.example", dns::type::A, 1, 1232)).outcome, DnsOutcome::answered_cached);
+  an = answers();
+  ASSERT_EQ(an.size(), 2u);
+  EXPECT_EQ(an[0].ttl, 35u);
+  EXPECT_EQ(an[1].ttl, 35u);
+  EXPECT_EQ(an[1].rdata[3], 2);
+  EXPECT_TRUE(reply.opt.present);
+  EXPECT_FALSE(reply.header.tc());
+  now -= 25'000;
+
   test::Packet soa;
   soa.name("example").rr_fixed(dns::type::SOA, 1, 30, test::soa_rdata(30));
   const std::vector<std::uint16_t> soa_off{
@@ -421,6 +441,10 @@ TEST_F(Fixture, RepliesNeverExceedTheClientsLimit) {
   ASSERT_EQ(cache.insert_rrset({test::wire("9.8.8.8.in-addr.arpa"), dns::type::PTR, 1}, 300,
                                rr.bytes, offs),
             cache::InsertStatus::inserted);
+  // The same records as an ordinary cached RRset, asked for by name.
+  ASSERT_EQ(
+      cache.insert_rrset({test::wire("many.example"), dns::type::PTR, 1}, 300, rr.bytes, offs),
+      cache::InsertStatus::inserted);
   dns64::Prefix nsp;
   dns64::parse_pref64("2001:db8:64::/96", nsp);
   dns::Name wkp_q, nsp_q;
@@ -434,7 +458,8 @@ TEST_F(Fixture, RepliesNeverExceedTheClientsLimit) {
   const Case cases[] = {{"big.example", dns::type::AAAA, "2001:db8:ffff::1"},
                         {"big.example", dns::type::AAAA, "2001:db8:aaaa::1"},
                         {dns::to_text(wkp_q.bytes()), dns::type::PTR, "2001:db8:ffff::1"},
-                        {dns::to_text(nsp_q.bytes()), dns::type::PTR, "2001:db8:aaaa::1"}};
+                        {dns::to_text(nsp_q.bytes()), dns::type::PTR, "2001:db8:aaaa::1"},
+                        {"many.example", dns::type::PTR, "2001:db8:ffff::1"}};
   for (const Case& c : cases) {
     for (int edns : {-1, 0, 600, 1232, 4096}) {
       const Result r = ask(query(c.name, c.qtype, 1, edns), c.client);
@@ -442,6 +467,11 @@ TEST_F(Fixture, RepliesNeverExceedTheClientsLimit) {
       const std::size_t limit = edns < 0 ? 512 : std::clamp(edns, 512, 1232);
       EXPECT_LE(r.reply_len, limit) << c.name << " " << edns;
       EXPECT_EQ(reply.opt.present, edns >= 0);
+      if (c.name == "many.example") {
+        // 64 records of about 60 octets: over every limit (1232 at most).
+        EXPECT_EQ(reply.header.tc(), true) << edns;
+        EXPECT_EQ(r.outcome, DnsOutcome::answered_cached);
+      }
     }
   }
 }
