@@ -195,7 +195,7 @@ int main(int argc, char** argv) {
   }
 
   cache::Config cc;
-  cc.max_entries = o.names * 3 + 1024;
+  cc.max_entries = o.names * 4 + 1024;  // room: an eviction would make a query miss
   cc.max_bytes = (o.names * 3 + 1024) * 192;
   cc.seed = 42;
   cache::Cache answer_cache(cc, [hz] { return dataplane::now_ms(hz); });
@@ -218,8 +218,9 @@ int main(int argc, char** argv) {
                               std::span(ptr.b.data(), ptr.n), std::span(&off, 1));
   }
   const cache::Stats st = answer_cache.stats();
-  std::printf("cache: %lu entries, %lu insert failures\n", static_cast<unsigned long>(st.entries),
-              static_cast<unsigned long>(st.insert_failures));
+  std::printf("cache: %lu entries, %lu insert failures, %lu evictions\n",
+              static_cast<unsigned long>(st.entries), static_cast<unsigned long>(st.insert_failures),
+              static_cast<unsigned long>(st.evictions));
 
   auto snap = std::make_unique<dataplane::Snapshot>();
   net::LocalAddrs& l = snap->local[port];
