@@ -41,6 +41,26 @@ inline std::uint64_t load_native64(const std::uint8_t* p) {
   return v;
 }
 
+#if defined(__x86_64__)
+// `acc` plus the 32 octets at `p` as four quadwords, in one carry chain
+// through the flags, the words read by the adds themselves: add, three adc,
+// and an adc $0 for the end-around carry (the portable sum needs two
+// instructions for every eight octets).
+[[gnu::always_inline]] inline std::uint64_t add_32_octets(std::uint64_t acc,
+                                                          const std::uint8_t* p) {
+  __asm__(
+      "addq (%[p]), %[acc]\n\t"
+      "adcq 8(%[p]), %[acc]\n\t"
+      "adcq 16(%[p]), %[acc]\n\t"
+      "adcq 24(%[p]), %[acc]\n\t"
+      "adcq $0, %[acc]"
+      : [acc] "+r"(acc)
+      : [p] "r"(p), "m"(*reinterpret_cast<const std::uint8_t(*)[32]>(p))
+      : "cc");
+  return acc;
+}
+#endif
+
 // Sums native-order 16-bit words, eight octets at a time with end-around
 // carry; the ones' complement sum commutes with byte swapping (RFC 1071
 // §2(B)), so one swap at the end gives the network value. The result is
@@ -49,50 +69,17 @@ inline std::uint64_t load_native64(const std::uint8_t* p) {
 [[gnu::always_inline]] inline std::uint64_t native_sum(const std::uint8_t* p, std::size_t n,
                                                        std::uint64_t acc = 0) {
 #if defined(__x86_64__)
-  // One carry chain through the flags, the words read straight from memory:
-  // add, adc for every further eight octets, one adc $0 to close the round.
-  // A round is a whole 64 octets (9 instructions); the portable pair below
-  // needs two instructions for every eight.
-  using Block64 = const std::uint8_t(*)[64];
-  using Block32 = const std::uint8_t(*)[32];
-  using Block16 = const std::uint8_t(*)[16];
   while (n >= 64) {
-    __asm__(
-        "addq (%[p]), %[acc]\n\t"
-        "adcq 8(%[p]), %[acc]\n\t"
-        "adcq 16(%[p]), %[acc]\n\t"
-        "adcq 24(%[p]), %[acc]\n\t"
-        "adcq 32(%[p]), %[acc]\n\t"
-        "adcq 40(%[p]), %[acc]\n\t"
-        "adcq 48(%[p]), %[acc]\n\t"
-        "adcq 56(%[p]), %[acc]\n\t"
-        "adcq $0, %[acc]"
-        : [acc] "+r"(acc)
-        : [p] "r"(p), "m"(*reinterpret_cast<Block64>(p))
-        : "cc");
+    acc = add_32_octets(add_32_octets(acc, p), p + 32);
     p += 64;
     n -= 64;
   }
   if (n & 32) {
-    __asm__(
-        "addq (%[p]), %[acc]\n\t"
-        "adcq 8(%[p]), %[acc]\n\t"
-        "adcq 16(%[p]), %[acc]\n\t"
-        "adcq 24(%[p]), %[acc]\n\t"
-        "adcq $0, %[acc]"
-        : [acc] "+r"(acc)
-        : [p] "r"(p), "m"(*reinterpret_cast<Block32>(p))
-        : "cc");
+    acc = add_32_octets(acc, p);
     p += 32;
   }
   if (n & 16) {
-    __asm__(
-        "addq (%[p]), %[acc]\n\t"
-        "adcq 8(%[p]), %[acc]\n\t"
-        "adcq $0, %[acc]"
-        : [acc] "+r"(acc)
-        : [p] "r"(p), "m"(*reinterpret_cast<Block16>(p))
-        : "cc");
+    acc = add_carry(add_carry(acc, load_native64(p)), load_native64(p + 8));
     p += 16;
   }
   std::uint64_t acc2 = 0;
