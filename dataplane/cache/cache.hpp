@@ -111,7 +111,9 @@ class Cache {
   // A lookup that first tries the entry prefetch_entry() found, saving the
   // bucket scan. The hint must come from the same read-side section (no
   // quiescent() since): the block is then still readable, and an entry it
-  // names that matches the key is an answer the cache gave moments ago.
+  // names that matches the key is an answer the cache gave moments ago,
+  // even if the writer replaced or erased it since (the window lookup_burst
+  // has too: a few microseconds, never past the burst).
   LookupResult lookup_hinted(Reader& r, const Key& key, uint64_t hash, uint32_t hint,
                              uint64_t now_ms, unsigned flags) const {
     if (hint != 0) {
@@ -173,16 +175,20 @@ class Cache {
   // matching slot again, atomically, and checks the tag. With SSE2 the
   // bucket is read as four 16-octet vectors whose 32-bit lanes are compared
   // at once; an aligned vector load never tears a naturally aligned
-  // quadword on x86-64, so each slot read is some value it held.
+  // quadword on x86-64, so each slot read is some value it held. (To the
+  // C++ model a plain load of atomics is a race, so ThreadSanitizer builds
+  // take the atomic loop.) A stale lane only misses an entry that a racing
+  // insert or removal is changing, as an atomic scan at that moment could.
   static unsigned tag_matches(const Bucket& b, uint32_t tag) {
-#if defined(__SSE2__)
+#if defined(__SSE2__) && !defined(__SANITIZE_THREAD__)
     const __m128i t = _mm_set1_epi32(static_cast<int>(tag));
     const auto* v = reinterpret_cast<const __m128i*>(&b);
     const __m128i c01 = _mm_packs_epi32(_mm_cmpeq_epi32(_mm_load_si128(v), t),
                                         _mm_cmpeq_epi32(_mm_load_si128(v + 1), t));
     const __m128i c23 = _mm_packs_epi32(_mm_cmpeq_epi32(_mm_load_si128(v + 2), t),
                                         _mm_cmpeq_epi32(_mm_load_si128(v + 3), t));
-    // One bit per 32-bit lane; lane 2i+1 is slot i's tag, lane 15 the overflow word.
+    // One bit per 32-bit lane: lane 2i+1 is slot i's tag (lane 14 is the
+    // overflow word, lane 15 padding; the mask leaves both out).
     const auto lanes = static_cast<unsigned>(_mm_movemask_epi8(_mm_packs_epi16(c01, c23)));
     return lanes & 0x2aaau;
 #else
