@@ -92,9 +92,10 @@ class Cache {
   void prefetch(uint64_t hash) const { __builtin_prefetch(&buckets_[hash & mask_]); }
   // The second stage of a burst: once the bucket is near, prefetch the
   // entries whose tag matches (the home bucket only; enough for most keys),
-  // both of their first two lines (header and name, then the value). Returns
-  // a hint for lookup(): the first matching block + 1, or 0.
-  uint32_t prefetch_entry(uint64_t hash) const {
+  // their first `lines` lines (2 or 3: header and name, then the value; an
+  // entry that starts mid-line and holds more than 96 octets reaches a
+  // third). Returns a hint for lookup(): the first matching block + 1, or 0.
+  uint32_t prefetch_entry(uint64_t hash, unsigned lines = 2) const {
     const uint32_t tag = tag_of(hash);
     const Bucket& b = buckets_[hash & mask_];
     uint32_t hint = 0;
@@ -104,6 +105,7 @@ class Cache {
       const uint8_t* e = arena_.at(static_cast<uint32_t>(s));
       __builtin_prefetch(e);
       __builtin_prefetch(e + 64);
+      if (lines > 2) __builtin_prefetch(e + 128);
       if (hint == 0) hint = static_cast<uint32_t>(s) + 1;
     }
     return hint;

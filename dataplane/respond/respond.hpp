@@ -84,7 +84,11 @@ Result respond(std::span<std::uint8_t> buf, std::size_t len, const Client& clien
 void prepare(std::span<const std::uint8_t> query, const Client& client, const Context& ctx,
              Prepared& p);
 inline void prefetch_entry(Prepared& p, const Context& ctx) {
-  if (p.fast) p.hint = ctx.cache->prefetch_entry(p.hash);
+  // A synthesized AAAA entry or an A RRset fits in two lines; a PTR RRset
+  // (a name inside) or anything else may reach a third.
+  if (!p.fast) return;
+  const bool small = p.q.qtype == dns::type::AAAA || p.q.qtype == dns::type::A;
+  p.hint = ctx.cache->prefetch_entry(p.hash, small ? 2 : 3);
 }
 Result respond(std::span<std::uint8_t> buf, std::size_t len, const Client& client,
                const Context& ctx, const Prepared& p);
