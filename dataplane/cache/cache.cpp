@@ -60,9 +60,8 @@ Cache::~Cache() = default;
 void Cache::lookup_burst(Reader& r, std::span<const Key> keys, uint64_t now,
                          std::span<LookupResult> out, unsigned flags) const {
   constexpr size_t kBurst = 32;
-  constexpr uint64_t kProbeFurther = 1;  // not a slot value: slots carry a non-zero tag
   uint64_t hashes[kBurst];
-  uint64_t first[kBurst];
+  uint32_t hints[kBurst];
   // Never write past `out`: keys without a result slot are not looked up.
   const size_t count = std::min(keys.size(), out.size());
   for (size_t base = 0; base < count; base += kBurst) {
@@ -71,35 +70,11 @@ void Cache::lookup_burst(Reader& r, std::span<const Key> keys, uint64_t now,
       hashes[i] = hash_key(keys[base + i]);
       prefetch(hashes[i]);
     }
-    // First tag match in the home bucket; its entry is prefetched (two lines:
-    // the header and most names) while the other buckets are scanned.
+    // The entries are prefetched while the other buckets are scanned, and
+    // each lookup starts from the entry its scan found.
+    for (size_t i = 0; i < n; ++i) hints[i] = prefetch_entry(hashes[i]);
     for (size_t i = 0; i < n; ++i) {
-      const Bucket& bucket = buckets_[hashes[i] & mask_];
-      const uint32_t tag = tag_of(hashes[i]);
-      first[i] = 0;
-      for (unsigned s = 0; s < kSlots; ++s) {
-        const uint64_t v = bucket.slot[s].load(std::memory_order_acquire);
-        if (static_cast<uint32_t>(v >> 32) == tag) {
-          first[i] = v;
-          const uint8_t* p = arena_.at(slot_block(v));
-          __builtin_prefetch(p);
-          __builtin_prefetch(p + 64);
-          break;
-        }
-      }
-      if (first[i] == 0 && bucket.overflow.load(std::memory_order_acquire) != 0)
-        first[i] = kProbeFurther;
-    }
-    for (size_t i = 0; i < n; ++i) {
-      const Key& key = keys[base + i];
-      const EntryHeader* e = nullptr;
-      if (first[i] > kProbeFurther) {
-        e = entry_at(slot_block(first[i]));
-        if (!matches(*e, key, hashes[i])) e = find(key, hashes[i]);  // a tag collision: rare
-      } else if (first[i] == kProbeFurther) {
-        e = find(key, hashes[i]);
-      }
-      out[base + i] = evaluate(r, e, hashes[i], now, flags);
+      out[base + i] = lookup_hinted(r, keys[base + i], hashes[i], hints[i], now, flags);
     }
   }
 }
