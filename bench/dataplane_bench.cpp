@@ -49,6 +49,7 @@ struct Options {
   // Each mix is measured this many times; the best and the median are
   // printed, since one run on a shared machine says more about the neighbours.
   std::size_t rounds = 1;
+  unsigned burst = 32;  // frames per poll, as `burst` in the config
 };
 
 const net::Mac our_mac{0x02, 0, 0, 0, 0, 0x53};
@@ -155,6 +156,9 @@ int main(int argc, char** argv) {
       o.zipf = std::stod(argv[++i]);
     else if (a == "--rounds" && i + 1 < argc)
       o.rounds = std::max<std::size_t>(1, std::stoul(argv[++i]));
+    else if (a == "--burst" && i + 1 < argc)
+      o.burst = std::clamp<unsigned>(static_cast<unsigned>(std::stoul(argv[++i])), 1,
+                                     dataplane::max_burst);
     else if (a == "--offload")
       o.offload = true;
     else if (a == "--mix" && i + 1 < argc) {
@@ -170,7 +174,7 @@ int main(int argc, char** argv) {
     } else {
       std::fprintf(stderr,
                    "usage: dataplane_bench [--names N] [--packets N] [--zipf S] [--mix "
-                   "aaaa,ptr,a,mixed] [--offload] [--rounds R] [-- EAL]\n");
+                   "aaaa,ptr,a,mixed] [--offload] [--rounds R] [--burst B] [-- EAL]\n");
       return 2;
     }
   }
@@ -253,7 +257,7 @@ int main(int argc, char** argv) {
   w.reader = answer_cache.register_reader();
   w.cache = &answer_cache;
   w.snapshot = &current;
-  w.burst = 32;
+  w.burst = o.burst;
   w.tsc_hz = hz;
   dataplane::prepare_worker(w);
 
@@ -280,8 +284,8 @@ int main(int argc, char** argv) {
                                 static_cast<std::uint16_t>(k));
       }
     }
-    std::array<rte_mbuf*, 32> mb;
-    if (rte_pktmbuf_alloc_bulk(pool, mb.data(), 32) != 0) return 1;
+    std::vector<rte_mbuf*> mb(o.burst);
+    if (rte_pktmbuf_alloc_bulk(pool, mb.data(), o.burst) != 0) return 1;
     std::vector<double> per_packet;  // cycles, one figure per round
     std::size_t next = 0;
     std::uint64_t cycles = 0, done = 0;
@@ -296,25 +300,26 @@ int main(int argc, char** argv) {
         m->nb_segs = 1;
         m->ol_flags = o.offload ? RTE_MBUF_F_RX_IP_CKSUM_GOOD | RTE_MBUF_F_RX_L4_CKSUM_GOOD : 0;
       }
-      rte_ring_sp_enqueue_bulk(rx_ring, reinterpret_cast<void**>(mb.data()), 32, nullptr);
+      rte_ring_sp_enqueue_bulk(rx_ring, reinterpret_cast<void**>(mb.data()), o.burst, nullptr);
       const std::uint64_t t0 = rte_rdtsc_precise();
       dataplane::worker_poll(w);
       cycles += rte_rdtsc_precise() - t0;
       const unsigned out =
-          rte_ring_sc_dequeue_bulk(tx_ring, reinterpret_cast<void**>(mb.data()), 32, nullptr);
-      if (out != 32) {
-        std::fprintf(stderr, "mix %s: only %u of 32 answered (punted %lu)\n", mix.c_str(), out,
+          rte_ring_sc_dequeue_bulk(tx_ring, reinterpret_cast<void**>(mb.data()), o.burst, nullptr);
+      if (out != o.burst) {
+        std::fprintf(stderr, "mix %s: only %u of %u answered (punted %lu)\n", mix.c_str(), out,
+                     o.burst,
                      static_cast<unsigned long>(
                          w.stats.dns[static_cast<std::size_t>(respond::DnsOutcome::punted_miss)]));
         return 1;
       }
-      done += 32;
+      done += o.burst;
       if (done >= o.packets) {  // a round ends
         per_packet.push_back(static_cast<double>(cycles) / static_cast<double>(done));
         cycles = done = 0;
       }
     }
-    rte_pktmbuf_free_bulk(mb.data(), 32);
+    rte_pktmbuf_free_bulk(mb.data(), o.burst);
     std::sort(per_packet.begin(), per_packet.end());
     const auto report = [&](const char* what, double c) {
       const double ns = c * 1e9 / static_cast<double>(hz);
