@@ -7,11 +7,16 @@
 // region (pseudo-header, header and payload are each even-aligned).
 #pragma once
 
+#include <array>
 #include <bit>
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
 #include <span>
+
+#if defined(__SSE4_1__)
+#include <smmintrin.h>
+#endif
 
 namespace dns64d::net::checksum {
 
@@ -41,6 +46,22 @@ inline std::uint64_t load_native64(const std::uint8_t* p) {
   return v;
 }
 
+#if defined(__SSE4_1__)
+using ShuffleRows = std::array<std::array<std::uint8_t, 16>, 16>;
+// Row r: a pshufb control that moves the last r of 16 octets to the front
+// and zeroes the others (an index with the high bit set gives zero).
+constexpr ShuffleRows make_tail_shuffle() {
+  ShuffleRows rows{};
+  for (std::size_t r = 0; r < 16; ++r) {
+    for (std::size_t j = 0; j < 16; ++j) {
+      rows[r][j] = j < r ? static_cast<std::uint8_t>(16 - r + j) : std::uint8_t{0x80};
+    }
+  }
+  return rows;
+}
+alignas(64) inline constexpr ShuffleRows tail_shuffle = make_tail_shuffle();
+#endif
+
 #if defined(__x86_64__)
 // `acc` plus the 32 octets at `p` as four quadwords, in one carry chain
 // through the flags, the words read by the adds themselves: add, three adc,
@@ -68,6 +89,7 @@ inline std::uint64_t load_native64(const std::uint8_t* p) {
 // Always inlined: a call would make its hot callers save their registers.
 [[gnu::always_inline]] inline std::uint64_t native_sum(const std::uint8_t* p, std::size_t n,
                                                        std::uint64_t acc = 0) {
+  [[maybe_unused]] const bool long_run = n >= 16;
 #if defined(__x86_64__)
   while (n >= 64) {
     acc = add_32_octets(add_32_octets(acc, p), p + 32);
@@ -97,6 +119,22 @@ inline std::uint64_t load_native64(const std::uint8_t* p) {
     acc = add_carry(acc, load_native64(p));
     acc2 = add_carry(acc2, load_native64(p + 8));
     p += 16;
+  }
+#endif
+#if defined(__SSE4_1__)
+  if (long_run) {
+    // The last 0-15 octets without a branch on each length bit (query
+    // lengths vary, so those branches miss): the sixteen octets that end the
+    // run, moved down by one shuffle until only those remain, each in its
+    // place (what was consumed so far is a multiple of sixteen); the table
+    // row for `rest` zeroes the others.
+    const std::size_t rest = n & 15;
+    const __m128i last16 = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p + rest - 16));
+    const __m128i kept = _mm_shuffle_epi8(
+        last16, _mm_loadu_si128(reinterpret_cast<const __m128i*>(tail_shuffle[rest].data())));
+    acc2 = add_carry(static_cast<std::uint64_t>(_mm_cvtsi128_si64(kept)),
+                     static_cast<std::uint64_t>(_mm_extract_epi64(kept, 1)));
+    return add_carry(acc, acc2);
   }
 #endif
   if (n & 8) {
