@@ -10,6 +10,7 @@
 #include "dataplane/dns/writer.hpp"
 #include "dataplane/dns64/prefix.hpp"
 #include "dataplane/dns64/ptr.hpp"
+#include "dataplane/respond/view.hpp"
 
 namespace {
 
@@ -90,6 +91,32 @@ void BM_Embed(benchmark::State& state) {
   state.SetItemsProcessed(state.iterations());
 }
 BENCHMARK(BM_Embed);
+
+// The client's view among N client networks (/56s under 2001:db8::/32, the
+// way a carrier hands out prefixes), looked up for addresses inside them.
+void BM_ClientViewV6(benchmark::State& state) {
+  const auto n = static_cast<std::size_t>(state.range(0));
+  respond::ViewTable views;
+  views.set_default(views.add_view(respond::View{}));
+  const int v = views.add_view(respond::View{});
+  std::vector<dns64::V6> clients;
+  for (std::size_t i = 0; i < n; ++i) {
+    dns64::V6 net{0x20, 0x01, 0x0d, 0xb8};
+    net[4] = static_cast<std::uint8_t>(i >> 16);
+    net[5] = static_cast<std::uint8_t>(i >> 8);
+    net[6] = static_cast<std::uint8_t>(i);
+    views.add_client_v6(net, 56, v);
+    net[15] = 1;
+    clients.push_back(net);
+  }
+  std::size_t k = 0;
+  for (auto _ : state) {
+    benchmark::DoNotOptimize(views.for_v6(clients[k]));
+    k = k + 1 == clients.size() ? 0 : k + 1;
+  }
+  state.SetItemsProcessed(state.iterations());
+}
+BENCHMARK(BM_ClientViewV6)->Arg(1)->Arg(100)->Arg(10000);
 
 }  // namespace
 

@@ -1,6 +1,8 @@
 #include "dataplane/respond/view.hpp"
 
 #include <algorithm>
+#include <bit>
+#include <cstring>
 
 namespace dns64d::respond {
 
@@ -9,13 +11,23 @@ std::uint32_t as_u32(const dns64::V4& a) {
   return (std::uint32_t{a[0]} << 24) | (std::uint32_t{a[1]} << 16) | (std::uint32_t{a[2]} << 8) |
          a[3];
 }
+
+std::uint64_t big_endian64(const std::uint8_t* p) {
+  std::uint64_t w;
+  std::memcpy(&w, p, 8);
+  if constexpr (std::endian::native == std::endian::little) w = __builtin_bswap64(w);
+  return w;
+}
 }  // namespace
+
+ViewTable::Key6 ViewTable::key6(const dns64::V6& a) {
+  return {big_endian64(a.data()), big_endian64(a.data() + 8)};
+}
 
 bool AaaaPolicy::operator==(const AaaaPolicy& o) const {
   if (mode != o.mode || exclusions.size() != o.exclusions.size()) return false;
   for (std::size_t i = 0; i < exclusions.size(); ++i) {
-    if (exclusions[i].length != o.exclusions[i].length ||
-        exclusions[i].net != o.exclusions[i].net)
+    if (exclusions[i].length != o.exclusions[i].length || exclusions[i].net != o.exclusions[i].net)
       return false;
   }
   return true;
@@ -56,32 +68,55 @@ int ViewTable::add_view(View v) {
   return static_cast<int>(views_.size() - 1);
 }
 
+template <typename Key>
+void ViewTable::insert(std::vector<Length<Key>>& lengths, std::uint8_t length, const Key& mask,
+                       const Key& net, int view) {
+  auto it = std::find_if(lengths.begin(), lengths.end(),
+                         [&](const Length<Key>& l) { return l.length <= length; });
+  if (it == lengths.end() || it->length != length) {
+    Length<Key> fresh;
+    fresh.length = length;
+    fresh.mask = mask;
+    fresh.slots.resize(8);
+    it = lengths.insert(it, std::move(fresh));
+  }
+  Length<Key>& l = *it;
+  const Key key = masked(net, mask);
+  if ((l.used + 1) * 2 > l.slots.size()) {  // grow, keeping every entry
+    std::vector<typename Length<Key>::Slot> old(l.slots.size() * 2);
+    old.swap(l.slots);
+    for (const auto& s : old) {
+      if (s.view == none) continue;
+      std::size_t i = hash(s.net) & (l.slots.size() - 1);
+      while (l.slots[i].view != none) i = (i + 1) & (l.slots.size() - 1);
+      l.slots[i] = s;
+    }
+  }
+  std::size_t i = hash(key) & (l.slots.size() - 1);
+  for (; l.slots[i].view != none; i = (i + 1) & (l.slots.size() - 1)) {
+    if (l.slots[i].net == key) return;  // the first network given keeps it
+  }
+  l.slots[i] = {key, view};
+  ++l.used;
+}
+
 void ViewTable::add_client_v4(dns64::V4 net, std::uint8_t length, int view) {
   const std::uint32_t mask = length == 0 ? 0 : ~std::uint32_t{0} << (32 - length);
-  v4_.push_back({as_u32(net) & mask, mask, length, view});
-  std::stable_sort(v4_.begin(), v4_.end(),
-                   [](const Net4& a, const Net4& b) { return a.length > b.length; });
+  insert(v4_, length, mask, as_u32(net), view);
 }
 
 void ViewTable::add_client_v6(dns64::V6 net, std::uint8_t length, int view) {
-  v6_.push_back({net, length, view});
-  std::stable_sort(v6_.begin(), v6_.end(),
-                   [](const Net6& a, const Net6& b) { return a.length > b.length; });
+  const auto top = [](unsigned bits) {  // the top `bits` of 64, for 0..64
+    return bits == 0 ? std::uint64_t{0} : ~std::uint64_t{0} << (64 - bits);
+  };
+  const Key6 mask{top(std::min<unsigned>(length, 64)), top(length > 64 ? length - 64u : 0u)};
+  insert(v6_, length, mask, key6(net), view);
 }
 
-int ViewTable::for_v4(const dns64::V4& a) const {
-  const std::uint32_t x = as_u32(a);
-  for (const Net4& n : v4_) {
-    if ((x & n.mask) == n.net) return n.view;
-  }
-  return default_;
-}
+int ViewTable::for_v4(const dns64::V4& a) const { return find(v4_, as_u32(a), default_); }
 
 int ViewTable::for_v6(const dns64::V6& a) const {
-  for (const Net6& n : v6_) {
-    if (dns64::in_prefix(a, n.net, n.length)) return n.view;
-  }
-  return default_;
+  return v6_.empty() ? default_ : find(v6_, key6(a), default_);
 }
 
 }  // namespace dns64d::respond

@@ -84,7 +84,8 @@ struct View {
       for (const PrefixMap& m : prefix_map) {
         if (!dns64::in_range(a, m.range)) continue;
         if (k != 0 || (!never_map.empty() && dns64::in_any(a, never_map))) return nullptr;
-        if (m.restricted && !dns64::is_global_v4(a) && !dns64::is_nat64_discovery(a)) return nullptr;
+        if (m.restricted && !dns64::is_global_v4(a) && !dns64::is_nat64_discovery(a))
+          return nullptr;
         return &m.prefix;
       }
     }
@@ -143,20 +144,55 @@ class ViewTable {
   std::size_t size() const { return views_.size(); }
 
  private:
-  struct Net4 {
-    std::uint32_t net, mask;
-    std::uint8_t length;
-    int view;
+  // Client networks by prefix length, longest first. Each length keeps its
+  // networks in an open-addressed table keyed by the masked address, so a
+  // lookup probes one table per distinct length present, however many
+  // client networks a carrier configures. IPv6 keys are the address as two
+  // big-endian quadwords.
+  struct Key6 {
+    std::uint64_t hi = 0, lo = 0;
+    bool operator==(const Key6&) const = default;
   };
-  struct Net6 {
-    dns64::V6 net;
-    std::uint8_t length;
-    int view;
+  template <typename Key>
+  struct Length {
+    struct Slot {
+      Key net{};
+      int view = none;  // none: empty
+    };
+    std::uint8_t length = 0;
+    Key mask{};
+    std::size_t used = 0;
+    std::vector<Slot> slots;  // a power of two, at most half full
   };
+  static std::size_t hash(std::uint32_t k) { return std::size_t{k} * 0x9e3779b97f4a7c15ull >> 32; }
+  static std::size_t hash(const Key6& k) {
+    return static_cast<std::size_t>(((k.hi ^ (k.lo << 29 | k.lo >> 35)) * 0x9e3779b97f4a7c15ull) >>
+                                    32);
+  }
+  static Key6 key6(const dns64::V6& a);
+  static std::uint32_t masked(std::uint32_t a, std::uint32_t m) { return a & m; }
+  static Key6 masked(const Key6& a, const Key6& m) { return {a.hi & m.hi, a.lo & m.lo}; }
+  template <typename Key>
+  static void insert(std::vector<Length<Key>>& lengths, std::uint8_t length, const Key& mask,
+                     const Key& net, int view);
+  template <typename Key>
+  static int find(const std::vector<Length<Key>>& lengths, const Key& a, int otherwise) {
+    for (const Length<Key>& l : lengths) {
+      const Key k = masked(a, l.mask);
+      const std::size_t m = l.slots.size() - 1;
+      for (std::size_t i = hash(k) & m;; i = (i + 1) & m) {
+        const auto& s = l.slots[i];
+        if (s.view == none) break;
+        if (s.net == k) return s.view;
+      }
+    }
+    return otherwise;
+  }
+
   std::vector<View> views_;
   std::vector<AaaaPolicy> policies_;
-  std::vector<Net4> v4_;  // longest first
-  std::vector<Net6> v6_;  // longest first
+  std::vector<Length<std::uint32_t>> v4_;  // longest first
+  std::vector<Length<Key6>> v6_;           // longest first
   int default_ = none;
 };
 
