@@ -1,5 +1,6 @@
 #include "control/upstream/client.hpp"
 
+#include <linux/errqueue.h>
 #include <netinet/in.h>
 #include <sys/epoll.h>
 #include <sys/random.h>
@@ -7,7 +8,9 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <array>
 #include <cerrno>
+#include <cstring>
 #include <fstream>
 #include <system_error>
 
@@ -156,8 +159,13 @@ std::size_t Client::pick_upstream(std::size_t first, Clock::time_point now) cons
 }
 
 void Client::note_timeout(std::size_t upstream, Clock::time_point now) {
+  ++upstreams_[upstream].timeouts;
+  note_failure(upstream, now);
+}
+
+// A timeout or an ICMP unreachable: either counts toward taking it out.
+void Client::note_failure(std::size_t upstream, Clock::time_point now) {
   auto& stats = upstreams_[upstream];
-  ++stats.timeouts;
   ++stats.consecutive_timeouts;
   probe_until_[upstream] = Clock::time_point{};
   if (stats.consecutive_timeouts >= config_.down_after_timeouts) {
@@ -189,11 +197,58 @@ int Client::open_udp_socket(int family) {
       sa.sin6_port = htons(port);
       rc = ::bind(fd, reinterpret_cast<sockaddr*>(&sa), sizeof sa);
     }
-    if (rc == 0) return fd;
+    if (rc == 0) {
+      // ICMP errors for what this socket sends (port or host unreachable)
+      // come back on it although it is not connected, so an upstream that
+      // is not there fails over at once instead of at the attempt timeout.
+      const int on = 1;
+      if (family == AF_INET) {
+        (void)::setsockopt(fd, IPPROTO_IP, IP_RECVERR, &on, sizeof on);
+      } else {
+        (void)::setsockopt(fd, IPPROTO_IPV6, IPV6_RECVERR, &on, sizeof on);
+      }
+      return fd;
+    }
     if (errno != EADDRINUSE) break;
   }
   close_fd(fd);
   return -1;
+}
+
+// Drains the socket's error queue; true when it holds an ICMP error for a
+// datagram we sent to `upstream` saying that nothing is there (port, host
+// or network unreachable, or prohibited). The kernel matched the ICMP's
+// quoted header to this socket's random port already; the destination it
+// names is checked too.
+bool Client::unreachable(int fd, const Endpoint& upstream) {
+  bool found = false;
+  for (int i = 0; i < max_datagrams_per_poll; ++i) {
+    sockaddr_storage to{};
+    std::array<std::uint8_t, 512> control{};
+    std::array<std::uint8_t, 512> payload{};
+    iovec iov{payload.data(), payload.size()};
+    msghdr msg{};
+    msg.msg_name = &to;
+    msg.msg_namelen = sizeof to;
+    msg.msg_iov = &iov;
+    msg.msg_iovlen = 1;
+    msg.msg_control = control.data();
+    msg.msg_controllen = control.size();
+    if (::recvmsg(fd, &msg, MSG_ERRQUEUE) < 0) break;
+    if (!upstream.same_as(reinterpret_cast<const sockaddr*>(&to), msg.msg_namelen)) continue;
+    for (cmsghdr* c = CMSG_FIRSTHDR(&msg); c != nullptr; c = CMSG_NXTHDR(&msg, c)) {
+      const bool v4 = c->cmsg_level == IPPROTO_IP && c->cmsg_type == IP_RECVERR;
+      const bool v6 = c->cmsg_level == IPPROTO_IPV6 && c->cmsg_type == IPV6_RECVERR;
+      if (!v4 && !v6) continue;
+      sock_extended_err e{};
+      std::memcpy(&e, CMSG_DATA(c), sizeof e);
+      const bool icmp = e.ee_origin == SO_EE_ORIGIN_ICMP || e.ee_origin == SO_EE_ORIGIN_ICMP6;
+      const bool gone = e.ee_errno == ECONNREFUSED || e.ee_errno == EHOSTUNREACH ||
+                        e.ee_errno == ENETUNREACH || e.ee_errno == EACCES;
+      if (icmp && gone) found = true;
+    }
+  }
+  return found;
 }
 
 std::optional<QueryId> Client::send(const Request& request) {
@@ -359,7 +414,14 @@ void Client::on_udp_readable(int fd, Clock::time_point now) {
                                  reinterpret_cast<sockaddr*>(&from), &from_len);
     if (n < 0) {
       if (errno == EINTR) continue;
-      return;  // EAGAIN: drained; anything else: wait for the timeout
+      if (errno == EAGAIN || errno == EWOULDBLOCK || !unreachable(fd, stats.endpoint)) {
+        return;  // drained, or an error that is not the upstream's: wait for the timeout
+      }
+      ++counters_.unreachable;
+      ++stats.errors;
+      note_failure(query.upstream, now);
+      next_attempt_or_fail(detach(fd), Status::failed, now);
+      return;
     }
     if (!stats.endpoint.same_as(reinterpret_cast<const sockaddr*>(&from), from_len)) {
       ++counters_.drop_wrong_source;

@@ -100,6 +100,8 @@ class Client {
   std::unique_ptr<Query> detach(int fd);
   std::size_t pick_upstream(std::size_t first, Clock::time_point now) const;
   void note_timeout(std::size_t upstream, Clock::time_point now);
+  void note_failure(std::size_t upstream, Clock::time_point now);
+  static bool unreachable(int fd, const Endpoint& upstream);
   int open_udp_socket(int family);
   std::uint16_t random16();
 

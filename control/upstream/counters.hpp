@@ -17,6 +17,7 @@ namespace dns64d::upstream {
   X(rejected_no_upstream, "send() refused: no upstream configured")             \
   X(send_errors, "socket, bind or sendto failed for an attempt")                \
   X(attempt_timeouts, "attempts that got no acceptable answer in time")         \
+  X(unreachable, "attempts ended at once by an ICMP error from the upstream")   \
   X(truncated, "UDP answers with TC=1")                                         \
   X(tcp_failures, "TCP attempts that failed to connect, write, read or match")  \
   X(drop_wrong_source, "datagrams from another address or port than we asked")  \
@@ -48,10 +49,10 @@ struct UpstreamStats {
   std::uint64_t tcp_queries = 0;  // TCP attempts
   std::uint64_t answers = 0;      // accepted answers
   std::uint64_t timeouts = 0;
-  std::uint64_t errors = 0;       // send or TCP failures
-  std::uint64_t marked_down = 0;  // times it was taken out of rotation
-  std::uint64_t probes = 0;       // single queries sent to see whether it is back
-  unsigned consecutive_timeouts = 0;
+  std::uint64_t errors = 0;           // send, TCP or ICMP (port or host unreachable) failures
+  std::uint64_t marked_down = 0;      // times it was taken out of rotation
+  std::uint64_t probes = 0;           // single queries sent to see whether it is back
+  unsigned consecutive_timeouts = 0;  // and ICMP unreachables, in a row
 };
 
 }  // namespace dns64d::upstream

@@ -1,14 +1,17 @@
 #!/usr/bin/env bash
 # The resolver's bounds: with one lookup allowed in flight and an upstream
-# that never answers (nothing listens on 127.0.0.1:9 in the test's own
-# namespace), a second miss is over the limit and gets SERVFAIL at once, or
-# nothing with [upstream] over_limit = "drop"; the counters say so. Needs
-# root (network namespaces); exits 77 to skip where it cannot run.
+# that never answers (unbound in the test's own namespace, told to drop
+# every query with access-control deny; a port where nothing listens would
+# not do, the ICMP port unreachable fails the lookup over at once), a
+# second miss is over the limit and gets SERVFAIL at once, or nothing with
+# [upstream] over_limit = "drop"; the counters say so. Needs root (network
+# namespaces); exits 77 to skip where it cannot run.
 #   limits_test.sh DNS64D_BINARY
 set -euo pipefail
 bin=$1
 [ "$(id -u)" -eq 0 ] || { echo "needs root for network namespaces"; exit 77; }
 command -v dig >/dev/null || { echo "dig is needed (scripts/setup)"; exit 1; }
+command -v unbound >/dev/null || { echo "unbound is needed (scripts/setup)"; exit 1; }
 
 here=$(cd "$(dirname "$0")" && pwd)
 # shellcheck source=../../scripts/lab.sh
@@ -18,9 +21,31 @@ fail=0
 run_case() {  # run_case OVER_LIMIT EXPECTED_SECOND_ANSWER
   local mode=$1 want=$2 got first
   lab_ns
+  cat >"$work/unbound.conf" <<CONF
+server:
+  interface: 127.0.0.1@5353
+  port: 5353
+  do-ip6: no
+  do-daemonize: no
+  chroot: ""
+  username: ""
+  directory: "$work"
+  pidfile: "$work/unbound.pid"
+  use-syslog: no
+  logfile: "$work/unbound.log"
+  access-control: 127.0.0.0/8 deny   # drops every query without a word
+remote-control:
+  control-enable: no
+CONF
+  ip netns exec "$ns" unbound -d -c "$work/unbound.conf" >"$work/unbound.out" 2>&1 &
+  lab_pids+=($!)
+  for _ in $(seq 50); do
+    grep -q "start of service" "$work/unbound.log" 2>/dev/null && break
+    sleep 0.1
+  done
   cat >"$work/dns64d.toml" <<TOML
 [upstream]
-servers = ["127.0.0.1:9"]   # silent: nothing listens there
+servers = ["127.0.0.1:5353"]   # silent: unbound drops what it is asked
 timeout_ms = 3000
 attempts = 1
 max_pending = 1

@@ -2,9 +2,10 @@
 
 #include <arpa/inet.h>
 #include <gtest/gtest.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include <algorithm>
-
 #include <set>
 
 #include "tests/upstream/support.hpp"
@@ -209,6 +210,52 @@ TEST_F(UpstreamTest, SilentUpstreamTimesOutAndNextUpstreamAnswers) {
   EXPECT_EQ(client.upstreams()[1].answers, 1u);
 }
 
+// 127.0.0.1 at a UDP port nobody holds: the kernel answers with ICMP port
+// unreachable, as a host does whose resolver is not running.
+Endpoint closed_port() {
+  const int fd = ::socket(AF_INET, SOCK_DGRAM, 0);
+  sockaddr_in sa{};
+  sa.sin_family = AF_INET;
+  sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  socklen_t len = sizeof sa;
+  EXPECT_EQ(::bind(fd, reinterpret_cast<sockaddr*>(&sa), len), 0);
+  EXPECT_EQ(::getsockname(fd, reinterpret_cast<sockaddr*>(&sa), &len), 0);
+  ::close(fd);
+  return test::loopback(ntohs(sa.sin_port));
+}
+
+TEST_F(UpstreamTest, RefusingUpstreamFailsOverWithoutWaitingForTheTimeout) {
+  Config config = config_for({closed_port(), unbound_->endpoint()});
+  config.attempt_timeout = 2000ms;
+  Client client(config);
+  const auto started = Clock::now();
+  const auto done = ask_one(client, "v4only.example.", LDNS_RR_TYPE_A);
+  ASSERT_EQ(done.status, Status::ok);
+  EXPECT_LT(Clock::now() - started, 1000ms);  // well before the attempt timeout
+  EXPECT_EQ(done.attempts, 2u);
+  EXPECT_EQ(done.upstream, 1u);
+  EXPECT_EQ(client.counters().unreachable, 1u);
+  EXPECT_EQ(client.counters().attempt_timeouts, 0u);
+  EXPECT_EQ(client.upstreams()[0].errors, 1u);
+  EXPECT_EQ(client.upstreams()[0].timeouts, 0u);
+  EXPECT_EQ(client.upstreams()[1].answers, 1u);
+}
+
+TEST_F(UpstreamTest, RefusalsInARowTakeTheUpstreamOut) {
+  Config config = config_for({closed_port(), unbound_->endpoint()});
+  config.down_after_timeouts = 2;
+  config.down_for = 5000ms;
+  Client client(config);
+  for (int i = 0; i < 2; ++i) {
+    EXPECT_EQ(ask_one(client, "v4only.example.", LDNS_RR_TYPE_A).attempts, 2u);
+  }
+  EXPECT_TRUE(client.upstream_down(0));
+  EXPECT_EQ(client.upstreams()[0].marked_down, 1u);
+  const auto skipped = ask_one(client, "v4only.example.", LDNS_RR_TYPE_A);
+  EXPECT_EQ(skipped.attempts, 1u);
+  EXPECT_EQ(skipped.upstream, 1u);
+}
+
 TEST_F(UpstreamTest, AllSilentTimesOutAfterEveryAttempt) {
   FakeUpstream a, b;
   Config config = config_for({a.endpoint(), b.endpoint()});
@@ -255,7 +302,8 @@ TEST_F(UpstreamTest, ConsecutiveTimeoutsMarkUpstreamDownUntilProbed) {
   ASSERT_TRUE(client.send({.qname_wire = qname, .qtype = LDNS_RR_TYPE_A, .cookie = 3}));
   auto done = pump(client, 3, 5s);
   ASSERT_EQ(done.size(), 3u);
-  std::sort(done.begin(), done.end(), [](const auto& a, const auto& b) { return a.cookie < b.cookie; });
+  std::sort(done.begin(), done.end(),
+            [](const auto& a, const auto& b) { return a.cookie < b.cookie; });
   EXPECT_EQ(done[0].attempts, 2u);  // the probe timed out, then the second upstream
   EXPECT_EQ(done[1].attempts, 1u);
   EXPECT_EQ(done[1].upstream, 1u);
