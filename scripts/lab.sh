@@ -79,6 +79,37 @@ lab_dns64d() {
   ip -n "$ns" addr add 2001:db8::1/64 dev dtap0 nodad
 }
 
+# An unbound in the server namespace on 127.0.0.1@PORT, its files named
+# $work/NAME.*: the common server lines here, the caller's (more server
+# lines, stub zones) on stdin. Returns once it serves; its pid is the last
+# of lab_pids.
+lab_unbound() {
+  local name=$1 port=$2
+  {
+    cat <<CONF
+server:
+  interface: 127.0.0.1@$port
+  port: $port
+  do-ip6: no
+  do-daemonize: no
+  chroot: ""
+  username: ""
+  directory: "$work"
+  pidfile: "$work/$name.pid"
+  use-syslog: no
+  logfile: "$work/$name.log"
+CONF
+    cat
+    printf 'remote-control:\n  control-enable: no\n'
+  } >"$work/$name.conf"
+  ip netns exec "$ns" unbound -d -c "$work/$name.conf" >"$work/$name.out" 2>&1 &
+  lab_pids+=($!)
+  for _ in $(seq 50); do
+    grep -q "start of service" "$work/$name.log" 2>/dev/null && return 0
+    sleep 0.1
+  done
+}
+
 # The whole lab: NSD, unbound and dns64d with unbound as its upstream.
 lab_up() {
   local bin=$1
@@ -145,35 +176,6 @@ zone:
   name: "2.0.192.in-addr.arpa."
   zonefile: "$work/rev.zone"
 CONF
-  cat >"$work/unbound.conf" <<CONF
-server:
-  interface: 127.0.0.1@5353
-  port: 5353
-  do-ip6: no
-  do-daemonize: no
-  chroot: ""
-  username: ""
-  directory: "$work"
-  pidfile: "$work/unbound.pid"
-  use-syslog: no
-  logfile: "$work/unbound.log"
-  verbosity: 1
-  module-config: "iterator"
-  do-not-query-localhost: no
-  access-control: 127.0.0.0/8 allow
-  # Only the test zones resolve; nothing else is ever asked of anyone.
-  local-zone: "." refuse
-  local-zone: "test." transparent
-  local-zone: "2.0.192.in-addr.arpa." transparent
-stub-zone:
-  name: "test."
-  stub-addr: 127.0.0.1@5300
-stub-zone:
-  name: "2.0.192.in-addr.arpa."
-  stub-addr: 127.0.0.1@5300
-remote-control:
-  control-enable: no
-CONF
   cat >"$work/dns64d.toml" <<'TOML'
 [upstream]
 servers = ["127.0.0.1:5353"]
@@ -200,9 +202,23 @@ TOML
   ip netns exec "$ns" nsd -d -c "$work/nsd.conf" >"$work/nsd.out" 2>&1 &
   nsd_pid=$!
   lab_pids+=($nsd_pid)
-  ip netns exec "$ns" unbound -d -c "$work/unbound.conf" >"$work/unbound.out" 2>&1 &
-  unbound_pid=$!
-  lab_pids+=($unbound_pid)
+  lab_unbound unbound 5353 <<CONF
+  verbosity: 1
+  module-config: "iterator"
+  do-not-query-localhost: no
+  access-control: 127.0.0.0/8 allow
+  # Only the test zones resolve; nothing else is ever asked of anyone.
+  local-zone: "." refuse
+  local-zone: "test." transparent
+  local-zone: "2.0.192.in-addr.arpa." transparent
+stub-zone:
+  name: "test."
+  stub-addr: 127.0.0.1@5300
+stub-zone:
+  name: "2.0.192.in-addr.arpa."
+  stub-addr: 127.0.0.1@5300
+CONF
+  unbound_pid=${lab_pids[-1]}
   lab_dns64d "$bin" "$work/dns64d.toml" veth
   for _ in $(seq 50); do
     ip netns exec "$ns" dig +time=1 +tries=1 @127.0.0.1 -p 5353 SOA test. +short 2>/dev/null | grep -q hostmaster && break

@@ -97,18 +97,7 @@ check "DO+CD: no synthesis" "0" sh -c "$d6 +dnssec +cd AAAA v4only.test | sed -n
 # A peer DNS64 on the same zone: unbound's own dns64 module (prefix
 # 2001:db8:64::/96, the IPv6 clients' view) straight over NSD. Where RFC 6147
 # leaves no choice, both must give the same rcode and the same records.
-cat >"$work/peer.conf" <<CONF
-server:
-  interface: 127.0.0.1@5454
-  port: 5454
-  do-ip6: no
-  do-daemonize: no
-  chroot: ""
-  username: ""
-  directory: "$work"
-  pidfile: "$work/peer.pid"
-  use-syslog: no
-  logfile: "$work/peer.log"
+lab_unbound peer 5454 <<CONF
   module-config: "dns64 iterator"
   dns64-prefix: 2001:db8:64::/96
   do-not-query-localhost: no
@@ -118,11 +107,7 @@ server:
 stub-zone:
   name: "test."
   stub-addr: 127.0.0.1@5300
-remote-control:
-  control-enable: no
 CONF
-ip netns exec "$ns" unbound -d -c "$work/peer.conf" >"$work/peer.out" 2>&1 &
-lab_pids+=($!)
 for _ in $(seq 50); do
   ip netns exec "$ns" dig +time=1 +tries=1 @127.0.0.1 -p 5454 SOA test. +short 2>/dev/null | grep -q hostmaster && break
   sleep 0.2

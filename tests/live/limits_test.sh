@@ -21,28 +21,9 @@ fail=0
 run_case() {  # run_case OVER_LIMIT EXPECTED_SECOND_ANSWER
   local mode=$1 want=$2 got first
   lab_ns
-  cat >"$work/unbound.conf" <<CONF
-server:
-  interface: 127.0.0.1@5353
-  port: 5353
-  do-ip6: no
-  do-daemonize: no
-  chroot: ""
-  username: ""
-  directory: "$work"
-  pidfile: "$work/unbound.pid"
-  use-syslog: no
-  logfile: "$work/unbound.log"
+  lab_unbound unbound 5353 <<CONF
   access-control: 127.0.0.0/8 deny   # drops every query without a word
-remote-control:
-  control-enable: no
 CONF
-  ip netns exec "$ns" unbound -d -c "$work/unbound.conf" >"$work/unbound.out" 2>&1 &
-  lab_pids+=($!)
-  for _ in $(seq 50); do
-    grep -q "start of service" "$work/unbound.log" 2>/dev/null && break
-    sleep 0.1
-  done
   cat >"$work/dns64d.toml" <<TOML
 [upstream]
 servers = ["127.0.0.1:5353"]   # silent: unbound drops what it is asked

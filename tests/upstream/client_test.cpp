@@ -79,6 +79,19 @@ class UpstreamTest : public ::testing::Test {
     return done[0];
   }
 
+  // Two queries that the first upstream fails take it out (down_after = 2):
+  // the third goes straight to the second upstream.
+  static void expect_out_after_two_failures(Client& client) {
+    for (int i = 0; i < 2; ++i) {
+      EXPECT_EQ(ask_one(client, "v4only.example.", LDNS_RR_TYPE_A).attempts, 2u);
+    }
+    EXPECT_TRUE(client.upstream_down(0));
+    EXPECT_EQ(client.upstreams()[0].marked_down, 1u);
+    const auto skipped = ask_one(client, "v4only.example.", LDNS_RR_TYPE_A);
+    EXPECT_EQ(skipped.attempts, 1u);
+    EXPECT_EQ(skipped.upstream, 1u);
+  }
+
   static Unbound* unbound_;
 };
 Unbound* UpstreamTest::unbound_ = nullptr;
@@ -246,14 +259,8 @@ TEST_F(UpstreamTest, RefusalsInARowTakeTheUpstreamOut) {
   config.down_after_timeouts = 2;
   config.down_for = 5000ms;
   Client client(config);
-  for (int i = 0; i < 2; ++i) {
-    EXPECT_EQ(ask_one(client, "v4only.example.", LDNS_RR_TYPE_A).attempts, 2u);
-  }
-  EXPECT_TRUE(client.upstream_down(0));
-  EXPECT_EQ(client.upstreams()[0].marked_down, 1u);
-  const auto skipped = ask_one(client, "v4only.example.", LDNS_RR_TYPE_A);
-  EXPECT_EQ(skipped.attempts, 1u);
-  EXPECT_EQ(skipped.upstream, 1u);
+  expect_out_after_two_failures(client);
+  EXPECT_EQ(client.upstreams()[0].timeouts, 0u);
 }
 
 TEST_F(UpstreamTest, AllSilentTimesOutAfterEveryAttempt) {
@@ -278,17 +285,7 @@ TEST_F(UpstreamTest, ConsecutiveTimeoutsMarkUpstreamDownUntilProbed) {
   config.down_after_timeouts = 2;
   config.down_for = 400ms;
   Client client(config);
-
-  for (int i = 0; i < 2; ++i) {
-    EXPECT_EQ(ask_one(client, "v4only.example.", LDNS_RR_TYPE_A).attempts, 2u);
-  }
-  EXPECT_TRUE(client.upstream_down(0));
-  EXPECT_EQ(client.upstreams()[0].marked_down, 1u);
-
-  // While down, queries go straight to the second upstream.
-  const auto skipped = ask_one(client, "v4only.example.", LDNS_RR_TYPE_A);
-  EXPECT_EQ(skipped.attempts, 1u);
-  EXPECT_EQ(skipped.upstream, 1u);
+  expect_out_after_two_failures(client);  // while down, queries skip it
   EXPECT_EQ(client.upstreams()[0].queries, 2u);
 
   // Once the time is up one query probes it; the others meanwhile go
