@@ -30,7 +30,7 @@ struct Client::Query {
   Status last_failure = Status::failed;
   std::uint16_t dns_id = 0;
   int fd = -1;
-  Clock::time_point deadline{};
+  std::uint64_t timer = 0;  // the serial of its deadline in timers_
 
   bool tcp = false;
   bool tcp_connected = false;
@@ -317,7 +317,7 @@ void Client::start_attempt(std::unique_ptr<Query> query, Clock::time_point now) 
     ++counters_.queries_sent;
     ++stats.queries;
     query->fd = fd;
-    query->deadline = now + config_.attempt_timeout;
+    arm(*query, now + config_.attempt_timeout);
     by_fd_.emplace(fd, std::move(query));
     return;
   }
@@ -362,7 +362,7 @@ void Client::start_tcp(std::unique_ptr<Query> query, Clock::time_point now) {
   ++counters_.tcp_queries_sent;
   ++stats.tcp_queries;
   query->fd = fd;
-  query->deadline = now + config_.tcp_timeout;
+  arm(*query, now + config_.tcp_timeout);
   by_fd_.emplace(fd, std::move(query));
 }
 
@@ -509,13 +509,18 @@ void Client::on_tcp_event(int fd, std::uint32_t events, Clock::time_point now) {
   }
 }
 
+void Client::arm(Query& query, Clock::time_point deadline) {
+  query.timer = ++timer_serial_;
+  timers_.push({deadline, query.fd, query.timer});
+}
+
 void Client::expire(Clock::time_point now) {
-  std::vector<int> due;
-  for (const auto& [fd, query] : by_fd_) {
-    if (query->deadline <= now) due.push_back(fd);
-  }
-  for (const int fd : due) {
-    auto query = detach(fd);
+  while (!timers_.empty() && timers_.top().deadline <= now) {
+    const Timer t = timers_.top();
+    timers_.pop();
+    const auto it = by_fd_.find(t.fd);
+    if (it == by_fd_.end() || it->second->timer != t.serial) continue;  // that attempt ended
+    auto query = detach(t.fd);
     ++counters_.attempt_timeouts;
     if (query->tcp) ++counters_.tcp_failures;
     note_timeout(query->upstream, now);
@@ -524,9 +529,10 @@ void Client::expire(Clock::time_point now) {
 }
 
 std::optional<std::chrono::milliseconds> Client::next_deadline_in() const {
-  if (by_fd_.empty()) return std::nullopt;
-  Clock::time_point soonest = Clock::time_point::max();
-  for (const auto& [fd, query] : by_fd_) soonest = std::min(soonest, query->deadline);
+  if (by_fd_.empty() || timers_.empty()) return std::nullopt;
+  // Possibly the deadline of an attempt that already ended: then the wait
+  // is only shorter than it needed to be.
+  const Clock::time_point soonest = timers_.top().deadline;
   const auto now = Clock::now();
   if (soonest <= now) return std::chrono::milliseconds{0};
   // Round up so a wait that ends on the deadline does not wake just before it.

@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <memory>
 #include <optional>
+#include <queue>
 #include <span>
 #include <string>
 #include <unordered_map>
@@ -116,6 +117,19 @@ class Client {
   std::vector<Clock::time_point> probe_until_;
   bool recovering(std::size_t index) const;
   std::unordered_map<int, std::unique_ptr<Query>> by_fd_;
+  // Attempt deadlines, soonest first. An entry whose attempt ended (its fd
+  // gone, or reused by a later attempt with another serial) is skipped when
+  // it comes up: ending an attempt costs nothing here, and a poll looks at
+  // the due entries only, not at every query in flight.
+  struct Timer {
+    Clock::time_point deadline;
+    int fd;
+    std::uint64_t serial;
+    bool operator>(const Timer& o) const { return deadline > o.deadline; }
+  };
+  std::priority_queue<Timer, std::vector<Timer>, std::greater<>> timers_;
+  std::uint64_t timer_serial_ = 0;
+  void arm(Query& query, Clock::time_point deadline);
   std::vector<Completion> completed_;
   std::vector<std::uint8_t> rx_buffer_;
   std::vector<std::uint8_t> random_pool_;

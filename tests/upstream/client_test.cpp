@@ -341,6 +341,47 @@ Config fault_config(const FakeUpstream& fake) {
   return config;
 }
 
+TEST_F(UpstreamTest, AnEndedAttemptsDeadlineDoesNotExpireTheNextOnItsSocket) {
+  FakeUpstream fake;
+  Forwarder forward{fake, unbound_->endpoint(), {}};
+  Config config = fault_config(fake);
+  config.attempt_timeout = 400ms;
+  Client client(config);
+  ASSERT_EQ(ask_one(client, "v4only.example.", LDNS_RR_TYPE_A, std::ref(forward)).status,
+            Status::ok);
+  std::this_thread::sleep_for(200ms);
+  // The next attempt most likely gets the same descriptor; the first one's
+  // deadline passes 200 ms into it and must not end it.
+  const auto sent = Clock::now();
+  const auto done = ask_one(client, "dual.example.", LDNS_RR_TYPE_A);  // never answered
+  EXPECT_EQ(done.status, Status::timeout);
+  EXPECT_GE(Clock::now() - sent, 400ms);
+  EXPECT_EQ(client.counters().attempt_timeouts, 1u);
+}
+
+TEST_F(UpstreamTest, ManyAttemptsInFlightAllTimeOut) {
+  FakeUpstream silent;
+  Config config = config_for({silent.endpoint()});
+  config.attempt_timeout = 200ms;
+  config.max_attempts = 1;
+  Client client(config);
+  constexpr std::uint64_t n = 500;
+  for (std::uint64_t i = 0; i < n; ++i) {
+    const auto qname = wire_name("h" + std::to_string(i % 64) + ".example.");
+    ASSERT_TRUE(client.send({.qname_wire = qname, .qtype = LDNS_RR_TYPE_A, .cookie = i}));
+  }
+  const auto done = pump(client, n, 5s);
+  ASSERT_EQ(done.size(), n);
+  std::set<std::uint64_t> cookies;
+  for (const auto& d : done) {
+    EXPECT_EQ(d.status, Status::timeout);
+    cookies.insert(d.cookie);
+  }
+  EXPECT_EQ(cookies.size(), n);
+  EXPECT_EQ(client.counters().attempt_timeouts, n);
+  EXPECT_EQ(client.in_flight(), 0u);
+}
+
 TEST_F(UpstreamTest, WrongIdIsDroppedAndRealAnswerAccepted) {
   FakeUpstream fake;
   Forwarder forward{fake, unbound_->endpoint(), [&](const auto& r, auto answer) {
