@@ -504,6 +504,20 @@ int run(const Options& opt, const config::Config& cfg) {
         static_cast<unsigned long>(rs.dropped_full), static_cast<unsigned long>(rs.cache_fills),
         static_cast<unsigned long>(rs.cache_fill_failed),
         static_cast<unsigned long>(rs.synthesized), static_cast<unsigned long>(rs.stale));
+    upstream_client->counters().for_each([](const char* name, const char*, std::uint64_t v) {
+      std::printf("counter upstream.%s %lu\n", name, static_cast<unsigned long>(v));
+    });
+    // Per server, named by its address: how each one fared.
+    for (const upstream::UpstreamStats& u : upstream_client->upstreams()) {
+      const std::string at = "counter upstream." + u.endpoint.to_string() + ".";
+      const std::pair<const char*, std::uint64_t> fields[] = {
+          {"queries", u.queries},   {"tcp_queries", u.tcp_queries}, {"answers", u.answers},
+          {"timeouts", u.timeouts}, {"errors", u.errors},           {"marked_down", u.marked_down},
+          {"probes", u.probes}};
+      for (const auto& [field, v] : fields) {
+        std::printf("%s%s %lu\n", at.c_str(), field, static_cast<unsigned long>(v));
+      }
+    }
     std::fflush(stdout);
   }
   for (std::uint16_t p : port_ids) (void)rte_eth_dev_close(p);
