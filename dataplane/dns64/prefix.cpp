@@ -42,19 +42,10 @@ bool valid_length(unsigned length) { return layout_for(length) != nullptr; }
 
 bool in_prefix(const V6& a, const V6& net, unsigned length) {
   // Two big-endian quadwords each; the first `length` bits compared under a mask.
-  const auto half = [](const V6& v, std::size_t at) {
-    std::uint64_t w;
-    std::memcpy(&w, v.data() + at, 8);
-    if constexpr (std::endian::native == std::endian::little) w = __builtin_bswap64(w);
-    return w;
-  };
-  const auto mask = [](unsigned bits) {  // the top `bits` of 64, for 0..64
-    return bits == 0 ? 0 : ~std::uint64_t{0} << (64 - bits);
-  };
   const unsigned hi_bits = length < 64 ? length : 64;
   const unsigned lo_bits = length > 64 ? (length < 128 ? length - 64 : 64) : 0;
-  return ((half(a, 0) ^ half(net, 0)) & mask(hi_bits)) == 0 &&
-         ((half(a, 8) ^ half(net, 8)) & mask(lo_bits)) == 0;
+  return ((word_at(a, 0) ^ word_at(net, 0)) & top_bits(hi_bits)) == 0 &&
+         ((word_at(a, 8) ^ word_at(net, 8)) & top_bits(lo_bits)) == 0;
 }
 
 PrefixError validate_pref64(const Prefix& p) {

@@ -3,7 +3,9 @@
 #pragma once
 
 #include <array>
+#include <bit>
 #include <cstdint>
+#include <cstring>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -58,6 +60,31 @@ V6 embed(const Prefix& p, V4 v4, const V6& suffix = {});
 
 // The IPv4 address inside `a`, when `a` lies under `p` with a zero u-octet.
 std::optional<V4> extract(const Prefix& p, const V6& a);
+
+// An IPv6 address as two big-endian quadwords, so that a prefix of any
+// length is a mask on them (prefix matching and client tables use these).
+struct V6Words {
+  std::uint64_t hi = 0, lo = 0;
+  bool operator==(const V6Words&) const = default;
+  V6Words operator&(const V6Words& m) const { return {hi & m.hi, lo & m.lo}; }
+};
+// Octets at..at+7 of `a` as a big-endian quadword.
+inline std::uint64_t word_at(const V6& a, std::size_t at) {
+  std::uint64_t w;
+  std::memcpy(&w, a.data() + at, 8);
+  if constexpr (std::endian::native == std::endian::little) w = __builtin_bswap64(w);
+  return w;
+}
+inline V6Words words(const V6& a) { return {word_at(a, 0), word_at(a, 8)}; }
+// The top `bits` of a quadword set, for 0..64.
+inline std::uint64_t top_bits(unsigned bits) {
+  return bits == 0 ? 0 : ~std::uint64_t{0} << (64 - bits);
+}
+// The first `length` bits set, for 0..128.
+inline V6Words prefix_mask(unsigned length) {
+  return {top_bits(length < 64 ? length : 64),
+          top_bits(length > 64 ? (length < 128 ? length - 64 : 64) : 0)};
+}
 
 // True when `a` starts with the first `length` bits of `net`.
 bool in_prefix(const V6& a, const V6& net, unsigned length);

@@ -1,8 +1,6 @@
 #include "dataplane/respond/view.hpp"
 
 #include <algorithm>
-#include <bit>
-#include <cstring>
 
 namespace dns64d::respond {
 
@@ -11,18 +9,7 @@ std::uint32_t as_u32(const dns64::V4& a) {
   return (std::uint32_t{a[0]} << 24) | (std::uint32_t{a[1]} << 16) | (std::uint32_t{a[2]} << 8) |
          a[3];
 }
-
-std::uint64_t big_endian64(const std::uint8_t* p) {
-  std::uint64_t w;
-  std::memcpy(&w, p, 8);
-  if constexpr (std::endian::native == std::endian::little) w = __builtin_bswap64(w);
-  return w;
-}
 }  // namespace
-
-ViewTable::Key6 ViewTable::key6(const dns64::V6& a) {
-  return {big_endian64(a.data()), big_endian64(a.data() + 8)};
-}
 
 bool AaaaPolicy::operator==(const AaaaPolicy& o) const {
   if (mode != o.mode || exclusions.size() != o.exclusions.size()) return false;
@@ -81,7 +68,7 @@ void ViewTable::insert(std::vector<Length<Key>>& lengths, std::uint8_t length, c
     it = lengths.insert(it, std::move(fresh));
   }
   Length<Key>& l = *it;
-  const Key key = masked(net, mask);
+  const Key key = net & mask;
   if ((l.used + 1) * 2 > l.slots.size()) {  // grow, keeping every entry
     std::vector<typename Length<Key>::Slot> old(l.slots.size() * 2);
     old.swap(l.slots);
@@ -106,17 +93,13 @@ void ViewTable::add_client_v4(dns64::V4 net, std::uint8_t length, int view) {
 }
 
 void ViewTable::add_client_v6(dns64::V6 net, std::uint8_t length, int view) {
-  const auto top = [](unsigned bits) {  // the top `bits` of 64, for 0..64
-    return bits == 0 ? std::uint64_t{0} : ~std::uint64_t{0} << (64 - bits);
-  };
-  const Key6 mask{top(std::min<unsigned>(length, 64)), top(length > 64 ? length - 64u : 0u)};
-  insert(v6_, length, mask, key6(net), view);
+  insert(v6_, length, dns64::prefix_mask(length), dns64::words(net), view);
 }
 
 int ViewTable::for_v4(const dns64::V4& a) const { return find(v4_, as_u32(a), default_); }
 
 int ViewTable::for_v6(const dns64::V6& a) const {
-  return v6_.empty() ? default_ : find(v6_, key6(a), default_);
+  return v6_.empty() ? default_ : find(v6_, dns64::words(a), default_);
 }
 
 }  // namespace dns64d::respond

@@ -148,11 +148,8 @@ class ViewTable {
   // networks in an open-addressed table keyed by the masked address, so a
   // lookup probes one table per distinct length present, however many
   // client networks a carrier configures. IPv6 keys are the address as two
-  // big-endian quadwords.
-  struct Key6 {
-    std::uint64_t hi = 0, lo = 0;
-    bool operator==(const Key6&) const = default;
-  };
+  // big-endian quadwords (dns64::V6Words).
+  using Key6 = dns64::V6Words;
   template <typename Key>
   struct Length {
     struct Slot {
@@ -169,16 +166,13 @@ class ViewTable {
     return static_cast<std::size_t>(((k.hi ^ (k.lo << 29 | k.lo >> 35)) * 0x9e3779b97f4a7c15ull) >>
                                     32);
   }
-  static Key6 key6(const dns64::V6& a);
-  static std::uint32_t masked(std::uint32_t a, std::uint32_t m) { return a & m; }
-  static Key6 masked(const Key6& a, const Key6& m) { return {a.hi & m.hi, a.lo & m.lo}; }
   template <typename Key>
   static void insert(std::vector<Length<Key>>& lengths, std::uint8_t length, const Key& mask,
                      const Key& net, int view);
   template <typename Key>
   static int find(const std::vector<Length<Key>>& lengths, const Key& a, int otherwise) {
     for (const Length<Key>& l : lengths) {
-      const Key k = masked(a, l.mask);
+      const Key k = a & l.mask;
       const std::size_t m = l.slots.size() - 1;
       for (std::size_t i = hash(k) & m;; i = (i + 1) & m) {
         const auto& s = l.slots[i];
