@@ -1,6 +1,7 @@
 #include "control/cache_format.hpp"
 
 #include <algorithm>
+#include <optional>
 
 namespace dns64d::control {
 
@@ -18,26 +19,73 @@ bool put_name(dns::Bytes msg, std::size_t& at, std::vector<std::uint8_t>& out) {
   return true;
 }
 
-// How many fixed octets precede the domain names of an RDATA, and how many
-// names there are (RFC 3597 §4: only these well-known types compress).
+// Where the domain names of an RDATA sit: `lead` octets before them, then
+// `names` names, then octets copied as they are. These are the types whose
+// names may arrive compressed: RFC 1035's (RFC 3597 §4 lets servers
+// compress only those) and the ones RFC 3597 §4 tells receivers to
+// decompress all the same (RP, AFSDB, RT, SIG, PX, NXT, NAPTR, SRV), as
+// some servers did compress them. Every other type is copied whole.
 struct Shape {
-  std::size_t lead;
-  int names;
+  std::size_t lead = 0;
+  int names = 0;
 };
-Shape shape_of(std::uint16_t type) {
-  switch (type) {
-    case dns::type::CNAME:
-    case dns::type::DNAME:
-    case dns::type::PTR:
-    case dns::type::NS:
-      return {0, 1};
-    case dns::type::MX:
-      return {2, 1};
-    case dns::type::SOA:
-      return {0, 2};
-    default:
-      return {0, 0};
+
+// Octets taken by `count` character-strings from `at`, or nothing when
+// they run past the RDATA.
+std::optional<std::size_t> strings_end(dns::Bytes rdata, std::size_t at, int count) {
+  for (int i = 0; i < count; ++i) {
+    if (at >= rdata.size()) return std::nullopt;
+    at += 1u + rdata[at];
   }
+  if (at > rdata.size()) return std::nullopt;
+  return at;
+}
+
+// Nothing: the RDATA is too short for its type's fixed fields.
+std::optional<Shape> shape_of(std::uint16_t type, dns::Bytes rdata) {
+  Shape s;
+  switch (type) {
+    case dns::type::NS:
+    case dns::type::MD:
+    case dns::type::MF:
+    case dns::type::CNAME:
+    case dns::type::MB:
+    case dns::type::MG:
+    case dns::type::MR:
+    case dns::type::PTR:
+    case dns::type::NXT:  // then the type bitmap
+    case dns::type::DNAME:
+      s = {0, 1};
+      break;
+    case dns::type::SOA:  // then five 32-bit counters
+    case dns::type::MINFO:
+    case dns::type::RP:
+      s = {0, 2};
+      break;
+    case dns::type::MX:
+    case dns::type::AFSDB:
+    case dns::type::RT:
+      s = {2, 1};
+      break;
+    case dns::type::PX:
+      s = {2, 2};
+      break;
+    case dns::type::SRV:  // priority, weight, port
+      s = {6, 1};
+      break;
+    case dns::type::SIG:  // RFC 2535: 18 octets, the signer, then the signature
+      s = {18, 1};
+      break;
+    case dns::type::NAPTR: {  // order, preference, flags, services, regexp, replacement
+      const std::optional<std::size_t> lead = strings_end(rdata, 4, 3);
+      if (!lead) return std::nullopt;
+      return Shape{*lead, 1};
+    }
+    default:
+      return s;
+  }
+  if (rdata.size() < s.lead) return std::nullopt;
+  return s;
 }
 
 }  // namespace
@@ -56,13 +104,17 @@ bool append_rr(dns::Bytes msg, const dns::RR& rr, dns::Bytes key_name, Rrs& out)
   for (int s = 24; s >= 0; s -= 8) b.push_back(static_cast<std::uint8_t>(rr.ttl >> s));
   const std::size_t rdlen_at = b.size();
   put16(b, 0);
-  const Shape sh = shape_of(rr.type);
-  if (sh.names == 0 || rr.rdata.size() < sh.lead) {
+  const std::optional<Shape> sh = shape_of(rr.type, rr.rdata);
+  if (!sh) {
+    b.resize(start);
+    return false;
+  }
+  if (sh->names == 0) {
     b.insert(b.end(), rr.rdata.begin(), rr.rdata.end());
   } else {
-    b.insert(b.end(), rr.rdata.begin(), rr.rdata.begin() + static_cast<long>(sh.lead));
-    std::size_t at = rr.rdata_offset + sh.lead;
-    for (int i = 0; i < sh.names; ++i) {
+    b.insert(b.end(), rr.rdata.begin(), rr.rdata.begin() + static_cast<long>(sh->lead));
+    std::size_t at = rr.rdata_offset + sh->lead;
+    for (int i = 0; i < sh->names; ++i) {
       if (!put_name(msg, at, b)) {
         b.resize(start);
         return false;
