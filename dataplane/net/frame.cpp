@@ -100,12 +100,12 @@ Outcome fragment(const LocalAddrs& local, Outcome punt) {
   return local.fragments == FragmentPolicy::punt ? punt : Outcome::drop_fragment;
 }
 
-// The pseudo-header (with the IP payload length, as received) and the
-// datagram of `ulen` octets at `u`, summed in one pass where the addresses
-// run into the UDP header (IPv6 always, IPv4 without options).
+// The pseudo-header and the datagram of `ulen` octets at `u`, summed in one
+// pass where the addresses run into the UDP header (IPv6 always, IPv4
+// without options). The pseudo-header's length is the UDP length (RFC 768,
+// RFC 8200 §8.1), not the IP payload's, which may hold padding after it.
 [[gnu::always_inline]] inline bool udp_checksum_ok(const std::uint8_t* ip, const std::uint8_t* u,
-                                                   std::size_t ulen, std::uint16_t l4_length,
-                                                   bool v6) {
+                                                   std::size_t ulen, bool v6) {
   const std::uint8_t* addrs = ip + (v6 ? 8 : 12);
   const std::uint8_t* addrs_end = ip + (v6 ? ipv6_header : ipv4_header);
   checksum::Accumulator a;
@@ -116,7 +116,7 @@ Outcome fragment(const LocalAddrs& local, Outcome punt) {
     a.add(u, ulen);
   }
   a.add16(proto::udp);
-  a.add16(l4_length);
+  a.add16(static_cast<std::uint16_t>(ulen));
   return a.value() == 0xffff;
 }
 
@@ -138,8 +138,7 @@ Outcome fragment(const LocalAddrs& local, Outcome punt) {
   }
   if (load16(u + 6) == 0) {
     if (v6) return false;
-  } else if (!rx.l4_good &&
-             !udp_checksum_ok(ip, u, ulen, static_cast<std::uint16_t>(l4_length), v6)) {
+  } else if (!rx.l4_good && !udp_checksum_ok(ip, u, ulen, v6)) {
     return false;
   }
   const std::size_t l4_offset = info.l3_offset + l3_length;
@@ -409,8 +408,7 @@ class Parser {
     if (c == 0) {
       // Optional over IPv4 (RFC 768), mandatory over IPv6 (RFC 8200 §8.1).
       if (v6) return Outcome::drop_bad_udp_checksum;
-    } else if (!rx_.l4_good &&
-               !udp_checksum_ok(p_ + info_.l3_offset, u, ulen, info_.l4_length, v6)) {
+    } else if (!rx_.l4_good && !udp_checksum_ok(p_ + info_.l3_offset, u, ulen, v6)) {
       return Outcome::drop_bad_udp_checksum;
     }
     info_.payload_offset = static_cast<std::uint16_t>(info_.l4_offset + udp_header);

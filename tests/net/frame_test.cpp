@@ -114,6 +114,42 @@ TEST(ParseFrame, UdpShorterThanIpPayload) {
   EXPECT_EQ(info.payload_length, 4);
 }
 
+// A datagram shorter than its IP payload, with the checksum its sender
+// computes (RFC 768, RFC 8200 §8.1): over the UDP length's octets, with the
+// UDP length in the pseudo-header, not the IP payload's.
+TEST(ParseFrame, UdpChecksumCoversTheUdpLengthNotThePadding) {
+  const Bytes payload{1, 2, 3, 4};
+  Bytes u4 = udp(1000, 53, payload);
+  const std::uint32_t ph4 = ref_pseudo4(peer4.data(), our4.data(), 17, u4.size());
+  put16(u4, 6, static_cast<std::uint16_t>(~ref_fold(ref_add(u4.data(), u4.size(), ph4))));
+  Bytes padded4 = u4;
+  padded4.insert(padded4.end(), {0xee, 0xee, 0xee});
+  FrameInfo info;
+  const Bytes f4 =
+      eth(our_mac, peer_mac, 0x0800, ipv4(peer4, our4, 17, padded4, V4Opts().no_l4_checksum()));
+  ASSERT_EQ(parse(f4, info), Outcome::dns_query);
+  EXPECT_EQ(info.payload_length, 4);
+
+  Bytes u6 = udp(1000, 53, payload);
+  const std::uint32_t ph6 = ref_pseudo6(peer6.data(), our6.data(), 17, u6.size());
+  put16(u6, 6, static_cast<std::uint16_t>(~ref_fold(ref_add(u6.data(), u6.size(), ph6))));
+  Bytes padded6 = u6;
+  padded6.insert(padded6.end(), {0xee, 0xee, 0xee});
+  const Bytes f6 =
+      eth(our_mac, peer_mac, 0x86dd, ipv6(peer6, our6, 17, padded6, V6Opts().no_l4_checksum()));
+  ASSERT_EQ(parse(f6, info), Outcome::dns_query);
+  EXPECT_EQ(info.payload_length, 4);
+
+  // A checksum over the padding and the IP payload's length is wrong.
+  Bytes wrong = padded4;
+  put16(wrong, 6, 0);
+  const std::uint32_t phw = ref_pseudo4(peer4.data(), our4.data(), 17, wrong.size());
+  put16(wrong, 6, static_cast<std::uint16_t>(~ref_fold(ref_add(wrong.data(), wrong.size(), phw))));
+  const Bytes fw =
+      eth(our_mac, peer_mac, 0x0800, ipv4(peer4, our4, 17, wrong, V4Opts().no_l4_checksum()));
+  EXPECT_EQ(parse(fw, info), Outcome::drop_bad_udp_checksum);
+}
+
 TEST(ParseFrame, SecondAddressIndex) {
   FrameInfo info;
   const Bytes f = eth(our_mac, peer_mac, 0x0800, ipv4(peer4, our4b, 17, udp(1, 53, {})));
