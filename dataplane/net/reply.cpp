@@ -67,6 +67,7 @@ std::size_t rewrite_ipv4(std::uint8_t* f, const FrameInfo& info, std::size_t l4_
 void rewrite_ipv6(std::uint8_t* f, const FrameInfo& info, std::size_t l4_len) {
   std::uint8_t* ip = f + info.l3_offset;
   swap_bytes(ip + 8, ip + 24, 16);
+  ip[1] &= 0xcf;  // the traffic class's two low bits: ECN, which we do not speak (RFC 3168)
   store16(ip + 4, static_cast<std::uint16_t>(l4_len));
   ip[7] = reply_ttl;
 }

@@ -17,8 +17,8 @@ namespace dns64d::net {
 // info.payload_offset. Swaps MACs, addresses and ports; TTL/hop limit 64.
 // IPv4: a fresh 20-octet header (options of the query are dropped and the
 // UDP datagram moves left over them), DF set and ID 0 (an atomic datagram,
-// RFC 6864 §4.1), DSCP kept and ECN cleared. IPv6: version, traffic class and
-// flow label kept. The UDP checksum is computed in software, or with
+// RFC 6864 §4.1), DSCP kept and ECN cleared. IPv6: version, flow label and
+// the traffic class's DSCP kept, its ECN cleared. The UDP checksum is computed in software, or with
 // `offload_l4` the pseudo-header sum is left in the checksum field, as
 // rte_ipv4_phdr_cksum / rte_ipv6_phdr_cksum would, for TX offload.
 std::size_t make_udp_reply(std::span<std::uint8_t> frame, const FrameInfo& info,

@@ -69,11 +69,13 @@ void expect_udp4_reply(const Bytes& f, std::size_t len, std::size_t l3, const By
   EXPECT_EQ(bytes_at(f, u + 8, dns.size()), dns);
 }
 
-void expect_udp6_reply(const Bytes& f, std::size_t len, std::size_t l3, const Bytes& dns) {
+// `first4`: version, traffic class and flow label as they should leave.
+void expect_udp6_reply(const Bytes& f, std::size_t len, std::size_t l3, const Bytes& dns,
+                       const Bytes& first4 = {0x60, 0x01, 0x23, 0x45}) {
   ASSERT_EQ(len, l3 + 48 + dns.size());
   EXPECT_EQ(mac_at(f, 0), of(peer_mac));
   EXPECT_EQ(mac_at(f, 6), of(our_mac));
-  EXPECT_EQ(bytes_at(f, l3, 4), (Bytes{0x60, 0x01, 0x23, 0x45}));
+  EXPECT_EQ(bytes_at(f, l3, 4), first4);
   EXPECT_EQ(get16(f, l3 + 4), 8 + dns.size());
   EXPECT_EQ(f[l3 + 6], 17);
   EXPECT_EQ(f[l3 + 7], 64);
@@ -128,6 +130,16 @@ TEST(UdpReply, Ipv4KeepsDscpClearsEcn) {
   const Bytes dns = dns_reply(40);
   expect_udp4_reply(p.buf, answer(p, dns), 14, dns);
   EXPECT_EQ(p.buf[15], 0xb8);
+}
+
+TEST(UdpReply, Ipv6KeepsDscpAndFlowLabelClearsEcn) {
+  Bytes f = udp6_query();
+  f[14] = 0x6b;  // traffic class 0xb3: DSCP 44, ECN 3 (CE); flow label 0x12345
+  f[15] = 0x31;
+  Parsed p = parse(f);
+  ASSERT_EQ(p.outcome, Outcome::dns_query);
+  const Bytes dns = dns_reply(40);
+  expect_udp6_reply(p.buf, answer(p, dns), 14, dns, {0x6b, 0x01, 0x23, 0x45});
 }
 
 TEST(UdpReply, Ipv6) {
