@@ -106,16 +106,20 @@ void Resolver::enqueue(Waiter&& w, const dns::Message& msg, const dataplane::Sna
   const bool validating = msg.opt.do_bit && msg.header.cd();
   std::vector<std::uint8_t> name(msg.question.name.wire.begin(),
                                  msg.question.name.wire.begin() + msg.question.name.size);
-  // ip6.arpa under the client's prefix is resolved as its in-addr.arpa name.
+  // ip6.arpa under one of the client's prefixes (its view's, or a
+  // prefix_map's whose range holds the address) is resolved as its
+  // in-addr.arpa name: the same mapping the workers make, so the answer
+  // fills the entry they look up.
   if (msg.question.qtype == dns::type::PTR && msg.question.qclass == dns::cls::IN) {
     const int vi = w.client.is_v6 ? snap.views.for_v6(w.client.v6) : snap.views.for_v4(w.client.v4);
     if (vi != respond::ViewTable::none) {
       const respond::View& v = snap.views.view(vi);
-      for (std::size_t k = 0; k < v.prefix_count; ++k) {
+      for (std::size_t k = 0; k < v.reverse_count(); ++k) {
         dns::Name in_addr;
         dns64::V4 a;
-        if (dns64::map_ptr(msg.question.name.bytes(), v.prefixes[k], in_addr, a) ==
-            dns64::PtrResult::ok) {
+        if (dns64::map_ptr(msg.question.name.bytes(), v.reverse_prefix(k), in_addr, a) ==
+                dns64::PtrResult::ok &&
+            v.reverse_accepts(k, a)) {
           name.assign(in_addr.wire.begin(), in_addr.wire.begin() + in_addr.size);
           break;
         }

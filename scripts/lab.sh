@@ -153,6 +153,12 @@ $TTL 3600
 @   IN NS  ns.test.
 1   IN PTR v4only.test.
 ZONE
+  cat >"$work/rev-map.zone" <<'ZONE'
+$TTL 3600
+@   IN SOA ns.test. hostmaster.test. 1 3600 600 86400 300
+@   IN NS  ns.test.
+7   IN PTR mapnet.test.
+ZONE
   cat >"$work/nsd.conf" <<CONF
 server:
   ip-address: 127.0.0.1@5300
@@ -175,6 +181,9 @@ zone:
 zone:
   name: "2.0.192.in-addr.arpa."
   zonefile: "$work/rev.zone"
+zone:
+  name: "113.0.203.in-addr.arpa."
+  zonefile: "$work/rev-map.zone"
 CONF
   cat >"$work/dns64d.toml" <<'TOML'
 [upstream]
@@ -211,11 +220,15 @@ TOML
   local-zone: "." refuse
   local-zone: "test." transparent
   local-zone: "2.0.192.in-addr.arpa." transparent
+  local-zone: "113.0.203.in-addr.arpa." transparent
 stub-zone:
   name: "test."
   stub-addr: 127.0.0.1@5300
 stub-zone:
   name: "2.0.192.in-addr.arpa."
+  stub-addr: 127.0.0.1@5300
+stub-zone:
+  name: "113.0.203.in-addr.arpa."
   stub-addr: 127.0.0.1@5300
 CONF
   unbound_pid=${lab_pids[-1]}

@@ -74,6 +74,12 @@ check "exclude_domains: other views synthesize" "64:ff9b::5db8:d828" $d4 AAAA no
 check "force_domains: synthesized despite a real AAAA" "2001:db8:64::c000:229" $d6 AAAA forced.test +short
 check "force_domains: other views get the real AAAA" "2001:db8::41" $d4 AAAA forced.test +short
 check "prefix_map: the range's own prefix" "2001:db8:65::cb00:7107" $d6 AAAA mapnet.test +short
+# The reverse of such an address is mapped back by the resolver as by the
+# workers, so the second answer comes from the worker's cache.
+check "prefix_map: PTR under the range's prefix" "7.113.0.203.in-addr.arpa. mapnet.test." \
+  $d6 -x 2001:db8:65::cb00:7107 +short
+check "prefix_map: that PTR again, from the cache" "7.113.0.203.in-addr.arpa. mapnet.test." \
+  $d6 -x 2001:db8:65::cb00:7107 +short
 # DNS over TCP: the worker hands TCP/53 to the kernel on dns64d's exception
 # interface, where dns64d's own listener answers from the same cache and
 # resolver; the kernel's segments go back out through the worker.
