@@ -23,6 +23,7 @@ namespace dns64d::respond {
   X(answered_servfail, "cached entry could not be written: SERVFAIL")              \
   X(punted_miss, "cache miss sent to the control plane")                           \
   X(punted_class, "class other than IN sent to the control plane")                 \
+  X(punted_validating, "DO and CD set: the upstream's answer, not the cache")      \
   X(dropped_response, "QR set: never answer a response")                           \
   X(dropped_short, "shorter than a DNS header")
 
@@ -40,7 +41,8 @@ std::string_view describe(DnsOutcome o);
 
 inline bool is_answer(DnsOutcome o) { return o <= DnsOutcome::answered_servfail; }
 inline bool is_punt(DnsOutcome o) {
-  return o == DnsOutcome::punted_miss || o == DnsOutcome::punted_class;
+  return o == DnsOutcome::punted_miss || o == DnsOutcome::punted_class ||
+         o == DnsOutcome::punted_validating;
 }
 
 }  // namespace dns64d::respond

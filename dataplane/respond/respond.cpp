@@ -392,8 +392,12 @@ void prepare(std::span<const std::uint8_t> query, const Client& client, const Co
   p.fast = false;
   FastQuery& q = p.q;
   // Anything else (and every error) takes the general path, which parses the whole message.
+  // A validating client (DO and CD) is never answered from the cache, whose
+  // records were asked for without DO and carry no signatures: the general
+  // path punts it, and the control plane relays the upstream's answer.
   if (query.size() < dns::header_size || !parse_fast(query.data(), query.size(), q) ||
-      (q.opt && q.edns_version != 0) || q.qclass != dns::cls::IN || is_policy_type(q.qtype)) {
+      (q.opt && (q.edns_version != 0 || (q.do_bit && (q.flags & dns::flag::CD) != 0))) ||
+      q.qclass != dns::cls::IN || is_policy_type(q.qtype)) {
     return;
   }
   p.view = client.is_v6 ? ctx.views->for_v6(client.v6) : ctx.views->for_v4(client.v4);
@@ -442,11 +446,6 @@ Result respond(std::span<std::uint8_t> buf, std::size_t len, const Client& clien
   const cache::LookupResult r =
       ctx.cache->lookup_hinted(*ctx.reader, key, p.hash, p.hint, ctx.now_ms, lookup_flags(ctx));
   if (!usable(r)) return {DnsOutcome::punted_miss, 0};
-  // §5.5: a validating client (DO and CD) gets the upstream's own answer.
-  if (r.view.kind() == cache::Kind::synth_aaaa && q.opt && q.do_bit &&
-      (q.flags & dns::flag::CD) != 0) {
-    return {DnsOutcome::punted_miss, 0};
-  }
   const std::size_t limit =
       ctx.stream_limit != 0 ? ctx.stream_limit
       : q.opt ? std::clamp<std::size_t>(q.udp_size, dns::min_udp_payload, ctx.edns_udp_size)
@@ -522,6 +521,9 @@ Result respond_general(std::span<std::uint8_t> buf, std::size_t len, const Clien
     return finish(w, DnsOutcome::answered_refused);
   }
   if (m.question.qclass != dns::cls::IN) return {DnsOutcome::punted_class, 0};
+  // §5.5: a validating client (DO and CD) gets the upstream's own answer,
+  // signatures and all; the cache has neither those nor unsynthesized data.
+  if (m.opt.do_bit && m.header.cd()) return {DnsOutcome::punted_validating, 0};
   const View& view = ctx.views->view(vi);
   const dns::Bytes qname = m.question.name.bytes();
 
@@ -554,9 +556,6 @@ Result respond_general(std::span<std::uint8_t> buf, std::size_t len, const Clien
   const cache::Key key{qname, key_type, m.question.qclass};
   const cache::LookupResult r = ctx.cache->lookup(*ctx.reader, key, ctx.now_ms, lookup_flags(ctx));
   if (!usable(r)) return {DnsOutcome::punted_miss, 0};
-  if (r.view.kind() == cache::Kind::synth_aaaa && m.opt.do_bit && m.header.cd()) {
-    return {DnsOutcome::punted_miss, 0};  // §5.5, as in the fast path
-  }
   start(dns::rcode::NOERROR);
   const DnsOutcome positive = m.question.qtype == dns::type::AAAA ? DnsOutcome::answered_aaaa_real
                                                                   : DnsOutcome::answered_cached;

@@ -99,6 +99,11 @@ check "ipv4only.arpa under the view's prefix" "2001:db8:64::c000:aa 2001:db8:64:
 check "reverse of 192.0.0.170" "ipv4only.arpa." $d4 -x 192.0.0.170 +short
 # DO and CD: a validating client gets no synthesis (§5.5).
 check "DO+CD: no synthesis" "0" sh -c "$d6 +dnssec +cd AAAA v4only.test | sed -n 's/.*ANSWER: \([0-9]*\).*/\1/p'"
+# mixed.test's filtered AAAA set is in the cache by now (an earlier check):
+# a validating client gets the upstream's records, the ::ffff: one too.
+check "DO+CD: the upstream's records, not the cache's filtered set" "2" \
+  sh -c "$d6 +dnssec +cd AAAA mixed.test +short | wc -l"
+check "DO alone: the cache's filtered set" "2001:db8::6" $d6 +dnssec AAAA mixed.test +short
 
 # A peer DNS64 on the same zone: unbound's own dns64 module (prefix
 # 2001:db8:64::/96, the IPv6 clients' view) straight over NSD. Where RFC 6147

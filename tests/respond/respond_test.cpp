@@ -262,6 +262,53 @@ TEST_F(Fixture, RrsetsAndNegativeEntries) {
   EXPECT_EQ(reply.header.nscount, 1);
 }
 
+// RFC 6147 §5.5: a client with DO and CD validates for itself and must get
+// the upstream's records with their signatures. The cache holds neither
+// (its records were asked for without DO, and some are synthesized or
+// filtered), so every entry kind is punted, on both paths; DO alone or CD
+// alone is answered from the cache.
+TEST_F(Fixture, ValidatingClientsAreNeverAnsweredFromTheCache) {
+  synth("v4.example", {{{8, 8, 8, 8}}});
+  test::Packet rr;
+  rr.u16(owner_is_qname).rr_fixed(dns::type::A, 1, 60, test::v4(192, 0, 2, 1));
+  ASSERT_EQ(cache.insert_rrset({test::wire("a.example"), dns::type::A, 1}, 60, rr.bytes,
+                               std::vector<std::uint16_t>{6}),
+            cache::InsertStatus::inserted);
+  test::Packet soa;
+  soa.name("example").rr_fixed(dns::type::SOA, 1, 30, test::soa_rdata(30));
+  ASSERT_EQ(
+      cache.insert_negative(
+          {test::wire("nodata.example"), dns::type::AAAA, 1}, 30, dns::rcode::NOERROR, soa.bytes,
+          std::vector<std::uint16_t>{static_cast<std::uint16_t>(test::wire("example").size() + 4)}),
+      cache::InsertStatus::inserted);
+  const std::vector<std::pair<const char*, std::uint16_t>> names = {
+      {"v4.example", dns::type::AAAA},
+      {"a.example", dns::type::A},
+      {"nodata.example", dns::type::AAAA}};
+  auto with_flags = [](const char* name, std::uint16_t type, std::uint16_t flags, bool do_bit) {
+    test::Packet q;
+    q.header(9, flags, 1, 0, 0, 1).name(name).u16(type).u16(1).opt(1232, do_bit);
+    return q;
+  };
+  for (const auto& [name, type] : names) {
+    SCOPED_TRACE(name);
+    const test::Packet validating = with_flags(name, type, 0x0110, true);  // RD, CD; DO
+    EXPECT_EQ(ask(validating).outcome, DnsOutcome::punted_validating);
+    EXPECT_TRUE(std::equal(validating.bytes.begin(), validating.bytes.end(), buf.begin()));
+    // The general path (a query the fast parse left alone) decides the same.
+    buf.assign(validating.bytes.begin(), validating.bytes.end());
+    buf.resize(1500);
+    Client c;
+    c.is_v6 = true;
+    c.v6 = *dns64::parse_v6("2001:db8:ffff::1");
+    const Context ctx{&views, &cache, reader, now, 1232};
+    EXPECT_EQ(respond(buf, validating.size(), c, ctx, Prepared{}).outcome,
+              DnsOutcome::punted_validating);
+    EXPECT_TRUE(is_answer(ask(with_flags(name, type, 0x0100, true)).outcome));   // DO only
+    EXPECT_TRUE(is_answer(ask(with_flags(name, type, 0x0110, false)).outcome));  // CD only
+  }
+}
+
 TEST_F(Fixture, PtrModesAndPartialNames) {
   test::Packet rr;
   rr.u16(owner_is_qname).rr_fixed(dns::type::PTR, 1, 300, test::wire("host.example"));
