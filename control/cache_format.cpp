@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <optional>
 
+#include "dataplane/dns64/rfc6147.hpp"
+
 namespace dns64d::control {
 
 namespace {
@@ -137,6 +139,54 @@ bool append_rr(dns::Bytes msg, const dns::RR& rr, dns::Bytes key_name, Rrs& out)
   b[rdlen_at + 1] = static_cast<std::uint8_t>(rdlen);
   out.ttl_offsets.push_back(static_cast<std::uint16_t>(start + ttl_at));
   out.min_ttl = std::min(out.min_ttl, rr.ttl);
+  return true;
+}
+
+bool append_answer(dns::Bytes msg, const dns::Message& m, std::uint16_t qtype, dns::Bytes key_name,
+                   Rrs& out, AnswerScrub& scrub, const std::function<bool(const dns::RR&)>& skip) {
+  scrub = AnswerScrub{};
+  dns64::Chain chain;
+  if (dns64::follow_chain(m, msg, chain) != dns::Error::ok || !chain.complete) return false;
+  auto is_link = [&](std::size_t offset) {
+    for (std::size_t i = 0; i < chain.links; ++i) {
+      if (chain.rr_offsets[i] == offset) return true;
+    }
+    return false;
+  };
+  // The chain's names are the question's, the owners of its CNAME links
+  // (a DNAME link's synthesized CNAME included) and its end.
+  auto on_chain = [&](const dns::Name& owner) {
+    if (owner == m.question.name || owner == chain.end) return true;
+    dns::Reader rd(msg);
+    dns::RR link;
+    for (std::size_t i = 0; i < chain.links; ++i) {
+      rd.seek(chain.rr_offsets[i]);
+      if (rd.rr(link) == dns::Error::ok && link.type == dns::type::CNAME && link.owner == owner)
+        return true;
+    }
+    return false;
+  };
+  dns::Reader rd(msg);
+  rd.seek(m.sections.answer);
+  dns::RR rr;
+  for (std::uint16_t i = 0; i < m.header.ancount; ++i) {
+    if (rd.rr(rr) != dns::Error::ok) return false;
+    if (rr.type == dns::type::OPT) continue;
+    if (!is_link(rr.offset) && !on_chain(rr.owner)) {
+      ++scrub.dropped;
+      continue;
+    }
+    if (skip && skip(rr)) continue;
+    if (!append_rr(msg, rr, key_name, out)) return false;
+    ++scrub.kept;
+    if (qtype == dns::type::CNAME) {
+      scrub.has_data =
+          scrub.has_data || (rr.type == dns::type::CNAME && rr.owner == m.question.name);
+    } else {
+      scrub.has_data = scrub.has_data ||
+                       (rr.owner == chain.end && (rr.type == qtype || qtype == dns::type::ANY));
+    }
+  }
   return true;
 }
 

@@ -6,6 +6,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <vector>
 
 #include "dataplane/dns/reader.hpp"
@@ -22,6 +23,24 @@ struct Rrs {
 // Appends `rr`, read from `msg`; `key_name` (folded) may be empty, then no
 // owner is compressed. False when the record cannot be expanded.
 bool append_rr(dns::Bytes msg, const dns::RR& rr, dns::Bytes key_name, Rrs& out);
+
+// What of a NOERROR answer section answers its question: the records owned
+// by a name of the CNAME/DNAME chain from the question's name (the names
+// the CNAMEs lead through and the chain's end) and the DNAME records the
+// chain went through, and nothing owned by another name, which an upstream
+// that does not scrub its answers might pass on (RFC 1034 §4.3.2 step 3,
+// RFC 6672 §3.2). `has_data`: whether the chain's end holds a record of
+// `qtype` (for qtype CNAME: whether the question's name has its CNAME); a
+// chain that ends without one is NODATA, not an answer. False when the
+// chain cannot be followed or a record cannot be expanded. Records on the
+// chain for which `skip` says true are left out too (not counted as dropped).
+struct AnswerScrub {
+  std::size_t kept = 0, dropped = 0;
+  bool has_data = false;
+};
+bool append_answer(dns::Bytes msg, const dns::Message& m, std::uint16_t qtype, dns::Bytes key_name,
+                   Rrs& out, AnswerScrub& scrub,
+                   const std::function<bool(const dns::RR&)>& skip = {});
 
 // Appends the records of one section of `m` (answer or authority) whose
 // type is `type` (0: any type but OPT).

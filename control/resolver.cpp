@@ -224,7 +224,13 @@ bool Resolver::cache_response(const Pending& p, dns::Bytes msg, const dns::Messa
   cache::InsertStatus st = cache::InsertStatus::bad_value;
   if (rcode == dns::rcode::NOERROR && m.header.ancount > 0) {
     Rrs rrs;
-    if (!append_section(msg, m, dns::Section::answer, 0, p.name, rrs) || rrs.empty()) return false;
+    AnswerScrub scrub;
+    if (!append_answer(msg, m, p.qtype, p.name, rrs, scrub)) return false;
+    stats_.scrubbed += scrub.dropped;
+    // A chain that ends without data is NODATA, whose TTL and SOA are in
+    // the authority section (RFC 2308 §5): relayed, like NXDOMAIN at the end
+    // of a chain below, rather than cached as an answer for the chain's TTL.
+    if (!scrub.has_data || rrs.empty()) return false;
     st = cache_.insert_rrset(key, rrs.min_ttl, rrs.bytes, rrs.ttl_offsets);
   } else if (rcode == dns::rcode::NXDOMAIN && m.header.ancount > 0) {
     // NXDOMAIN at the end of a CNAME chain: a negative entry holds only the
@@ -291,19 +297,23 @@ void Resolver::finish_aaaa(Pending& p, std::uint64_t cookie, const upstream::Com
       return;
     case dns64::AaaaVerdict::filter: {
       // §5.1.4: the answer without its excluded AAAA records.
+      // The chain and the records at its end (append_answer's scrub), less
+      // the excluded AAAA.
       Rrs rrs;
-      dns::Reader rd(c.response);
-      rd.seek(m.sections.answer);
-      dns::RR rr;
+      AnswerScrub scrub;
       std::uint32_t answer_ttl = UINT32_MAX;  // for an answer left empty: the removed records'
-      for (std::uint16_t i = 0; i < m.header.ancount && rd.rr(rr) == dns::Error::ok; ++i) {
-        answer_ttl = std::min(answer_ttl, rr.ttl);
-        if (rr.type == dns::type::AAAA && rr.rdata.size() == 16) {
-          dns64::V6 a;
-          std::copy(rr.rdata.begin(), rr.rdata.end(), a.begin());
-          if (dns64::excluded(a, aaaa_policy.exclusions)) continue;
-        }
-        append_rr(c.response, rr, p.name, rrs);
+      const bool whole = append_answer(
+          c.response, m, dns::type::AAAA, p.name, rrs, scrub, [&](const dns::RR& rr) {
+            answer_ttl = std::min(answer_ttl, rr.ttl);
+            if (rr.type != dns::type::AAAA || rr.rdata.size() != 16) return false;
+            dns64::V6 a;
+            std::copy(rr.rdata.begin(), rr.rdata.end(), a.begin());
+            return dns64::excluded(a, aaaa_policy.exclusions);
+          });
+      stats_.scrubbed += scrub.dropped;
+      if (!whole) {
+        answer_all(p, snap);
+        return;
       }
       const auto st =
           cache_.insert_rrset({p.name, p.key_type, p.qclass},
@@ -478,7 +488,10 @@ void Resolver::answer_one(Waiter& w, const dataplane::Snapshot& snap, dns::Bytes
                               static_cast<std::uint16_t>(dns::flag::RA | ad));
       if (q.msg.opt.present) (void)wr.want_opt(snap.edns_udp_size, q.msg.opt.do_bit);
       Rrs an, ns;
-      append_section(relay, up, dns::Section::answer, 0, q.msg.question.name.bytes(), an);
+      AnswerScrub scrub;
+      if (!append_answer(relay, up, up.question.qtype, q.msg.question.name.bytes(), an, scrub))
+        an = Rrs{};  // a chain that cannot be followed: no answer records rather than some
+      stats_.scrubbed += scrub.dropped;
       append_section(relay, up, dns::Section::authority, 0, {}, ns);
       (void)wr.add_raw(dns::Section::answer, an.bytes, an.ttl_offsets, an.empty() ? 0 : an.min_ttl);
       (void)wr.add_raw(dns::Section::authority, ns.bytes, ns.ttl_offsets,

@@ -42,6 +42,7 @@ struct ResolverStats {
   std::uint64_t cache_fill_failed = 0;
   std::uint64_t synthesized = 0;  // lookups that ended in synthesis
   std::uint64_t stale = 0;        // clients answered from expired entries (RFC 8767)
+  std::uint64_t scrubbed = 0;     // answer records owned off the question's chain, dropped
 };
 
 class Resolver {

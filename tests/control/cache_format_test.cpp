@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -203,6 +204,121 @@ TEST(CacheFormat, OwnersOtherThanTheKeyAreWrittenOut) {
   append(want, Octets{0, 1, 0, 2, 0, 3});
   append(want, wire("example.com"));
   EXPECT_EQ(out.bytes, want);
+}
+
+// A response to (qname, qtype) IN whose answer section holds `records`,
+// every name written out in full.
+struct Record {
+  std::string owner;
+  std::uint16_t type;
+  Octets rdata;
+};
+Octets response_with(const std::string& qname, std::uint16_t qtype,
+                     const std::vector<Record>& records) {
+  Octets m;
+  put16(m, 7);
+  put16(m, 0x8180);
+  put16(m, 1);
+  put16(m, static_cast<std::uint16_t>(records.size()));
+  put16(m, 0);
+  put16(m, 0);
+  append(m, wire(qname));
+  put16(m, qtype);
+  put16(m, 1);
+  for (const Record& r : records) {
+    append(m, wire(r.owner));
+    put16(m, r.type);
+    put16(m, 1);
+    put16(m, 0);
+    put16(m, 600);
+    put16(m, static_cast<std::uint16_t>(r.rdata.size()));
+    append(m, r.rdata);
+  }
+  return m;
+}
+
+struct Scrubbed {
+  bool ok;
+  AnswerScrub scrub;
+  std::vector<std::string> owners;  // of the kept records, in order, as written out
+};
+Scrubbed scrub_answer(const Octets& msg, std::uint16_t qtype,
+                      const std::function<bool(const dns::RR&)>& skip = {}) {
+  dns::Message m;
+  EXPECT_EQ(dns::parse_message(msg, m), dns::Error::ok);
+  Rrs out;
+  Scrubbed s{};
+  s.ok = append_answer(msg, m, qtype, {}, out, s.scrub, skip);
+  // Read the kept records back: each is a full owner name, then 10 octets
+  // of type, class, TTL and RDATA length, then the RDATA.
+  for (std::size_t at = 0; at < out.bytes.size();) {
+    dns::Name owner;
+    std::size_t p = at;
+    EXPECT_EQ(dns::read_name(out.bytes, p, owner), dns::Error::ok);
+    s.owners.push_back(dns::to_text(owner.bytes()));
+    at = p + 10 + (std::size_t{out.bytes[p + 8]} << 8 | out.bytes[p + 9]);
+  }
+  return s;
+}
+
+TEST(AnswerScrub, RecordsOffTheQuestionsChainAreDropped) {
+  const Octets msg = response_with(
+      "www.example.com", dns::type::A,
+      {{"www.example.com", dns::type::CNAME, wire("cdn.example.net")},
+       {"login.bank.example", dns::type::A, {203, 0, 113, 66}},
+       {"cdn.example.net", dns::type::A, {192, 0, 2, 1}},
+       {"example.net", dns::type::NS, wire("ns.example.net")},  // the parent's: not the chain's
+       {"unrelated.example.com", dns::type::A, {192, 0, 2, 9}}});
+  const Scrubbed s = scrub_answer(msg, dns::type::A);
+  ASSERT_TRUE(s.ok);
+  EXPECT_TRUE(s.scrub.has_data);
+  EXPECT_EQ(s.scrub.dropped, 3u);
+  EXPECT_EQ(s.owners, (std::vector<std::string>{"www.example.com", "cdn.example.net"}));
+}
+
+TEST(AnswerScrub, AChainEndingWithoutDataIsNoData) {
+  const Octets msg =
+      response_with("www.example.com", dns::type::TXT,
+                    {{"www.example.com", dns::type::CNAME, wire("cdn.example.net")}});
+  const Scrubbed s = scrub_answer(msg, dns::type::TXT);
+  ASSERT_TRUE(s.ok);
+  EXPECT_FALSE(s.scrub.has_data);
+  EXPECT_EQ(s.scrub.kept, 1u);
+  // Asked for the CNAME itself, the same answer is data.
+  const Octets cname =
+      response_with("www.example.com", dns::type::CNAME,
+                    {{"www.example.com", dns::type::CNAME, wire("cdn.example.net")}});
+  EXPECT_TRUE(scrub_answer(cname, dns::type::CNAME).scrub.has_data);
+  // Data at the question's own name, no chain.
+  const Octets direct = response_with("www.example.com", dns::type::TXT,
+                                      {{"www.example.com", dns::type::TXT, {2, 'h', 'i'}}});
+  EXPECT_TRUE(scrub_answer(direct, dns::type::TXT).scrub.has_data);
+}
+
+TEST(AnswerScrub, DnameAndItsSynthesizedCnameStayOnTheChain) {
+  const Octets msg = response_with(
+      "www.example.com", dns::type::AAAA,
+      {{"example.com", dns::type::DNAME, wire("example.net")},
+       {"www.example.com", dns::type::CNAME, wire("www.example.net")},
+       {"www.example.net", dns::type::AAAA, Octets(16, 1)},
+       {"example.net", dns::type::AAAA, Octets(16, 2)}});  // the DNAME target itself: off the chain
+  const Scrubbed s = scrub_answer(msg, dns::type::AAAA);
+  ASSERT_TRUE(s.ok);
+  EXPECT_TRUE(s.scrub.has_data);
+  EXPECT_EQ(s.scrub.dropped, 1u);
+  EXPECT_EQ(s.owners,
+            (std::vector<std::string>{"example.com", "www.example.com", "www.example.net"}));
+}
+
+TEST(AnswerScrub, SkipLeavesOutChainRecordsWithoutCountingThem) {
+  const Octets msg = response_with("mixed.example", dns::type::AAAA,
+                                   {{"mixed.example", dns::type::AAAA, Octets(16, 1)},
+                                    {"mixed.example", dns::type::AAAA, Octets(16, 2)}});
+  const Scrubbed s =
+      scrub_answer(msg, dns::type::AAAA, [](const dns::RR& rr) { return rr.rdata[0] == 2; });
+  ASSERT_TRUE(s.ok);
+  EXPECT_EQ(s.scrub.kept, 1u);
+  EXPECT_EQ(s.scrub.dropped, 0u);
 }
 
 }  // namespace

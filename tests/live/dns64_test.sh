@@ -55,6 +55,10 @@ check "TTL: A TTL 60 below the negative TTL" "ok" \
   sh -c "$d6 AAAA short.test +noall +answer | awk '{print (\$2 <= 60 && \$2 >= 55) ? \"ok\" : \$2}'"
 check "A queries are forwarded" "192.0.2.1" $d6 A v4only.test +short
 check "other types are forwarded" "\"only text\"" $d6 TXT nodata.test +short
+# A CNAME to a name without the type asked for is NODATA: the chain and the
+# SOA (RFC 2308 §5), asked twice (nothing cached as a positive answer).
+check "CNAME to no data: chain and SOA" "NOERROR 1 1 NOERROR 1 1" \
+  sh -c "for i in 1 2; do $d6 TXT cname.test | sed -n 's/.*status: \([A-Z]*\).*/\1/p; s/.*ANSWER: \([0-9]*\), AUTHORITY: \([0-9]*\).*/\1 \2/p'; done"
 check "PTR under the prefix: CNAME and PTR (§5.3.1)" "1.2.0.192.in-addr.arpa. v4only.test." \
   $d6 -x 2001:db8:64::c000:201 +short
 # unbound keeps trying the dead server while dns64d's own attempts time out
