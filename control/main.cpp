@@ -417,6 +417,7 @@ int run(const Options& opt, const config::Config& cfg) {
     rc.servfail_on_error = cfg.upstream.servfail_on_error;
     rc.drop_over_limit = cfg.upstream.drop_over_limit;
     rc.serve_stale = cfg.upstream.serve_stale;
+    rc.failure_ttl = cfg.upstream.failure_ttl;
     resolver =
         std::make_unique<control::Resolver>(*upstream_client, answer_cache, control_reader, rc);
     std::printf("dns64d: %zu upstream resolver(s)%s\n", upstream_client->upstreams().size(),

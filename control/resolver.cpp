@@ -344,6 +344,7 @@ void Resolver::finish_a(Pending& p, const upstream::Completion& c,
       c.status == upstream::Status::ok && dns::parse_message(c.response, m) == dns::Error::ok;
   dns64::Policy policy;
   policy.wkp_relaxed = true;  // the cache serves every view; workers apply each view's prefix rules
+  policy.failure_ttl = config_.failure_ttl;
   const dns64::Synthesis s = dns64::decide_synthesis(ok ? &m : nullptr, c.response, p.aaaa,
                                                      dns64::well_known_prefix, policy);
   const cache::Key key{p.name, p.key_type, p.qclass};
@@ -406,6 +407,8 @@ void Resolver::finish_a(Pending& p, const upstream::Completion& c,
           ttl = std::min(ttl, dns::load32(rr.rdata.data() + rr.rdata.size() - 4));
         }
       }
+      // No AAAA because that query failed: this NODATA may hide a real one.
+      if (p.aaaa.failed) ttl = std::min(ttl, config_.failure_ttl);
       const std::uint8_t rcode =
           s.verdict == dns64::SynthVerdict::nodata ? dns::rcode::NOERROR : dns::rcode::NXDOMAIN;
       const auto st = cache_.insert_negative(key, std::max<std::uint32_t>(ttl, 1), rcode, soa.bytes,

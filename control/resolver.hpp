@@ -28,6 +28,7 @@ struct ResolverConfig {
   bool servfail_on_error = false;  // RFC 6147 §5.1.2-3 switch
   bool drop_over_limit = false;    // beyond max_pending/max_waiters: no answer instead of SERVFAIL
   bool serve_stale = false;        // RFC 8767: expired cache entries when upstream fails
+  std::uint32_t failure_ttl = 30;  // cap on what is cached after a failed AAAA query
 };
 
 struct ResolverStats {

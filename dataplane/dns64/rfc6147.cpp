@@ -1,5 +1,7 @@
 #include "dataplane/dns64/rfc6147.hpp"
 
+#include <algorithm>
+
 namespace dns64d::dns64 {
 
 namespace {
@@ -102,12 +104,14 @@ AaaaDecision decide_aaaa(const dns::Message* aaaa, dns::Bytes msg, const Client&
   if (c.qclass != dns::cls::IN || !synthesis_allowed(c.do_bit, c.cd)) return d;
   const AaaaVerdict on_error =
       policy.servfail_on_error ? AaaaVerdict::servfail : AaaaVerdict::synthesize;
+  d.failed = true;  // until the answer proves usable
   if (aaaa == nullptr) {
     d.verdict = on_error;  // §5.1.3: a timeout is a SERVFAIL, which §5.1.2 treats as empty
     return d;
   }
   const std::uint8_t rcode = full_rcode(*aaaa);
   if (rcode == dns::rcode::NXDOMAIN) {
+    d.failed = false;
     d.verdict = AaaaVerdict::nxdomain;
     return d;
   }
@@ -121,6 +125,7 @@ AaaaDecision decide_aaaa(const dns::Message* aaaa, dns::Bytes msg, const Client&
     d.verdict = on_error;
     return d;
   }
+  d.failed = false;
   dns::Reader rd(msg);
   rd.seek(aaaa->sections.answer);
   dns::RR rr;
@@ -178,6 +183,7 @@ Synthesis decide_synthesis(const dns::Message* a, dns::Bytes msg, const AaaaDeci
     if (s.count == Synthesis::max_addresses) continue;
     s.addresses[s.count] = v4;
     s.ttls[s.count] = synthesized_ttl(rr.ttl, aaaa.negative_ttl);
+    if (aaaa.failed) s.ttls[s.count] = std::min(s.ttls[s.count], policy.failure_ttl);
     ++s.count;
   }
   if (s.count > 0) {
@@ -185,6 +191,9 @@ Synthesis decide_synthesis(const dns::Message* a, dns::Bytes msg, const AaaaDeci
   } else {
     s.verdict = SynthVerdict::nodata;
     s.negative_ttl = soa_negative_ttl(*a, msg);
+    if (aaaa.failed && s.negative_ttl) {
+      s.negative_ttl = std::min(*s.negative_ttl, policy.failure_ttl);
+    }
   }
   return s;
 }

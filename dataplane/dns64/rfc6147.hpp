@@ -46,6 +46,10 @@ struct Policy {
   bool synthesize_all = false;         // ignore real AAAA
   bool servfail_on_error = false;      // other RCODEs / timeout: SERVFAIL, not synthesis
   bool wkp_relaxed = false;            // allow non-global IPv4 under 64:ff9b::/96
+  // Records synthesized after the AAAA query failed (timeout, an error
+  // RCODE) live at most this long: the failure, not the name, decided
+  // there was no AAAA (RFC 2308 §7 caps cached failures at five minutes).
+  std::uint32_t failure_ttl = 30;
 };
 
 struct Client {
@@ -68,6 +72,8 @@ struct AaaaDecision {
   std::uint16_t real = 0;                     // AAAA records at the end of the chain, not excluded
   std::uint16_t excluded = 0;                 // AAAA records at the end of the chain, excluded
   std::optional<std::uint32_t> negative_ttl;  // from the AAAA answer's SOA, for §5.1.7
+  // Synthesize because the AAAA query failed (§5.1.2-3), not because it was empty.
+  bool failed = false;
 };
 
 // `aaaa` is the upstream answer to the AAAA query (nullptr for a timeout),
@@ -105,7 +111,9 @@ struct Synthesis {
 };
 
 // From the upstream answer to the A query (nullptr for a timeout) and the
-// earlier AAAA decision, the records to synthesize under `prefix`.
+// earlier AAAA decision, the records to synthesize under `prefix`. After a
+// failed AAAA query, the TTLs (and a NODATA's negative TTL) are capped at
+// policy.failure_ttl.
 Synthesis decide_synthesis(const dns::Message* a, dns::Bytes msg, const AaaaDecision& aaaa,
                            const Prefix& prefix, const Policy& policy);
 

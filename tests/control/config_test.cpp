@@ -46,6 +46,7 @@ TEST(Config, ShippedExampleLoads) {
   ASSERT_EQ(c.upstream.servers.size(), 1u);
   EXPECT_EQ(c.upstream.servers[0], "127.0.0.1:5353");
   EXPECT_EQ(c.upstream.timeout_ms, 800u);
+  EXPECT_EQ(c.upstream.failure_ttl, 30u);
   ASSERT_EQ(c.records.size(), 2u);
   EXPECT_EQ(c.records[0].type, dns::type::A);
   EXPECT_EQ(c.records[1].type, dns::type::PTR);
@@ -100,6 +101,8 @@ TEST(Config, ErrorsNameTheKey) {
       {port + "[cache]\nmin_ttl = 100\nmax_ttl = 10\n", "cache.min_ttl: is above cache.max_ttl"},
       {port + "[upstream]\ntimeout = 5\n", "upstream.timeout: unknown key"},
       {port + "[upstream]\nattempts = 0\n", "upstream.attempts: must be between 1 and 10"},
+      {port + "[upstream]\nfailure_ttl = 301\n",
+       "upstream.failure_ttl: must be between 1 and 300"},
       {port + "[upstream]\nservers = \"x\"\n", "upstream.servers: must be an array of strings"},
       {"[[port]]\nipv4 = [\"192.0.2.1\"]\n", "port[0].device: is required"},
       {"[[port]]\ndevice = \"x\"\n", "port[0]: needs at least one address"},

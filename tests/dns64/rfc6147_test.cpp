@@ -134,6 +134,36 @@ TEST(Rfc6147, TimeoutIsAnEmptyAnswer) {
   EXPECT_EQ(decide_aaaa(nullptr, {}, Client{}, strict).verdict, AaaaVerdict::servfail);
 }
 
+// What a failed AAAA query (timeout, an error RCODE) leads to is cached
+// briefly: the name may well have AAAA records. An empty or NXDOMAIN
+// answer is not a failure.
+TEST(Rfc6147, AnswersAfterAFailedAaaaQueryAreShortLived) {
+  Answer failed("dual.example", type::AAAA, servfail);
+  const AaaaDecision f = decide(failed);
+  EXPECT_TRUE(f.failed);
+  EXPECT_TRUE(decide_aaaa(nullptr, {}, Client{}, Policy{}).failed);
+  Answer empty("v4only.example", type::AAAA);
+  empty.soa(3600, 3600);
+  const AaaaDecision e = decide(empty);
+  EXPECT_FALSE(e.failed);
+  Answer nx("nx.example", type::AAAA, nxdomain);
+  EXPECT_FALSE(decide(nx).failed);
+
+  Answer a("dual.example", type::A);
+  a.rr("dual.example", type::A, 3600, test::v4(93, 184, 216, 34));
+  Policy pol;
+  pol.failure_ttl = 20;
+  EXPECT_EQ(synth(a, f, well_known_prefix, pol).ttls[0], 20u);
+  EXPECT_EQ(synth(a, e, well_known_prefix, pol).ttls[0], 3600u);
+
+  Answer nodata("dual.example", type::A);
+  nodata.soa(3600, 900);
+  const Synthesis n = synth(nodata, f, well_known_prefix, pol);
+  EXPECT_EQ(n.verdict, SynthVerdict::nodata);
+  EXPECT_EQ(n.negative_ttl, 20u);
+  EXPECT_EQ(synth(nodata, e, well_known_prefix, pol).negative_ttl, 900u);
+}
+
 TEST(Rfc6147, ClassOtherThanInIsUntouched) {
   Answer a("v4only.example", type::AAAA);
   Client c;
