@@ -498,14 +498,15 @@ int run(const Options& opt, const config::Config& cfg) {
         "%lu\n"
         "counter resolver.dropped_full %lu\ncounter resolver.cache_fills %lu\n"
         "counter resolver.cache_fill_failed %lu\ncounter resolver.synthesized %lu\ncounter "
-        "resolver.stale %lu\ncounter resolver.scrubbed %lu\n",
+        "resolver.stale %lu\ncounter resolver.scrubbed %lu\ncounter resolver.uncached_negative "
+        "%lu\n",
         static_cast<unsigned long>(rs.lookups), static_cast<unsigned long>(rs.coalesced),
         static_cast<unsigned long>(rs.upstream_queries), static_cast<unsigned long>(rs.answered),
         static_cast<unsigned long>(rs.relayed), static_cast<unsigned long>(rs.servfail),
         static_cast<unsigned long>(rs.dropped_full), static_cast<unsigned long>(rs.cache_fills),
         static_cast<unsigned long>(rs.cache_fill_failed),
         static_cast<unsigned long>(rs.synthesized), static_cast<unsigned long>(rs.stale),
-        static_cast<unsigned long>(rs.scrubbed));
+        static_cast<unsigned long>(rs.scrubbed), static_cast<unsigned long>(rs.uncached_negative));
     upstream_client->counters().for_each([](const char* name, const char*, std::uint64_t v) {
       std::printf("counter upstream.%s %lu\n", name, static_cast<unsigned long>(v));
     });

@@ -417,12 +417,22 @@ void Resolver::finish_a(Pending& p, const upstream::Completion& c,
              ? stats_.cache_fills
              : stats_.cache_fill_failed);
     }
+    // Without a SOA (some forwarders and local-data setups send none) there
+    // is nothing to cache, but the answer is still known: its rcode, no
+    // records, rather than SERVFAIL.
+    if (ok) {
+      answer_all(p, snap, {},
+                 s.verdict == dns64::SynthVerdict::nodata ? dns::rcode::NOERROR
+                                                          : dns::rcode::NXDOMAIN);
+      return;
+    }
   }
   answer_all(p, snap);
 }
 
-void Resolver::answer_all(Pending& p, const dataplane::Snapshot& snap, dns::Bytes relay) {
-  for (Waiter& w : p.waiters) answer_one(w, snap, relay, dns::rcode::SERVFAIL);
+void Resolver::answer_all(Pending& p, const dataplane::Snapshot& snap, dns::Bytes relay,
+                          std::uint8_t fallback_rcode) {
+  for (Waiter& w : p.waiters) answer_one(w, snap, relay, fallback_rcode);
   const std::string key = p.key;
   const auto it = by_key_.find(key);
   const std::uint64_t cookie = it == by_key_.end() ? 0 : it->second;
@@ -459,8 +469,9 @@ void Resolver::answer_one(Waiter& w, const dataplane::Snapshot& snap, dns::Bytes
   if (w.m == nullptr) ctx.stream_limit = 65535;
   std::size_t len = 0;
   const respond::Result r = respond::respond(dns, qlen, w.client, ctx);
-  // The upstream failed: no answer, or its own SERVFAIL.
-  bool upstream_failed = relay.empty();
+  // The upstream failed: no answer, or its own SERVFAIL. (An answer known
+  // but not cached comes with its own fallback rcode.)
+  bool upstream_failed = relay.empty() && fallback_rcode == dns::rcode::SERVFAIL;
   dns::Message up;
   const bool relay_ok = !relay.empty() && dns::parse_message(relay, up) == dns::Error::ok;
   if (relay_ok && up.header.rcode() == dns::rcode::SERVFAIL) upstream_failed = true;
@@ -505,7 +516,7 @@ void Resolver::answer_one(Waiter& w, const dataplane::Snapshot& snap, dns::Bytes
   }
   if (len == 0) {
     len = respond::answer_rcode(dns, qlen, fallback_rcode, snap.edns_udp_size);
-    ++stats_.servfail;
+    ++(fallback_rcode == dns::rcode::SERVFAIL ? stats_.servfail : stats_.uncached_negative);
   }
   if (w.m == nullptr) {
     if (on_stream_answer) on_stream_answer(w.stream, std::span<const std::uint8_t>(dns.data(), len));

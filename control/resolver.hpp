@@ -41,9 +41,10 @@ struct ResolverStats {
   std::uint64_t dropped_full = 0;  // clients over max_pending/max_waiters (SERVFAIL or dropped)
   std::uint64_t cache_fills = 0;
   std::uint64_t cache_fill_failed = 0;
-  std::uint64_t synthesized = 0;  // lookups that ended in synthesis
-  std::uint64_t stale = 0;        // clients answered from expired entries (RFC 8767)
-  std::uint64_t scrubbed = 0;     // answer records owned off the question's chain, dropped
+  std::uint64_t synthesized = 0;        // lookups that ended in synthesis
+  std::uint64_t stale = 0;              // clients answered from expired entries (RFC 8767)
+  std::uint64_t scrubbed = 0;           // answer records owned off the question's chain, dropped
+  std::uint64_t uncached_negative = 0;  // NODATA/NXDOMAIN without a SOA: answered, not cached
 };
 
 class Resolver {
@@ -85,7 +86,7 @@ class Resolver {
     std::uint16_t qtype = 0, qclass = 1;
     std::uint16_t key_type = 0;  // cache key type: qtype, or the AAAA policy's (respond/view.hpp)
     std::uint8_t policy = 0;     // AAAA policy of the asking view for this name
-    bool validating = false;  // DO and CD: relay, never synthesize or cache (§5.5)
+    bool validating = false;     // DO and CD: relay, never synthesize or cache (§5.5)
     Stage stage = Stage::plain;
     dns64::AaaaDecision aaaa;
     std::vector<std::uint8_t> aaaa_response;
@@ -100,7 +101,10 @@ class Resolver {
                    const dataplane::Snapshot& snap);
   void finish_a(Pending& p, const upstream::Completion& c, const dataplane::Snapshot& snap);
   bool cache_response(const Pending& p, dns::Bytes msg, const dns::Message& m);
-  void answer_all(Pending& p, const dataplane::Snapshot& snap, dns::Bytes relay = {});
+  // Answers every client of `p` from the cache, else from `relay` (the
+  // upstream's message), else with `fallback_rcode` and no records.
+  void answer_all(Pending& p, const dataplane::Snapshot& snap, dns::Bytes relay = {},
+                  std::uint8_t fallback_rcode = dns::rcode::SERVFAIL);
   void answer_one(Waiter& w, const dataplane::Snapshot& snap, dns::Bytes relay,
                   std::uint8_t fallback_rcode);
 

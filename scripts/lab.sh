@@ -221,6 +221,10 @@ TOML
   local-zone: "test." transparent
   local-zone: "2.0.192.in-addr.arpa." transparent
   local-zone: "113.0.203.in-addr.arpa." transparent
+  # A zone unbound answers itself and without a SOA: NODATA with nothing
+  # to cache, as some forwarders and local-data setups send it.
+  local-zone: "nosoa.test." static
+  local-data: "nosoa.test. TXT only-text"
 stub-zone:
   name: "test."
   stub-addr: 127.0.0.1@5300

@@ -48,6 +48,8 @@ check "NXDOMAIN at the end of a CNAME: the chain is kept" "NXDOMAIN nowhere.test
   sh -c "$d6 AAAA dangling.test | sed -n 's/.*status: \([A-Z]*\).*/\1/p'; $d6 AAAA dangling.test +short"
 check "NODATA for both types: NOERROR, no answer, SOA" "NOERROR 0 1" \
   sh -c "$d6 AAAA nodata.test | sed -n 's/.*status: \([A-Z]*\).*/\1/p; s/.*ANSWER: \([0-9]*\), AUTHORITY: \([0-9]*\).*/\1 \2/p'"
+check "NODATA for both types without a SOA: NOERROR, nothing else" "NOERROR 0 0" \
+  sh -c "$d6 AAAA nosoa.test | sed -n 's/.*status: \([A-Z]*\).*/\1/p; s/.*ANSWER: \([0-9]*\), AUTHORITY: \([0-9]*\).*/\1 \2/p'"
 # The TTL served is what remains of the cached one, so allow a few seconds.
 check "TTL: min(A TTL 900, negative TTL 300) (§5.1.7)" "ok" \
   sh -c "$d6 AAAA ttl.test +noall +answer | awk '{print (\$2 <= 300 && \$2 >= 295) ? \"ok\" : \$2}'"
