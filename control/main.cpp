@@ -94,6 +94,19 @@ std::unique_ptr<dataplane::Snapshot> build_snapshot(const config::Config& c,
                                                     const std::vector<std::uint16_t>& port_ids) {
   auto s = std::make_unique<dataplane::Snapshot>();
   s->edns_udp_size = c.edns_udp_size;
+  // A UDP reply must fit the link: the largest we send (and advertise) is
+  // what the smallest port MTU carries after an IPv6 and a UDP header, so
+  // a client offering 4096 gets TC instead of a frame the link drops.
+  for (std::size_t i = 0; i < c.ports.size(); ++i) {
+    std::uint16_t mtu = 0;
+    if (rte_eth_dev_get_mtu(port_ids[i], &mtu) != 0 || mtu < 512 + 48) continue;
+    const auto fits = static_cast<std::uint16_t>(mtu - 48);
+    if (fits < s->edns_udp_size) {
+      std::printf("dns64d: edns_udp_size %u is more than port %u's MTU %u carries: %u\n",
+                  s->edns_udp_size, port_ids[i], mtu, fits);
+      s->edns_udp_size = fits;
+    }
+  }
   for (std::size_t i = 0; i < c.ports.size(); ++i) {
     net::LocalAddrs& l = s->local[port_ids[i]];
     l.mac = c.ports[i].mac ? *c.ports[i].mac : mac_of(port_ids[i]);

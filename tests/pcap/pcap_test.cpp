@@ -509,6 +509,37 @@ TEST_F(PcapRun, WorkerOnItsOwnLcore) {
   EXPECT_EQ(r.counters["dns.answered_aaaa_synth"], 20u);
 }
 
+// edns_udp_size above what the port's MTU (1500 on net_pcap) carries: the
+// largest UDP reply is 1500 - 48 octets, so a client offering 4096 gets TC
+// for 60 AAAA records (1,700 octets) rather than a frame the link drops,
+// and a smaller answer still comes whole.
+TEST_F(PcapRun, RepliesFitThePortMtu) {
+  std::string big_config(config);
+  const std::string from = "edns_udp_size = 1232";
+  big_config.replace(big_config.find(from), from.size(), "edns_udp_size = 4096");
+  for (int i = 1; i <= 60; ++i) {
+    big_config +=
+        "[[record]]\nname = \"big.example\"\ntype = \"AAAA\"\nttl = 100\n"
+        "data = \"2001:db8:b16::" +
+        std::to_string(i) + "\"\n";
+  }
+  ask6("2001:db8:a096::1", query("big.example", 28, 110, 4096), 110, "TC at the MTU",
+       [](const Decoded& d, ldns_pkt* p) {
+         EXPECT_TRUE(ldns_pkt_tc(p));
+         EXPECT_LE(d.payload.size(), 1452u);
+         EXPECT_EQ(ldns_pkt_edns_udp_size(p), 1452);
+       });
+  ask6("2001:db8:a096::1", query("dual.example", 28, 111, 4096), 111, "small answers whole",
+       [](const Decoded&, ldns_pkt* p) {
+         EXPECT_FALSE(ldns_pkt_tc(p));
+         EXPECT_EQ(ldns_rr_list_rr_count(ldns_pkt_answer(p)), 1u);
+       });
+  RunResult r = run(big_config);
+  EXPECT_NE(r.log.find("edns_udp_size 4096 is more than port 0's MTU 1500 carries: 1452"),
+            std::string::npos)
+      << r.log;
+}
+
 TEST_F(PcapRun, ClientsOutsideEveryViewAreRefused) {
   const std::string no_default = R"(
 [upstream]
