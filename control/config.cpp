@@ -204,6 +204,31 @@ View parse_view(const toml::table& t, const std::string& where) {
   return v;
 }
 
+// A static CNAME answers A and AAAA queries with its target's static
+// records (static_records.cpp), so it must be the only record at its name
+// (RFC 1034 §3.6.2) and its target must hold static A or AAAA records.
+void check_cnames(const std::vector<Record>& records) {
+  for (std::size_t i = 0; i < records.size(); ++i) {
+    const Record& r = records[i];
+    if (r.type != dns::type::CNAME) continue;
+    const std::string where = "record[" + std::to_string(i) + "]";
+    dns::Name target;
+    dns::from_text(r.data, target);
+    for (std::size_t k = 0; k < target.size; ++k) target.wire[k] = dns::fold(target.wire[k]);
+    bool addresses = false;
+    for (std::size_t j = 0; j < records.size(); ++j) {
+      const Record& o = records[j];
+      if (j != i && o.name == r.name) {
+        fail(where, "a CNAME must be the only record of its name (record[" + std::to_string(j) +
+                        "] is another)");
+      }
+      addresses = addresses || (o.name == target && (o.type == dns::type::A ||
+                                                      o.type == dns::type::AAAA));
+    }
+    if (!addresses) fail(where + ".data", "the CNAME's target has no static A or AAAA records");
+  }
+}
+
 Record parse_record(const toml::table& t, const std::string& where) {
   check_keys(t, {"name", "type", "ttl", "data"}, where);
   Record r;
@@ -391,6 +416,7 @@ Config parse(const std::string& text, const std::string& origin) {
         c.records.push_back(
             parse_record(*records->get(i)->as_table(), "record[" + std::to_string(i) + "]"));
       }
+      check_cnames(c.records);
     }
     return c;
   } catch (const ConfigError& e) {

@@ -35,6 +35,22 @@ void append_rr(Group& g, std::uint16_t type, std::uint32_t ttl,
   g.ttl = std::min(g.ttl, ttl);
 }
 
+// The records of `src` (owners 0xC00C) appended to `dst` with the owner
+// `owner` written out in full.
+void append_owned(Group& dst, const Group& src, const std::string& owner) {
+  for (std::size_t p = 0; p + 12 <= src.rrs.size();) {
+    const std::size_t rdlen = std::size_t{src.rrs[p + 10]} << 8 | src.rrs[p + 11];
+    dst.rrs.insert(dst.rrs.end(), owner.begin(), owner.end());
+    dst.rrs.insert(dst.rrs.end(), src.rrs.begin() + static_cast<long>(p) + 2,
+                   src.rrs.begin() + static_cast<long>(p) + 4 + 2);  // type, class
+    dst.ttl_offsets.push_back(static_cast<std::uint16_t>(dst.rrs.size()));
+    dst.rrs.insert(dst.rrs.end(), src.rrs.begin() + static_cast<long>(p) + 6,
+                   src.rrs.begin() + static_cast<long>(p + 12 + rdlen));
+    p += 12 + rdlen;
+  }
+  dst.ttl = std::min(dst.ttl, src.ttl);
+}
+
 }  // namespace
 
 std::vector<config::Record> builtin_records() {
@@ -107,6 +123,40 @@ std::size_t insert_static(cache::Cache& cache, const std::vector<config::Record>
       } else if (key.second == dns::type::AAAA && i != 0 &&
                  !(mode == respond::Synthesis::all && has_a)) {
         count(cache.insert_rrset(k, g.ttl, g.rrs, g.ttl_offsets));
+      }
+    }
+  }
+  // A static CNAME (the only record of its name, config.cpp) answers A and
+  // AAAA queries as a resolver would: the CNAME, then its target's static
+  // records, or AAAA synthesized from them with the CNAME as the chain.
+  for (const auto& [key, g] : groups) {
+    if (key.second != dns::type::CNAME || g.rrs.size() < 12) continue;
+    const std::span<const std::uint8_t> name(
+        reinterpret_cast<const std::uint8_t*>(key.first.data()), key.first.size());
+    const std::string target(g.rrs.begin() + 12, g.rrs.end());
+    const auto a_it = groups.find({target, dns::type::A});
+    const auto aaaa_it = groups.find({target, dns::type::AAAA});
+    // The CNAME record with its owner written out: the chain of a synthesized entry.
+    Group chain;
+    append_owned(chain, g, key.first);
+    Group with_a = g;
+    if (a_it != groups.end()) append_owned(with_a, a_it->second, target);
+    count(cache.insert_rrset(cache::Key{name, dns::type::A, dns::cls::IN}, with_a.ttl, with_a.rrs,
+                             with_a.ttl_offsets));
+    Group with_aaaa = g;
+    if (aaaa_it != groups.end()) append_owned(with_aaaa, aaaa_it->second, target);
+    for (std::size_t i = 0; i < std::max<std::size_t>(policies.size(), 1); ++i) {
+      const respond::Synthesis mode = policies.empty() ? respond::Synthesis::normal : policies[i];
+      const cache::Key k{name, respond::aaaa_key_type(i), dns::cls::IN};
+      const bool synthesize = a_it != groups.end() && mode != respond::Synthesis::none &&
+                              (aaaa_it == groups.end() || mode == respond::Synthesis::all);
+      if (synthesize) {
+        const std::vector<cache::Ipv4>& v4 = a_it->second.v4;
+        const std::size_t n = std::min(v4.size(), cache::kMaxIpv4);
+        count(cache.insert_aaaa(k, std::min(g.ttl, a_it->second.ttl),
+                                std::span<const cache::Ipv4>(v4.data(), n), chain.rrs));
+      } else {
+        count(cache.insert_rrset(k, with_aaaa.ttl, with_aaaa.rrs, with_aaaa.ttl_offsets));
       }
     }
   }

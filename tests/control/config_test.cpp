@@ -101,8 +101,13 @@ TEST(Config, ErrorsNameTheKey) {
       {port + "[cache]\nmin_ttl = 100\nmax_ttl = 10\n", "cache.min_ttl: is above cache.max_ttl"},
       {port + "[upstream]\ntimeout = 5\n", "upstream.timeout: unknown key"},
       {port + "[upstream]\nattempts = 0\n", "upstream.attempts: must be between 1 and 10"},
-      {port + "[upstream]\nfailure_ttl = 301\n",
-       "upstream.failure_ttl: must be between 1 and 300"},
+      {port + "[[record]]\nname = \"a.example\"\ntype = \"CNAME\"\ndata = \"b.example\"\n",
+       "record[0].data: the CNAME's target has no static A or AAAA records"},
+      {port + "[[record]]\nname = \"a.example\"\ntype = \"CNAME\"\ndata = \"b.example\"\n"
+              "[[record]]\nname = \"B.example\"\ntype = \"A\"\ndata = \"192.0.2.1\"\n"
+              "[[record]]\nname = \"a.example\"\ntype = \"A\"\ndata = \"192.0.2.2\"\n",
+       "record[0]: a CNAME must be the only record of its name (record[2] is another)"},
+      {port + "[upstream]\nfailure_ttl = 301\n", "upstream.failure_ttl: must be between 1 and 300"},
       {port + "[upstream]\nservers = \"x\"\n", "upstream.servers: must be an array of strings"},
       {"[[port]]\nipv4 = [\"192.0.2.1\"]\n", "port[0].device: is required"},
       {"[[port]]\ndevice = \"x\"\n", "port[0]: needs at least one address"},

@@ -540,6 +540,55 @@ TEST_F(PcapRun, RepliesFitThePortMtu) {
       << r.log;
 }
 
+// A static CNAME answers A and AAAA with its target's static records: AAAA
+// synthesized under the client's prefix (owned by the target, the CNAME
+// first), a real AAAA, the A records; CNAME queries get the CNAME alone.
+TEST_F(PcapRun, StaticCnameLeadsToItsTargetsRecords) {
+  const std::string aliases = R"(
+[[record]]
+name = "alias.example"
+type = "CNAME"
+ttl = 60
+data = "ipv4only.example"
+[[record]]
+name = "alias6.example"
+type = "CNAME"
+data = "dual.example"
+)";
+  auto chain_then = [](ldns_rr_type type, const char* owner, const char* data,
+                       std::uint32_t ttl_max) {
+    return [=](const Decoded&, ldns_pkt* p) {
+      EXPECT_EQ(ldns_pkt_get_rcode(p), LDNS_RCODE_NOERROR);
+      ldns_rr_list* an = ldns_pkt_answer(p);
+      ASSERT_EQ(ldns_rr_list_rr_count(an), 2u);
+      ldns_rr* cname = ldns_rr_list_rr(an, 0);
+      EXPECT_EQ(ldns_rr_get_type(cname), LDNS_RR_TYPE_CNAME);
+      EXPECT_EQ(text6(ldns_rr_rdf(cname, 0)), owner);
+      ldns_rr* rr = ldns_rr_list_rr(an, 1);
+      EXPECT_EQ(ldns_rr_get_type(rr), type);
+      EXPECT_EQ(text6(ldns_rr_owner(rr)), owner);
+      EXPECT_EQ(text6(ldns_rr_rdf(rr, 0)), data);
+      EXPECT_LE(ldns_rr_ttl(rr), ttl_max);
+    };
+  };
+  ask6("2001:db8:a096::1", query("alias.example", 28, 120), 120, "synthesized behind a CNAME",
+       chain_then(LDNS_RR_TYPE_AAAA, "ipv4only.example.", "2001:db8:122:344::c000:221", 60));
+  ask4({198, 51, 100, 8}, query("alias.example", 28, 121), 121, "the view's own prefix",
+       chain_then(LDNS_RR_TYPE_AAAA, "ipv4only.example.", "2001:db8:122:344::c000:221", 60));
+  ask6("2001:db8:a032::1", query("alias.example", 1, 122), 122, "A behind a CNAME",
+       chain_then(LDNS_RR_TYPE_A, "ipv4only.example.", "192.0.2.33", 60));
+  ask6("2001:db8:a032::1", query("alias6.example", 28, 123), 123, "a real AAAA behind a CNAME",
+       chain_then(LDNS_RR_TYPE_AAAA, "dual.example.", "2001:db8::beef", 300));
+  ask6("2001:db8:a032::1", query("alias.example", 5, 124), 124, "the CNAME itself",
+       [](const Decoded&, ldns_pkt* p) {
+         ASSERT_EQ(ldns_rr_list_rr_count(ldns_pkt_answer(p)), 1u);
+         EXPECT_EQ(ldns_rr_get_type(ldns_rr_list_rr(ldns_pkt_answer(p), 0)), LDNS_RR_TYPE_CNAME);
+       });
+  RunResult r = run(std::string(config) + aliases);
+  EXPECT_EQ(r.counters["dns.answered_aaaa_synth"], 2u);
+  EXPECT_EQ(r.counters["dns.answered_aaaa_real"], 1u);
+}
+
 TEST_F(PcapRun, ClientsOutsideEveryViewAreRefused) {
   const std::string no_default = R"(
 [upstream]
