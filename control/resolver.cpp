@@ -52,6 +52,27 @@ std::string make_key(dns::Bytes name, std::uint16_t qtype, std::uint16_t qclass,
 
 std::uint64_t now_ms() { return dataplane::now_ms(rte_get_tsc_hz()); }
 
+// A PTR question under one of the client's prefixes (its view's, or a
+// prefix_map's whose range holds the address): the view, and the
+// in-addr.arpa name the workers look up instead. The resolver asks that
+// name upstream, so its answer fills the entry they read.
+const respond::View* map_ptr_question(const dns::Message& msg, const respond::Client& client,
+                                      const dataplane::Snapshot& snap, dns::Name& in_addr) {
+  if (msg.question.qtype != dns::type::PTR || msg.question.qclass != dns::cls::IN) return nullptr;
+  const int vi = client.is_v6 ? snap.views.for_v6(client.v6) : snap.views.for_v4(client.v4);
+  if (vi == respond::ViewTable::none) return nullptr;
+  const respond::View& v = snap.views.view(vi);
+  for (std::size_t k = 0; k < v.reverse_count(); ++k) {
+    dns64::V4 a;
+    if (dns64::map_ptr(msg.question.name.bytes(), v.reverse_prefix(k), in_addr, a) ==
+            dns64::PtrResult::ok &&
+        v.reverse_accepts(k, a)) {
+      return &v;
+    }
+  }
+  return nullptr;
+}
+
 }  // namespace
 
 Resolver::~Resolver() {
@@ -106,25 +127,9 @@ void Resolver::enqueue(Waiter&& w, const dns::Message& msg, const dataplane::Sna
   const bool validating = msg.opt.do_bit && msg.header.cd();
   std::vector<std::uint8_t> name(msg.question.name.wire.begin(),
                                  msg.question.name.wire.begin() + msg.question.name.size);
-  // ip6.arpa under one of the client's prefixes (its view's, or a
-  // prefix_map's whose range holds the address) is resolved as its
-  // in-addr.arpa name: the same mapping the workers make, so the answer
-  // fills the entry they look up.
-  if (msg.question.qtype == dns::type::PTR && msg.question.qclass == dns::cls::IN) {
-    const int vi = w.client.is_v6 ? snap.views.for_v6(w.client.v6) : snap.views.for_v4(w.client.v4);
-    if (vi != respond::ViewTable::none) {
-      const respond::View& v = snap.views.view(vi);
-      for (std::size_t k = 0; k < v.reverse_count(); ++k) {
-        dns::Name in_addr;
-        dns64::V4 a;
-        if (dns64::map_ptr(msg.question.name.bytes(), v.reverse_prefix(k), in_addr, a) ==
-                dns64::PtrResult::ok &&
-            v.reverse_accepts(k, a)) {
-          name.assign(in_addr.wire.begin(), in_addr.wire.begin() + in_addr.size);
-          break;
-        }
-      }
-    }
+  // ip6.arpa under a prefix is resolved as its in-addr.arpa name.
+  if (dns::Name in_addr; map_ptr_question(msg, w.client, snap, in_addr) != nullptr) {
+    name.assign(in_addr.wire.begin(), in_addr.wire.begin() + in_addr.size);
   }
   const std::uint16_t qtype = msg.question.qtype, qclass = msg.question.qclass;
   // AAAA answers depend on the asking view's policy for the name: each
@@ -489,8 +494,15 @@ void Resolver::answer_one(Waiter& w, const dataplane::Snapshot& snap, dns::Bytes
     len = r.reply_len;
   } else if (len == 0 && relay_ok) {
     // Not cacheable (TTL 0, DO+CD, too big, a chain to NXDOMAIN): the
-    // upstream's records as they came.
-    if (dns::names_equal(up.question.name.bytes(), q.msg.question.name.bytes())) {
+    // upstream's records as they came. The upstream was asked the client's
+    // question, or for a PTR under a prefix its in-addr.arpa name.
+    const bool same = dns::names_equal(up.question.name.bytes(), q.msg.question.name.bytes());
+    const respond::View* mapped_view = nullptr;
+    if (dns::Name in_addr; !same) {
+      mapped_view = map_ptr_question(q.msg, w.client, snap, in_addr);
+      if (!dns::names_equal(in_addr.bytes(), up.question.name.bytes())) mapped_view = nullptr;
+    }
+    if (same || mapped_view != nullptr) {
       const std::size_t limit =
           ctx.stream_limit != 0 ? ctx.stream_limit
           : q.msg.opt.present
@@ -501,12 +513,25 @@ void Resolver::answer_one(Waiter& w, const dataplane::Snapshot& snap, dns::Bytes
       (void)wr.reuse_question(q.msg.header, q.msg.question.end, up.header.rcode(),
                               static_cast<std::uint16_t>(dns::flag::RA | ad));
       if (q.msg.opt.present) (void)wr.want_opt(snap.edns_udp_size, q.msg.opt.do_bit);
+      // Owners equal to the key become 0xC00C, the reply's question: in
+      // `ptr` mode the in-addr.arpa records are thereby renamed to it.
+      const dns::Bytes in_addr = up.question.name.bytes();
+      const bool rename = mapped_view != nullptr && mapped_view->ptr_mode == respond::PtrMode::ptr;
+      const dns::Bytes key = same ? q.msg.question.name.bytes() : rename ? in_addr : dns::Bytes{};
       Rrs an, ns;
       AnswerScrub scrub;
-      if (!append_answer(relay, up, up.question.qtype, q.msg.question.name.bytes(), an, scrub))
+      if (!append_answer(relay, up, up.question.qtype, key, an, scrub)) {
         an = Rrs{};  // a chain that cannot be followed: no answer records rather than some
+      }
       stats_.scrubbed += scrub.dropped;
       append_section(relay, up, dns::Section::authority, 0, {}, ns);
+      if (mapped_view != nullptr && mapped_view->ptr_mode == respond::PtrMode::cname) {
+        // §5.3.1: the CNAME from the ip6.arpa name to the in-addr.arpa one.
+        const std::uint32_t ttl = std::min(an.empty() ? ns.min_ttl : an.min_ttl,
+                                           mapped_view->ptr_cname_ttl);
+        (void)wr.add_name_rdata(dns::Section::answer, q.msg.question.name.bytes(),
+                                dns::type::CNAME, dns::cls::IN, ttl, in_addr);
+      }
       (void)wr.add_raw(dns::Section::answer, an.bytes, an.ttl_offsets, an.empty() ? 0 : an.min_ttl);
       (void)wr.add_raw(dns::Section::authority, ns.bytes, ns.ttl_offsets,
                        ns.empty() ? 0 : ns.min_ttl);

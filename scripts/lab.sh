@@ -152,6 +152,8 @@ $TTL 3600
 @   IN SOA ns.test. hostmaster.test. 1 3600 600 86400 300
 @   IN NS  ns.test.
 1   IN PTR v4only.test.
+98 0 IN PTR zero.test.
+99  IN CNAME 99.sub.2.0.192.in-addr.arpa.
 ZONE
   cat >"$work/rev-map.zone" <<'ZONE'
 $TTL 3600
@@ -206,6 +208,7 @@ prefix_map = ["203.0.113.0/24 2001:db8:65::/96"]  # another NAT64 for this range
 [[view]]
 name = "default"
 prefixes = ["64:ff9b::/96"]
+ptr_mode = "ptr"                                  # ip6.arpa answered with PTR under its own name
 TOML
 
   ip netns exec "$ns" nsd -d -c "$work/nsd.conf" >"$work/nsd.out" 2>&1 &

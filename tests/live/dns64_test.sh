@@ -63,6 +63,17 @@ check "CNAME to no data: chain and SOA" "NOERROR 1 1 NOERROR 1 1" \
   sh -c "for i in 1 2; do $d6 TXT cname.test | sed -n 's/.*status: \([A-Z]*\).*/\1/p; s/.*ANSWER: \([0-9]*\), AUTHORITY: \([0-9]*\).*/\1 \2/p'; done"
 check "PTR under the prefix: CNAME and PTR (§5.3.1)" "1.2.0.192.in-addr.arpa. v4only.test." \
   $d6 -x 2001:db8:64::c000:201 +short
+# Mapped answers that cannot be cached are relayed under the client's name.
+check "PTR under the prefix, TTL 0: relayed, CNAME and PTR" "98.2.0.192.in-addr.arpa. zero.test." \
+  $d6 -x 2001:db8:64::c000:262 +short
+check "ptr mode, TTL 0: relayed, the PTR under the ip6.arpa name" \
+  "2.6.2.0.0.0.0.c.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.b.9.f.f.4.6.0.0.ip6.arpa. PTR zero.test." \
+  sh -c "$d4 -x 64:ff9b::c000:262 +noall +answer | awk '{print \$1, \$4, \$5}'"
+check "ptr mode from the cache" \
+  "1.0.2.0.0.0.0.c.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.b.9.f.f.4.6.0.0.ip6.arpa. PTR v4only.test." \
+  sh -c "$d4 -x 64:ff9b::c000:201 +noall +answer | awk '{print \$1, \$4, \$5}'"
+check "PTR under the prefix, NXDOMAIN after a CNAME: both CNAMEs" "NXDOMAIN 2" \
+  sh -c "$d6 -x 2001:db8:64::c000:263 | sed -n 's/.*status: \([A-Z]*\).*/\1/p; s/.*ANSWER: \([0-9]*\).*/\1/p'"
 # unbound keeps trying the dead server while dns64d's own attempts time out
 # (twice 500 ms for AAAA, then for A): give dig one long try.
 check "dead delegation: SERVFAIL" "SERVFAIL" \
