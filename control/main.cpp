@@ -183,6 +183,32 @@ void print_path_counters(const control::ControlStats& cs, const control::Excepti
   print_counter("tcp.paused_reading", ts->paused_reading);
 }
 
+void print_cache_counters(const cache::Stats& c) {
+  const std::pair<const char*, std::uint64_t> fields[] = {
+      {"entries", c.entries},
+      {"bytes_used", c.bytes_used},
+      {"bytes_retired", c.bytes_retired},
+      {"bytes_capacity", c.bytes_capacity},
+      {"hits", c.hits},
+      {"misses", c.misses},
+      {"expired_hits", c.expired_hits},
+      {"stale_hits", c.stale_hits},
+      {"inserts", c.inserts},
+      {"replaces", c.replaces},
+      {"evictions", c.evictions},
+      {"expired_removed", c.expired_removed},
+      {"insert_failures", c.insert_failures},
+      {"fail_no_memory", c.fail_no_memory},
+      {"refresh_sampled", c.refresh_sampled},
+      {"refresh_dropped", c.refresh_dropped},
+      {"reclaim_lag_epochs", c.reclaim_lag_epochs},
+      {"stall_events", c.stall_events},
+  };
+  for (const auto& [name, value] : fields) {
+    std::printf("counter cache.%s %lu\n", name, static_cast<unsigned long>(value));
+  }
+}
+
 void print_counters(const std::vector<dataplane::Worker*>& workers, const control::ControlStats& cs,
                     const std::vector<std::uint16_t>& port_ids) {
   dataplane::WorkerStats sum;
@@ -296,6 +322,11 @@ int run(const Options& opt, const config::Config& cfg) {
   cc.keep_stale = cfg.upstream.enabled && cfg.upstream.serve_stale;
   cc.stale_ttl = cfg.upstream.stale_ttl;
   cc.max_stale_seconds = cfg.upstream.max_stale_seconds;
+  // A reader that stops reporting holds every retired block: say so.
+  cc.on_stalled = [](unsigned reader, std::uint64_t lag_ms) {
+    std::fprintf(stderr, "dns64d: cache reader %u has not passed a quiescent point for %lu ms\n",
+                 reader, static_cast<unsigned long>(lag_ms));
+  };
   cache::Cache answer_cache(cc, [hz] { return dataplane::now_ms(hz); });
   std::size_t failed = 0;
   std::unique_ptr<dataplane::Snapshot> snapshot;
@@ -476,6 +507,11 @@ int run(const Options& opt, const config::Config& cfg) {
       control::insert_static(answer_cache, cfg.records, failed, policy_modes);
       answer_cache.expire(4096);
     }
+    // The control plane's reader holds no cache view from one pass to the
+    // next: it is quiescent here, or retired blocks are never reclaimed
+    // (the resolver and the TCP path also report it, but neither runs
+    // without an upstream and TCP queries).
+    control_reader->quiescent();
     answer_cache.maintain();
     if (opt.exit_idle_ms != 0) {
       std::uint64_t rx = 0;
@@ -501,6 +537,9 @@ int run(const Options& opt, const config::Config& cfg) {
   }
   print_counters(raw, control.stats(), port_ids);
   print_path_counters(control.stats(), exception_path.stats(), tcp ? &tcp->stats() : nullptr);
+  control_reader->quiescent();
+  answer_cache.maintain();  // the workers are offline or quiescent: what is retired can go
+  print_cache_counters(answer_cache.stats());
   exception_path.close();
   if (resolver) {
     const control::ResolverStats& rs = resolver->stats();

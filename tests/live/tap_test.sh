@@ -73,5 +73,16 @@ rx=$(sed -n 's/^counter rx //p' "$work/dns64d.log")
 acc=$(sed -n 's/^counter accounted //p' "$work/dns64d.log")
 if [ -n "$rx" ] && [ "$rx" = "$acc" ] && [ "$rx" -gt 0 ]; then echo "ok   every frame accounted ($rx)"; else
   echo "FAIL counters: rx=$rx accounted=$acc"; fail=$((fail + 1)); fi
+# The static records were re-written every second (cache.replaces), each
+# time retiring the old blocks: with every reader quiescent (the control
+# plane's too, though no upstream and no TCP ever runs it) none is left.
+counter() { sed -n "s/^counter $1 //p" "$work/dns64d.log"; }
+if [ "$(counter cache.replaces)" -gt 0 ] && [ "$(counter cache.bytes_retired)" = 0 ] &&
+   [ "$(counter cache.reclaim_lag_epochs)" = 0 ] && [ "$(counter cache.fail_no_memory)" = 0 ]; then
+  echo "ok   retired cache blocks reclaimed ($(counter cache.replaces) replaced)"
+else
+  echo "FAIL cache reclamation: replaces=$(counter cache.replaces) retired=$(counter cache.bytes_retired) lag=$(counter cache.reclaim_lag_epochs)"
+  fail=$((fail + 1))
+fi
 if [ "$fail" -ne 0 ]; then cat "$work/dns64d.log"; fi
 exit "$fail"
