@@ -343,12 +343,18 @@ Config parse(const std::string& text, const std::string& origin) {
     if (const toml::node* n = root.get("cache")) {
       const toml::table* t = n->as_table();
       if (t == nullptr) fail("cache", "must be a table");
-      check_keys(*t, {"entries", "bytes", "min_ttl", "max_ttl"}, "cache");
+      check_keys(*t,
+                 {"entries", "bytes", "min_ttl", "max_ttl", "refresh_percent",
+                  "refresh_sample_every"},
+                 "cache");
       c.cache.entries = get_int<std::uint64_t>(*t, "entries", "cache", 1u << 20, 16, 1ll << 32);
       c.cache.bytes = get_int<std::uint64_t>(*t, "bytes", "cache", 256u << 20, 1 << 16, 1ll << 40);
       c.cache.min_ttl = get_int<std::uint32_t>(*t, "min_ttl", "cache", 0, 0, 86400);
       c.cache.max_ttl = get_int<std::uint32_t>(*t, "max_ttl", "cache", 86400, 1, 0x7fffffff);
       if (c.cache.min_ttl > c.cache.max_ttl) fail("cache.min_ttl", "is above cache.max_ttl");
+      c.cache.refresh_percent = get_int<std::uint32_t>(*t, "refresh_percent", "cache", 10, 0, 50);
+      c.cache.refresh_sample_every =
+          get_int<std::uint32_t>(*t, "refresh_sample_every", "cache", 16, 1, 1024);
     }
     if (const toml::node* n = root.get("upstream")) {
       const toml::table* t = n->as_table();

@@ -86,6 +86,8 @@ struct Cache {
   std::uint64_t bytes = 256u << 20;
   std::uint32_t min_ttl = 0;
   std::uint32_t max_ttl = 86400;
+  std::uint32_t refresh_percent = 10;      // hits with less of their TTL left are refreshed
+  std::uint32_t refresh_sample_every = 16;  // one such hit in this many is reported
 };
 
 struct Upstream {

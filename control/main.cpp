@@ -16,6 +16,7 @@
 #include <cstdio>
 #include <cstring>
 #include <memory>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -318,6 +319,8 @@ int run(const Options& opt, const config::Config& cfg) {
   cc.max_bytes = cfg.cache.bytes;
   cc.min_ttl = cfg.cache.min_ttl;
   cc.max_ttl = cfg.cache.max_ttl;
+  cc.refresh_percent = cfg.cache.refresh_percent;
+  cc.refresh_sample_every = cfg.cache.refresh_sample_every;
   cc.max_readers = queues + 1;
   cc.keep_stale = cfg.upstream.enabled && cfg.upstream.serve_stale;
   cc.stale_ttl = cfg.upstream.stale_ttl;
@@ -495,6 +498,16 @@ int run(const Options& opt, const config::Config& cfg) {
               single ? "single lcore" : "multi lcore", workers.size(), rte_get_main_lcore());
   std::fflush(stdout);
 
+  std::vector<cache::RefreshCandidate> refresh;
+  // The cache keys the static records fill: never refreshed from upstream.
+  std::set<std::pair<std::string, std::uint16_t>> static_keys;
+  for (const config::Record& r : cfg.records) {
+    const std::string name(r.name.wire.begin(), r.name.wire.begin() + r.name.size);
+    static_keys.insert({name, r.type});
+    for (std::uint16_t t : {dns::type::A, dns::type::AAAA}) static_keys.insert({name, t});
+    for (std::size_t i = 1; i < policy_modes.size(); ++i)
+      static_keys.insert({name, respond::aaaa_key_type(i)});
+  }
   std::uint64_t last_rx = 0, last_change = dataplane::now_ms(hz), last_second = last_change;
   while (!stop_requested.load(std::memory_order_relaxed)) {
     unsigned work = 0;
@@ -506,6 +519,19 @@ int run(const Options& opt, const config::Config& cfg) {
       // Static records are re-written so their TTL never runs down.
       control::insert_static(answer_cache, cfg.records, failed, policy_modes);
       answer_cache.expire(4096);
+    }
+    // Entries hit shortly before they expire are asked for again, with no
+    // client waiting, so the next hit finds the new answer (static records
+    // are re-written above instead).
+    if (resolver) {
+      refresh.clear();
+      answer_cache.drain_refresh(refresh, 64);
+      for (const cache::RefreshCandidate& c : refresh) {
+        const std::string key(reinterpret_cast<const char*>(c.name), c.name_len);
+        if (static_keys.count({key, c.qtype}) == 0) {
+          resolver->refresh(c.name_span(), c.qtype, c.qclass, *current.load());
+        }
+      }
     }
     // The control plane's reader holds no cache view from one pass to the
     // next: it is quiescent here, or retired blocks are never reclaimed
@@ -551,14 +577,15 @@ int run(const Options& opt, const config::Config& cfg) {
         "counter resolver.dropped_full %lu\ncounter resolver.cache_fills %lu\n"
         "counter resolver.cache_fill_failed %lu\ncounter resolver.synthesized %lu\ncounter "
         "resolver.stale %lu\ncounter resolver.scrubbed %lu\ncounter resolver.uncached_negative "
-        "%lu\n",
+        "%lu\ncounter resolver.refreshes %lu\n",
         static_cast<unsigned long>(rs.lookups), static_cast<unsigned long>(rs.coalesced),
         static_cast<unsigned long>(rs.upstream_queries), static_cast<unsigned long>(rs.answered),
         static_cast<unsigned long>(rs.relayed), static_cast<unsigned long>(rs.servfail),
         static_cast<unsigned long>(rs.dropped_full), static_cast<unsigned long>(rs.cache_fills),
         static_cast<unsigned long>(rs.cache_fill_failed),
         static_cast<unsigned long>(rs.synthesized), static_cast<unsigned long>(rs.stale),
-        static_cast<unsigned long>(rs.scrubbed), static_cast<unsigned long>(rs.uncached_negative));
+        static_cast<unsigned long>(rs.scrubbed), static_cast<unsigned long>(rs.uncached_negative),
+        static_cast<unsigned long>(rs.refreshes));
     upstream_client->counters().for_each([](const char* name, const char*, std::uint64_t v) {
       std::printf("counter upstream.%s %lu\n", name, static_cast<unsigned long>(v));
     });

@@ -164,12 +164,17 @@ void Resolver::enqueue(Waiter&& w, const dns::Message& msg, const dataplane::Sna
   p.key_type = key_type;
   p.policy = policy;
   p.validating = validating;
-  p.stage = (qtype == dns::type::AAAA && qclass == dns::cls::IN && !validating) ? Stage::aaaa
-                                                                                : Stage::plain;
   p.waiters.push_back(std::move(w));
-  by_key_[key] = cookie;
+  launch(p, cookie, snap);
+}
+
+void Resolver::launch(Pending& p, std::uint64_t cookie, const dataplane::Snapshot& snap) {
+  p.stage = (p.qtype == dns::type::AAAA && p.qclass == dns::cls::IN && !p.validating)
+                ? Stage::aaaa
+                : Stage::plain;
+  by_key_[p.key] = cookie;
   ++stats_.lookups;
-  if (p.stage == Stage::aaaa && snap.views.policy(policy).mode == respond::Synthesis::all) {
+  if (p.stage == Stage::aaaa && snap.views.policy(p.policy).mode == respond::Synthesis::all) {
     // Real AAAA are ignored for this name: straight to the A query, and the
     // TTL rule without an AAAA SOA (min(A TTL, 600), §5.1.7).
     p.aaaa.verdict = dns64::AaaaVerdict::synthesize;
@@ -177,7 +182,34 @@ void Resolver::enqueue(Waiter&& w, const dns::Message& msg, const dataplane::Sna
     ask(p, dns::type::A, cookie);
     return;
   }
-  ask(p, qtype, cookie);
+  ask(p, p.qtype, cookie);
+}
+
+bool Resolver::refresh(std::span<const std::uint8_t> name, std::uint16_t key_type,
+                       std::uint16_t qclass, const dataplane::Snapshot& snap) {
+  // The cache keys AAAA answers by policy: the policy's type is an AAAA
+  // lookup under that policy (synthesis decided again, as on a miss).
+  std::uint16_t qtype = key_type;
+  std::uint8_t policy = 0;
+  if (key_type == dns::type::AAAA || respond::is_policy_type(key_type)) {
+    const int i = snap.views.policy_of_type(key_type);
+    if (i < 0) return false;  // a policy of a configuration since replaced
+    qtype = dns::type::AAAA;
+    policy = static_cast<std::uint8_t>(i);
+  }
+  std::string key = make_key(name, key_type, qclass, false);
+  if (by_key_.count(key) != 0 || pending_.size() >= config_.max_pending) return false;
+  const std::uint64_t cookie = next_cookie_++;
+  Pending& p = pending_[cookie];
+  p.key = std::move(key);
+  p.name.assign(name.begin(), name.end());
+  p.qtype = qtype;
+  p.qclass = qclass;
+  p.key_type = key_type;
+  p.policy = policy;
+  ++stats_.refreshes;
+  launch(p, cookie, snap);
+  return true;
 }
 
 void Resolver::ask(Pending& p, std::uint16_t qtype, std::uint64_t cookie) {

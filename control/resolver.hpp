@@ -45,6 +45,7 @@ struct ResolverStats {
   std::uint64_t stale = 0;              // clients answered from expired entries (RFC 8767)
   std::uint64_t scrubbed = 0;           // answer records owned off the question's chain, dropped
   std::uint64_t uncached_negative = 0;  // NODATA/NXDOMAIN without a SOA: answered, not cached
+  std::uint64_t refreshes = 0;          // lookups for entries hit shortly before expiry
 };
 
 class Resolver {
@@ -63,6 +64,12 @@ class Resolver {
   void submit_stream(std::uint64_t conn, const respond::Client& client,
                      std::span<const std::uint8_t> query, const dataplane::Snapshot& snap);
   std::function<void(std::uint64_t conn, std::span<const std::uint8_t> answer)> on_stream_answer;
+  // Asks upstream again for a cache entry hit shortly before it expires
+  // (cache::Cache::drain_refresh), with no client waiting: the answer
+  // replaces the entry. False when one is in flight already or the
+  // resolver is full.
+  bool refresh(std::span<const std::uint8_t> name, std::uint16_t key_type, std::uint16_t qclass,
+               const dataplane::Snapshot& snap);
   // Drives the upstream client and finishes what completed.
   void step(const dataplane::Snapshot& snap);
 
@@ -95,6 +102,8 @@ class Resolver {
 
   void enqueue(Waiter&& w, const dns::Message& msg, const dataplane::Snapshot& snap);
   void over_limit(Waiter& w, const dataplane::Snapshot& snap);
+  // Sends the first query of a new lookup (its key, name, types and policy set).
+  void launch(Pending& p, std::uint64_t cookie, const dataplane::Snapshot& snap);
   void ask(Pending& p, std::uint16_t qtype, std::uint64_t cookie);
   void finish_plain(Pending& p, const upstream::Completion& c, const dataplane::Snapshot& snap);
   void finish_aaaa(Pending& p, std::uint64_t cookie, const upstream::Completion& c,

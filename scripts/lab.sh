@@ -143,6 +143,7 @@ noxlat   IN A   93.184.216.40
 forced   IN A   192.0.2.41
 forced   IN AAAA 2001:db8::41
 mapnet   IN A   203.0.113.7
+hot    4 IN A   192.0.2.50
 dead     IN NS  ns.dead.test.
 ns.dead  IN A   127.0.0.2
 ZONE
@@ -188,6 +189,9 @@ zone:
   zonefile: "$work/rev-map.zone"
 CONF
   cat >"$work/dns64d.toml" <<'TOML'
+[cache]
+refresh_percent = 50    # hits with less than half their TTL left are asked again
+refresh_sample_every = 1
 [upstream]
 servers = ["127.0.0.1:5353"]
 timeout_ms = 500

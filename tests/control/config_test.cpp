@@ -47,6 +47,8 @@ TEST(Config, ShippedExampleLoads) {
   EXPECT_EQ(c.upstream.servers[0], "127.0.0.1:5353");
   EXPECT_EQ(c.upstream.timeout_ms, 800u);
   EXPECT_EQ(c.upstream.failure_ttl, 30u);
+  EXPECT_EQ(c.cache.refresh_percent, 10u);
+  EXPECT_EQ(c.cache.refresh_sample_every, 16u);
   ASSERT_EQ(c.records.size(), 2u);
   EXPECT_EQ(c.records[0].type, dns::type::A);
   EXPECT_EQ(c.records[1].type, dns::type::PTR);
@@ -101,6 +103,7 @@ TEST(Config, ErrorsNameTheKey) {
       {port + "[cache]\nmin_ttl = 100\nmax_ttl = 10\n", "cache.min_ttl: is above cache.max_ttl"},
       {port + "[upstream]\ntimeout = 5\n", "upstream.timeout: unknown key"},
       {port + "[upstream]\nattempts = 0\n", "upstream.attempts: must be between 1 and 10"},
+      {port + "[cache]\nrefresh_percent = 51\n", "cache.refresh_percent: must be between 0 and 50"},
       {port + "[[record]]\nname = \"a.example\"\ntype = \"CNAME\"\ndata = \"b.example\"\n",
        "record[0].data: the CNAME's target has no static A or AAAA records"},
       {port + "[[record]]\nname = \"a.example\"\ntype = \"CNAME\"\ndata = \"b.example\"\n"

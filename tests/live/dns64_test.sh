@@ -82,6 +82,12 @@ check "many A records: TC without EDNS" "tc" \
   sh -c "$d6 +noedns +ignore AAAA many.test | sed -n 's/.*flags: \([a-z ]*\);.*/\1/p' | grep -o tc"
 check "many A records fit EDNS 1232" "30" sh -c "$d6 +bufsize=1232 AAAA many.test +short | wc -l"
 check "kdig agrees" "2001:db8:64::c000:201" kdig +timeout=2 @2001:db8::53 AAAA v4only.test +short
+# hot.test has a TTL of 4: a hit 2.5 s after the fill has less than half of
+# it left (the lab's refresh_percent), so the control plane asks again
+# (resolver.refreshes, checked at the end).
+check "refresh: filled" "2001:db8:64::c000:232" $d6 AAAA hot.test +short
+sleep 2.5
+check "refresh: a hit late in its TTL" "2001:db8:64::c000:232" $d6 AAAA hot.test +short
 # Per-view lists: the IPv6 clients' view never synthesizes under
 # noxlat.test, always under forced.test, and maps 203.0.113.0/24 to its own
 # prefix; the IPv4 clients' view has none of that.
@@ -184,6 +190,9 @@ if [ -n "$rx" ] && [ "$rx" = "$acc" ]; then echo "ok   every frame accounted ($r
   echo "FAIL counters: rx=$rx accounted=$acc"; fail=$((fail + 1)); fi
 if [ "${hits:-0}" -ge 1 ] && [ "${fills:-0}" -ge 5 ]; then echo "ok   worker cache hits ($hits), cache fills ($fills)"; else
   echo "FAIL worker hits=$hits fills=$fills"; fail=$((fail + 1)); fi
+refreshes=$(sed -n 's/^counter resolver.refreshes //p' "$work/dns64d.log")
+if [ "${refreshes:-0}" -ge 1 ]; then echo "ok   entries refreshed before expiry ($refreshes)"; else
+  echo "FAIL resolver.refreshes=$refreshes"; fail=$((fail + 1)); fi
 tcp_q=$(sed -n 's/^counter tcp.queries //p' "$work/dns64d.log")
 tcp_a=$(sed -n 's/^counter tcp.answers //p' "$work/dns64d.log")
 tcp_c=$(sed -n 's/^counter tcp.accepted //p' "$work/dns64d.log")
