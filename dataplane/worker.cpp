@@ -227,8 +227,8 @@ unsigned worker_poll(Worker& w) {
       continue;
     }
     w.tx[qi].mbufs[w.tx[qi].count++] = m;
+    ++w.stats.returned;
   }
-  w.stats.returned += got;
   for (std::size_t qi = 0; qi < w.queues.size(); ++qi) flush(w, w.queues[qi], w.tx[qi]);
   w.reader->quiescent();
   return received;

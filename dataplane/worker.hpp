@@ -59,7 +59,7 @@ struct alignas(64) WorkerStats {
   std::uint64_t rx = 0;
   std::uint64_t tx = 0;
   std::uint64_t tx_refused = 0;  // the TX queue did not take them: freed
-  std::uint64_t returned = 0;    // answers from the control plane sent
+  std::uint64_t returned = 0;    // frames from the control plane put on a TX queue
   std::uint64_t bursts = 0;
 };
 
