@@ -386,12 +386,16 @@ Config parse(const std::string& text, const std::string& origin) {
     if (const toml::node* n = root.get("tcp")) {
       const toml::table* t = n->as_table();
       if (t == nullptr) fail("tcp", "must be a table");
-      check_keys(*t, {"enabled", "max_connections", "idle_timeout_ms", "max_outstanding"}, "tcp");
+      check_keys(*t,
+                 {"enabled", "max_connections", "idle_timeout_ms", "max_outstanding",
+                  "send_buffer"},
+                 "tcp");
       c.tcp.enabled = get_bool(*t, "enabled", "tcp", true);
       c.tcp.max_connections = get_int<std::uint32_t>(*t, "max_connections", "tcp", 512, 1, 65536);
       c.tcp.idle_timeout_ms =
           get_int<std::uint32_t>(*t, "idle_timeout_ms", "tcp", 10000, 100, 600000);
       c.tcp.max_outstanding = get_int<std::uint32_t>(*t, "max_outstanding", "tcp", 32, 1, 1024);
+      c.tcp.send_buffer = get_int<std::uint32_t>(*t, "send_buffer", "tcp", 0, 0, 16u << 20);
     }
     if (const toml::array* ports = get_tables(root, "port")) {
       for (std::size_t i = 0; i < ports->size(); ++i) {

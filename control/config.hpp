@@ -41,6 +41,7 @@ struct Tcp {
   std::uint32_t max_connections = 512;
   std::uint32_t idle_timeout_ms = 10000;
   std::uint32_t max_outstanding = 32;  // queries in progress per connection
+  std::uint32_t send_buffer = 0;       // SO_SNDBUF per connection; 0: the kernel's
 };
 
 enum class PtrMode : std::uint8_t { cname, ptr };

@@ -179,6 +179,7 @@ void print_path_counters(const control::ControlStats& cs, const control::Excepti
   print_counter("tcp.unanswered", ts->unanswered);
   print_counter("tcp.late_answers", ts->late_answers);
   print_counter("tcp.closed_idle", ts->closed_idle);
+  print_counter("tcp.closed_stalled", ts->closed_stalled);
   print_counter("tcp.closed_by_peer", ts->closed_by_peer);
   print_counter("tcp.closed_error", ts->closed_error);
   print_counter("tcp.paused_reading", ts->paused_reading);
@@ -412,6 +413,7 @@ int run(const Options& opt, const config::Config& cfg) {
       tc.max_connections = cfg.tcp.max_connections;
       tc.idle_timeout_ms = cfg.tcp.idle_timeout_ms;
       tc.max_outstanding = cfg.tcp.max_outstanding;
+      tc.send_buffer = static_cast<int>(cfg.tcp.send_buffer);
       tcp = std::make_unique<control::TcpServer>(tc);
     }
     for (std::uint16_t dns_port : cfg.dns_ports) {

@@ -54,7 +54,8 @@ std::string TcpServer::listen(const sockaddr* addr, socklen_t len) {
   // The address lives on the exception interface, which may be configured
   // (or still be in IPv6 duplicate address detection) after we bind.
   (void)setsockopt(fd, IPPROTO_IP, IP_FREEBIND, &one, sizeof one);
-  if (addr->sa_family == AF_INET6) (void)setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof one);
+  if (addr->sa_family == AF_INET6)
+    (void)setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof one);
   if (::bind(fd, addr, len) != 0 || ::listen(fd, 256) != 0) {
     const std::string e = errno_text("bind/listen");
     ::close(fd);
@@ -76,8 +77,8 @@ void TcpServer::accept_from(int listen_fd, std::uint64_t now_ms) {
   for (;;) {
     sockaddr_storage ss{};
     socklen_t sl = sizeof ss;
-    const int fd = accept4(listen_fd, reinterpret_cast<sockaddr*>(&ss), &sl,
-                           SOCK_NONBLOCK | SOCK_CLOEXEC);
+    const int fd =
+        accept4(listen_fd, reinterpret_cast<sockaddr*>(&ss), &sl, SOCK_NONBLOCK | SOCK_CLOEXEC);
     if (fd < 0) return;  // EAGAIN, or an error of one embryonic connection
     if (conns_.size() >= config_.max_connections) {
       ++stats_.refused_full;
@@ -87,6 +88,9 @@ void TcpServer::accept_from(int listen_fd, std::uint64_t now_ms) {
     // Each answer is one whole write: Nagle would only delay pipelined ones.
     const int one = 1;
     (void)setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+    if (config_.send_buffer > 0) {
+      (void)setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &config_.send_buffer, sizeof config_.send_buffer);
+    }
     const std::uint64_t id = next_id_++;
     Conn& c = conns_[id];
     c.fd = fd;
@@ -111,8 +115,9 @@ bool TcpServer::read_from(std::uint64_t id, Conn& c, std::uint64_t now_ms,
   for (;;) {
     const ssize_t n = ::read(c.fd, chunk.data(), chunk.size());
     if (n > 0) {
+      // Not activity yet: a peer dripping a message an octet at a time
+      // must still complete one within the idle timeout.
       c.in.insert(c.in.end(), chunk.begin(), chunk.begin() + n);
-      c.last_active = now_ms;
       // A message is at most 65535 octets: a buffer beyond one message and
       // its prefix means the peer does not wait for answers; stop taking.
       if (c.in.size() > 65537 + chunk.size()) break;
@@ -127,10 +132,15 @@ bool TcpServer::read_from(std::uint64_t id, Conn& c, std::uint64_t now_ms,
     ++stats_.closed_error;
     return false;
   }
-  return take_messages(id, c, on_query);
+  return take_messages(id, c, now_ms, on_query);
 }
 
-bool TcpServer::take_messages(std::uint64_t id, Conn& c, const OnQuery& on_query) {
+bool TcpServer::has_message(const Conn& c) {
+  return c.in.size() >= 2 && c.in.size() >= 2 + (static_cast<std::size_t>(c.in[0]) << 8 | c.in[1]);
+}
+
+bool TcpServer::take_messages(std::uint64_t id, Conn& c, std::uint64_t now_ms,
+                              const OnQuery& on_query) {
   std::size_t used = 0;
   while (c.in.size() - used >= 2 && c.outstanding < config_.max_outstanding) {
     const std::size_t len = static_cast<std::size_t>(c.in[used]) << 8 | c.in[used + 1];
@@ -141,6 +151,7 @@ bool TcpServer::take_messages(std::uint64_t id, Conn& c, const OnQuery& on_query
     if (c.in.size() - used < 2 + len) break;
     ++c.outstanding;
     ++stats_.queries;
+    c.last_active = now_ms;
     // on_query may call answer() for this connection; `c` stays valid, since
     // answer() never adds or removes connections.
     on_query(id, c.peer, std::span<const std::uint8_t>(c.in.data() + used + 2, len));
@@ -150,7 +161,9 @@ bool TcpServer::take_messages(std::uint64_t id, Conn& c, const OnQuery& on_query
   const bool pause = c.outstanding >= config_.max_outstanding;
   if (pause && c.reading) ++stats_.paused_reading;
   c.reading = !pause && !c.peer_closed;
-  if (c.peer_closed && c.outstanding == 0 && c.out.size() == c.out_sent) {
+  // After the peer's FIN, whole messages still buffered (beyond
+  // max_outstanding) are handed on as answers come back; only then close.
+  if (c.peer_closed && c.outstanding == 0 && c.out.size() == c.out_sent && !has_message(c)) {
     ++stats_.closed_by_peer;
     return false;
   }
@@ -163,10 +176,18 @@ bool TcpServer::write_to(Conn& c) {
         ::send(c.fd, c.out.data() + c.out_sent, c.out.size() - c.out_sent, MSG_NOSIGNAL);
     if (n > 0) {
       c.out_sent += static_cast<std::size_t>(n);
+      c.last_progress = now_ms_;
       continue;
     }
     if (n < 0 && errno == EINTR) continue;
     if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+      // What was sent goes once it is half the buffer, so a peer that
+      // reads slowly but steadily never makes the buffer grow past twice
+      // what it owes (max_output bounds that).
+      if (c.out_sent * 2 >= c.out.size()) {
+        c.out.erase(c.out.begin(), c.out.begin() + static_cast<std::ptrdiff_t>(c.out_sent));
+        c.out_sent = 0;
+      }
       c.want_write = true;
       return true;
     }
@@ -204,6 +225,7 @@ bool TcpServer::answer(std::uint64_t conn, std::span<const std::uint8_t> message
   if (message.empty() || message.size() > 65535) {
     ++stats_.unanswered;
   } else {
+    if (c.out.size() == c.out_sent) c.last_progress = now_ms_;  // output begins to wait now
     c.out.push_back(static_cast<std::uint8_t>(message.size() >> 8));
     c.out.push_back(static_cast<std::uint8_t>(message.size()));
     c.out.insert(c.out.end(), message.begin(), message.end());
@@ -236,7 +258,8 @@ unsigned TcpServer::poll(std::uint64_t now_ms, const OnQuery& on_query) {
       ++stats_.closed_error;
       keep = false;
     }
-    if (keep && (events[i].events & (EPOLLIN | EPOLLRDHUP))) keep = read_from(tag, c, now_ms, on_query);
+    if (keep && (events[i].events & (EPOLLIN | EPOLLRDHUP)))
+      keep = read_from(tag, c, now_ms, on_query);
     if (keep && c.want_write) keep = write_to(c);
     if (!keep) {
       close_conn(tag);
@@ -252,29 +275,48 @@ unsigned TcpServer::poll(std::uint64_t now_ms, const OnQuery& on_query) {
   std::vector<std::uint64_t> done;
   for (auto& [id, c] : conns_) {
     const bool drained = c.outstanding == 0 && c.out.size() == c.out_sent;
+    const bool unsent = c.out.size() > c.out_sent;
     if (c.broken) {
       ++stats_.closed_error;
       done.push_back(id);
+    } else if (!c.reading && c.outstanding < config_.max_outstanding &&
+               (has_message(c) || !c.peer_closed)) {
+      // Answers came back: the messages already read go first (after the
+      // peer's FIN too), then the socket again.
+      if (!take_messages(id, c, now_ms, on_query)) {
+        done.push_back(id);
+        continue;
+      }
+      update_events(id, c);
     } else if (c.peer_closed && drained) {
       ++stats_.closed_by_peer;
       done.push_back(id);
     } else if (drained && now_ms - c.last_active > config_.idle_timeout_ms) {
       ++stats_.closed_idle;
       done.push_back(id);
-    } else if (!c.reading && !c.peer_closed && c.outstanding < config_.max_outstanding) {
-      // Answers came back: the messages already read go first, then the
-      // socket again.
-      if (!take_messages(id, c, on_query)) {
-        done.push_back(id);
-        continue;
-      }
-      update_events(id, c);
+    } else if (unsent && now_ms - c.last_progress > config_.idle_timeout_ms) {
+      // Owed answers the peer has not taken for a whole idle timeout: it
+      // holds a connection (and its buffer) without reading.
+      ++stats_.closed_stalled;
+      done.push_back(id);
     } else if (c.want_write) {
       update_events(id, c);
     }
   }
   for (std::uint64_t id : done) close_conn(id);
   return static_cast<unsigned>(n < 0 ? 0 : n) + static_cast<unsigned>(done.size());
+}
+
+std::size_t TcpServer::output_unsent() const {
+  std::size_t n = 0;
+  for (const auto& [id, c] : conns_) n += c.out.size() - c.out_sent;
+  return n;
+}
+
+std::size_t TcpServer::output_held() const {
+  std::size_t n = 0;
+  for (const auto& [id, c] : conns_) n += c.out.size();
+  return n;
 }
 
 }  // namespace dns64d::control

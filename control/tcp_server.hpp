@@ -22,6 +22,7 @@ struct TcpConfig {
   std::uint32_t idle_timeout_ms = 10000;  // RFC 7766 §6.2.3: seconds, not minutes
   std::size_t max_outstanding = 32;       // queries of one connection awaiting answers
   std::size_t max_output = 256 * 1024;    // unsent octets before a connection is cut
+  int send_buffer = 0;  // SO_SNDBUF of each connection; 0: the kernel's, which grows on demand
 };
 
 struct TcpStats {
@@ -29,12 +30,13 @@ struct TcpStats {
   std::uint64_t refused_full = 0;  // max_connections reached: closed at once
   std::uint64_t queries = 0;
   std::uint64_t answers = 0;
-  std::uint64_t unanswered = 0;       // the answerer chose to send nothing
-  std::uint64_t late_answers = 0;     // the connection was gone by then
-  std::uint64_t closed_idle = 0;
+  std::uint64_t unanswered = 0;      // the answerer chose to send nothing
+  std::uint64_t late_answers = 0;    // the connection was gone by then
+  std::uint64_t closed_idle = 0;     // no whole message, and nothing owed, for idle_timeout_ms
+  std::uint64_t closed_stalled = 0;  // answers unsent, the peer not reading, for idle_timeout_ms
   std::uint64_t closed_by_peer = 0;
-  std::uint64_t closed_error = 0;     // socket errors, bad lengths, output overflow
-  std::uint64_t paused_reading = 0;   // max_outstanding reached: reading waits
+  std::uint64_t closed_error = 0;    // socket errors, bad lengths, output overflow
+  std::uint64_t paused_reading = 0;  // max_outstanding reached: reading waits
 };
 
 // Who sent a query: the address family and the address in network order.
@@ -74,6 +76,11 @@ class TcpServer {
 
   const TcpStats& stats() const { return stats_; }
   std::size_t connections() const { return conns_.size(); }
+  // Octets held for output over every connection, sent ones not yet
+  // dropped included: what the peers' pace costs in memory.
+  std::size_t output_held() const;
+  // Of those, the octets not sent yet.
+  std::size_t output_unsent() const;
 
  private:
   struct Conn {
@@ -82,8 +89,9 @@ class TcpServer {
     std::vector<std::uint8_t> in;   // octets read, not yet a whole message
     std::vector<std::uint8_t> out;  // octets to write
     std::size_t out_sent = 0;
-    std::size_t outstanding = 0;  // queries handed out, answers not back
-    std::uint64_t last_active = 0;
+    std::size_t outstanding = 0;      // queries handed out, answers not back
+    std::uint64_t last_active = 0;    // a whole message taken or an answer queued
+    std::uint64_t last_progress = 0;  // output last moved (or began to wait)
     bool peer_closed = false;
     bool broken = false;  // write failed or output overflowed: close
     bool want_write = false;
@@ -95,8 +103,10 @@ class TcpServer {
   bool read_from(std::uint64_t id, Conn& c, std::uint64_t now_ms, const OnQuery& on_query);
   // Hands on the whole messages in c.in (up to max_outstanding); false when
   // the connection must close.
-  bool take_messages(std::uint64_t id, Conn& c, const OnQuery& on_query);
+  bool take_messages(std::uint64_t id, Conn& c, std::uint64_t now_ms, const OnQuery& on_query);
   bool write_to(Conn& c);
+  // Whether c.in holds a whole message (not yet handed on).
+  static bool has_message(const Conn& c);
   void update_events(std::uint64_t id, Conn& c);
   void close_conn(std::uint64_t id);
 

@@ -1,16 +1,19 @@
 // TcpServer over real loopback sockets: pipelined and split messages,
 // answers out of order and after the query's callback, connection bounds,
-// idle and peer close, bad lengths.
+// idle and peer close, bad lengths, half-close with queries waiting,
+// clients that stop reading or read slowly.
 #include "control/tcp_server.hpp"
 
 #include <arpa/inet.h>
 #include <fcntl.h>
 #include <gtest/gtest.h>
 #include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <poll.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <thread>
 #include <vector>
@@ -56,8 +59,16 @@ class TcpServerTest : public ::testing::Test {
     ASSERT_EQ(server->listen(reinterpret_cast<sockaddr*>(&sa), sizeof sa), "");
   }
 
-  int connect_client() {
+  // `rcvbuf` > 0: a small receive buffer, so the server's writes back up.
+  int connect_client(int rcvbuf = 0) {
     const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+    if (rcvbuf > 0) {
+      (void)::setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof rcvbuf);
+      // Queries go out at once, not behind ACKs that a backed-up server
+      // only sends on its delayed-ACK timer (the tests' clock is faster).
+      const int one = 1;
+      (void)::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+    }
     EXPECT_EQ(::connect(fd, reinterpret_cast<const sockaddr*>(&addr), sizeof addr), 0);
     return fd;
   }
@@ -123,7 +134,8 @@ TEST_F(TcpServerTest, PipelinedQueriesAnsweredOutOfOrder) {
   ASSERT_TRUE(pump([&] { return got.size() == 2; }, on_query));
   EXPECT_EQ(got[0].second, message(1));
   EXPECT_EQ(got[1].second, message(2, 300));
-  ASSERT_EQ(::write(fd, three.data() + 5, three.size() - 5), static_cast<ssize_t>(three.size() - 5));
+  ASSERT_EQ(::write(fd, three.data() + 5, three.size() - 5),
+            static_cast<ssize_t>(three.size() - 5));
   ASSERT_TRUE(pump([&] { return got.size() == 3; }, on_query));
   EXPECT_EQ(got[2].second, message(3));
 
@@ -171,8 +183,8 @@ TEST_F(TcpServerTest, PeerCloseWaitsForOutstandingAnswersThenCloses) {
   ASSERT_EQ(::write(fd, q.data(), q.size()), static_cast<ssize_t>(q.size()));
   ::shutdown(fd, SHUT_WR);  // the client is done sending, still reading
   std::uint64_t conn = 0;
-  ASSERT_TRUE(pump([&] { return conn != 0; },
-                   [&](std::uint64_t c, const TcpPeer&, std::span<const std::uint8_t>) { conn = c; }));
+  ASSERT_TRUE(pump([&] { return conn != 0; }, [&](std::uint64_t c, const TcpPeer&,
+                                                  std::span<const std::uint8_t>) { conn = c; }));
   // Its answer still arrives, and then the server closes.
   std::this_thread::sleep_for(std::chrono::milliseconds(20));
   server->poll(++now, [](auto, const auto&, auto) {});
@@ -257,6 +269,127 @@ TEST_F(TcpServerTest, ReadingPausesAtMaxOutstanding) {
   server->answer(conns[1], message(51));
   ASSERT_TRUE(pump([&] { return conns.size() == 4; }, on_query));
   EXPECT_GE(server->stats().paused_reading, 1u);
+  ::close(fd);
+}
+
+// RFC 7766 §6.2.1: a client may send its queries and half-close. Those
+// beyond max_outstanding wait in the buffer; they are still handed on as
+// answers come back, and the connection closes after the last answer.
+TEST_F(TcpServerTest, AfterTheClientsFinEveryBufferedQueryIsAnswered) {
+  TcpConfig c;
+  c.max_outstanding = 2;
+  start(c);
+  const int fd = connect_client();
+  Bytes wire;
+  for (std::uint16_t i = 1; i <= 5; ++i) {
+    const Bytes f = framed(message(i));
+    wire.insert(wire.end(), f.begin(), f.end());
+  }
+  ASSERT_EQ(::write(fd, wire.data(), wire.size()), static_cast<ssize_t>(wire.size()));
+  ::shutdown(fd, SHUT_WR);
+  std::vector<std::pair<std::uint64_t, std::uint16_t>> waiting;
+  int asked = 0;
+  auto on_query = [&](std::uint64_t conn, const TcpPeer&, std::span<const std::uint8_t> m) {
+    ++asked;
+    waiting.emplace_back(conn, static_cast<std::uint16_t>(m[0] << 8 | m[1]));
+  };
+  // Answered one at a time, a little after each query.
+  ASSERT_TRUE(pump(
+      [&] {
+        if (!waiting.empty()) {
+          server->answer(waiting.front().first, message(waiting.front().second));
+          waiting.erase(waiting.begin());
+        }
+        return asked == 5 && waiting.empty() && server->connections() == 0;
+      },
+      on_query));
+  EXPECT_EQ(server->stats().answers, 5u);
+  EXPECT_EQ(server->stats().closed_by_peer, 1u);
+  for (std::uint16_t i = 1; i <= 5; ++i) {
+    Bytes a;
+    ASSERT_TRUE(read_answer(fd, a));
+    EXPECT_EQ(a, message(i));
+  }
+  ::close(fd);
+}
+
+// Answers of `answer_len` octets to everything; sends batches of five
+// queries without reading until the server holds output it cannot send.
+class BackloggedTest : public TcpServerTest {
+ protected:
+  static constexpr std::size_t answer_len = 30000;
+  void answer_everything() {
+    on_query = [this](std::uint64_t conn, const TcpPeer&, std::span<const std::uint8_t>) {
+      server->answer(conn, message(1, answer_len));
+    };
+  }
+  void ask(int fd, int n) {
+    Bytes wire;
+    for (int i = 0; i < n; ++i) {
+      const Bytes f = framed(message(static_cast<std::uint16_t>(i)));
+      wire.insert(wire.end(), f.begin(), f.end());
+    }
+    ASSERT_EQ(::send(fd, wire.data(), wire.size(), MSG_NOSIGNAL),
+              static_cast<ssize_t>(wire.size()));
+  }
+  // True once answers wait in the server (the kernel's buffers are full).
+  bool back_up(int fd) {
+    for (int batch = 0; batch < 2000; ++batch) {
+      ask(fd, 5);
+      for (int i = 0; i < 5; ++i) server->poll(++now, on_query);
+      if (server->output_held() > 0) return true;
+    }
+    return false;
+  }
+  TcpServer::OnQuery on_query;
+};
+
+// A client that asks and then stops reading holds answers the server cannot
+// send: after an idle timeout without progress the connection is closed,
+// or such clients would hold every connection slot.
+TEST_F(BackloggedTest, AClientThatStopsReadingIsClosed) {
+  TcpConfig c;
+  c.idle_timeout_ms = 100;
+  c.max_output = 64u << 20;  // not what is tested here
+  start(c);
+  answer_everything();
+  const int fd = connect_client(4096);
+  ASSERT_TRUE(back_up(fd));
+  ASSERT_EQ(server->connections(), 1u);
+  now += 1000;
+  ASSERT_TRUE(pump([&] { return server->connections() == 0; }, on_query));
+  EXPECT_EQ(server->stats().closed_stalled, 1u);
+  ::close(fd);
+}
+
+// A client that reads, but always a little behind, never lets the output
+// drain completely: what was sent must still leave the buffer, or it grows
+// by every answer ever sent on the connection.
+TEST_F(BackloggedTest, OutputAlreadySentIsDroppedWhileMoreWaits) {
+  TcpConfig c;
+  c.max_output = 64u << 20;  // what is owed stays small; what was sent must not pile up
+  c.send_buffer = 16384;     // a kernel buffer that stays full, not one that grows
+  start(c);
+  answer_everything();
+  const int fd = connect_client(4096);
+  ASSERT_TRUE(back_up(fd));
+  ASSERT_EQ(::fcntl(fd, F_SETFL, O_NONBLOCK), 0);
+  // Then the client reads a little at a time and asks whenever fewer than
+  // two answers wait unsent: the sockets stay full and the server's output
+  // never drains completely.
+  std::size_t most = 0;
+  const std::uint64_t answers_before = server->stats().answers;
+  std::uint8_t buf[4096];
+  for (int round = 0; round < 20000 && server->connections() == 1; ++round) {
+    (void)::read(fd, buf, sizeof buf);
+    if (server->output_unsent() < 2 * answer_len) ask(fd, 1);
+    server->poll(++now, on_query);
+    most = std::max(most, server->output_held());
+  }
+  EXPECT_EQ(server->connections(), 1u);
+  // Far more went through than the buffer may hold.
+  EXPECT_GT((server->stats().answers - answers_before) * answer_len, 8u * 1024 * 1024);
+  EXPECT_LT(most, 1024u * 1024u) << "held " << most;
   ::close(fd);
 }
 
