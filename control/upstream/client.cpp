@@ -545,17 +545,25 @@ void Client::poll(int timeout_ms) {
     wait = std::min(wait, static_cast<int>(std::min<std::int64_t>(due->count(), wait)));
   }
   epoll_event events[max_events];
-  const int n = epoll_wait(epoll_fd_, events, max_events, wait);
+  int n = epoll_wait(epoll_fd_, events, max_events, wait);
   const auto now = Clock::now();
-  for (int i = 0; i < n; ++i) {
-    const int fd = events[i].data.fd;
-    const auto it = by_fd_.find(fd);
-    if (it == by_fd_.end()) continue;
-    if (it->second->tcp) {
-      on_tcp_event(fd, events[i].events, now);
-    } else {
-      on_udp_readable(fd, now);
+  // Every answer already waiting is read before any deadline is judged: a
+  // late turn of the loop must not time out attempts whose answers sit in
+  // their sockets (and count them toward taking a healthy upstream out).
+  // A full batch may leave more behind.
+  for (int round = 0; n > 0; ++round) {
+    for (int i = 0; i < n; ++i) {
+      const int fd = events[i].data.fd;
+      const auto it = by_fd_.find(fd);
+      if (it == by_fd_.end()) continue;
+      if (it->second->tcp) {
+        on_tcp_event(fd, events[i].events, now);
+      } else {
+        on_udp_readable(fd, now);
+      }
     }
+    if (n < max_events || round == 1023) break;
+    n = epoll_wait(epoll_fd_, events, max_events, 0);
   }
   expire(now);
 }

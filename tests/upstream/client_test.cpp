@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <set>
+#include <thread>
 
 #include "tests/upstream/support.hpp"
 
@@ -164,6 +165,26 @@ TEST_F(UpstreamTest, ManyQueriesInFlightAtOnce) {
     EXPECT_EQ(a_addresses(pkt.get()),
               std::vector<std::string>{"192.0.2." + std::to_string(c.cookie)});
   }
+}
+
+// Answers that arrived while the control loop was busy elsewhere, past
+// their attempts' deadlines, are all read before any deadline is judged,
+// however many sockets are ready: none times out, the upstream stays up.
+TEST_F(UpstreamTest, AnswersWaitingPastTheirDeadlineAreAllTaken) {
+  Client client(config_for({unbound_->endpoint()}));
+  constexpr std::uint64_t n = 200;
+  for (std::uint64_t i = 0; i < n; ++i) {
+    const auto qname = wire_name("h" + std::to_string(i % 64) + ".example.");
+    ASSERT_TRUE(client.send({.qname_wire = qname, .qtype = LDNS_RR_TYPE_A, .cookie = i}));
+  }
+  std::this_thread::sleep_for(500ms);  // every answer in, every deadline (300 ms) past
+  const auto done = pump(client, n, 5s);
+  ASSERT_EQ(done.size(), n);
+  std::size_t ok = 0;
+  for (const auto& d : done) ok += d.status == Status::ok;
+  EXPECT_EQ(ok, n);
+  EXPECT_EQ(client.counters().attempt_timeouts, 0u);
+  EXPECT_FALSE(client.upstream_down(0));
 }
 
 TEST_F(UpstreamTest, MaxInFlightRejectsAndCounts) {
