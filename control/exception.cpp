@@ -122,7 +122,7 @@ std::string ExceptionPath::add(std::uint16_t port, const std::string& ifname,
                                const std::array<std::uint8_t, 6>& mac,
                                const std::vector<KernelAddr>& addrs) {
   if (pool_ == nullptr) {
-    pool_ = rte_pktmbuf_pool_create("exception", 2047, 64, 0, RTE_MBUF_DEFAULT_BUF_SIZE,
+    pool_ = rte_pktmbuf_pool_create("exception", mbufs_, 64, 0, RTE_MBUF_DEFAULT_BUF_SIZE,
                                     static_cast<int>(rte_socket_id()));
     if (pool_ == nullptr) return std::string("mbuf pool: ") + rte_strerror(rte_errno);
   }

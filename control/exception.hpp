@@ -42,7 +42,10 @@ struct ExceptionStats {
 
 class ExceptionPath {
  public:
-  ExceptionPath() { tap_of_.fill(none); }
+  // `mbufs`: the pool for frames from the kernel. They leave through the
+  // workers' TX queues, where they wait until the NIC frees them, and sit
+  // in the workers' mempool caches after: size it from those.
+  explicit ExceptionPath(unsigned mbufs = 2047) : mbufs_(mbufs) { tap_of_.fill(none); }
   ~ExceptionPath();
 
   // Creates the tap for DPDK port `port`: kernel interface `ifname` with
@@ -72,6 +75,7 @@ class ExceptionPath {
   std::vector<Tap> taps_;
   std::array<std::uint16_t, 256> tap_of_{};  // DPDK port → index in taps_
   rte_mempool* pool_ = nullptr;
+  unsigned mbufs_;
   unsigned next_worker_ = 0;
   ExceptionStats stats_;
 };

@@ -380,7 +380,12 @@ int run(const Options& opt, const config::Config& cfg) {
   cache::Reader* control_reader = answer_cache.register_reader();
 
   // The exception path: a kernel interface per port that names one.
-  control::ExceptionPath exception_path;
+  // Frames from the kernel wait in every worker's TX ring (up to tx_desc
+  // each, until the NIC frees them) and in each lcore's mempool cache (up
+  // to 1.5 x 64), and the TAP keeps 512 posted for its own RX.
+  const unsigned exception_mbufs =
+      std::max(2047u, static_cast<unsigned>(queues * (cfg.tx_desc + 96) + 1024));
+  control::ExceptionPath exception_path(exception_mbufs);
   std::unique_ptr<control::TcpServer> tcp;
   for (std::size_t i = 0; i < cfg.ports.size(); ++i) {
     const config::Port& p = cfg.ports[i];
