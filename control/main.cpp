@@ -21,6 +21,7 @@
 #include <vector>
 
 #include <netinet/in.h>
+#include <sys/resource.h>
 
 #include "control/config.hpp"
 #include "control/exception.hpp"
@@ -269,7 +270,28 @@ void print_counters(const std::vector<dataplane::Worker*>& workers, const contro
   std::fflush(stdout);
 }
 
+// One socket per upstream attempt in flight (up to twice max_pending) and
+// one per TCP connection: the open-file limit is raised to what that may
+// take, as far as the hard limit allows, and a shortfall is said at start
+// rather than found as send errors under load.
+void raise_open_file_limit(const config::Config& cfg) {
+  const rlim_t need = rlim_t{cfg.upstream.enabled ? cfg.upstream.max_pending * 2u : 0u} +
+                      (cfg.tcp.enabled ? cfg.tcp.max_connections : 0u) + 256u;
+  rlimit r{};
+  if (getrlimit(RLIMIT_NOFILE, &r) != 0 || r.rlim_cur >= need) return;
+  const rlim_t before = r.rlim_cur;
+  r.rlim_cur = r.rlim_max == RLIM_INFINITY ? need : std::min(need, r.rlim_max);
+  if (setrlimit(RLIMIT_NOFILE, &r) != 0) r.rlim_cur = before;
+  if (r.rlim_cur < need) {
+    std::printf(
+        "dns64d: open-file limit %lu is below the %lu that upstream.max_pending and "
+        "tcp.max_connections may take: lookups beyond it fail\n",
+        static_cast<unsigned long>(r.rlim_cur), static_cast<unsigned long>(need));
+  }
+}
+
 int run(const Options& opt, const config::Config& cfg) {
+  raise_open_file_limit(cfg);
   const unsigned worker_lcores = rte_lcore_count() - 1;
   const std::uint16_t queues = static_cast<std::uint16_t>(worker_lcores == 0 ? 1 : worker_lcores);
   const std::uint64_t hz = rte_get_tsc_hz();
