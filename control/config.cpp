@@ -1,10 +1,12 @@
 #include "control/config.hpp"
 
+#include <arpa/inet.h>
 #include <toml++/toml.h>
 
 #include <algorithm>
 #include <charconv>
 #include <initializer_list>
+#include <map>
 #include <sstream>
 #include <string_view>
 
@@ -99,6 +101,28 @@ std::array<std::uint8_t, 6> parse_mac(const std::string& text, const std::string
   return mac;
 }
 
+// An address belongs to one port once: the workers would answer it on
+// both, and the TCP listener cannot bind it twice.
+void check_port_addresses(const std::vector<Port>& ports) {
+  std::map<std::string, std::size_t> seen;
+  for (std::size_t i = 0; i < ports.size(); ++i) {
+    std::vector<std::string> mine;
+    for (const auto& a : ports[i].ipv4) mine.emplace_back(a.begin(), a.end());
+    for (const auto& a : ports[i].ipv6) mine.emplace_back(a.begin(), a.end());
+    for (std::size_t k = 0; k < mine.size(); ++k) {
+      const bool v4 = k < ports[i].ipv4.size();
+      const std::string where = "port[" + std::to_string(i) + "]." + (v4 ? "ipv4" : "ipv6");
+      char text[INET6_ADDRSTRLEN] = {};
+      (void)inet_ntop(v4 ? AF_INET : AF_INET6, mine[k].data(), text, sizeof text);
+      const auto [it, fresh] = seen.emplace(mine[k], i);
+      if (!fresh) {
+        fail(where,
+             std::string(text) + " is also an address of port[" + std::to_string(it->second) + "]");
+      }
+    }
+  }
+}
+
 Port parse_port(const toml::table& t, const std::string& where) {
   check_keys(t, {"device", "ipv4", "ipv6", "mac", "exception"}, where);
   Port p;
@@ -120,18 +144,19 @@ Port parse_port(const toml::table& t, const std::string& where) {
     p.ipv6_len.push_back(n->length);
   }
   p.exception = get_string(t, "exception", where).value_or("");
-  if (p.exception.size() > 15) fail(where + ".exception", "interface names have at most 15 characters");
+  if (p.exception.size() > 15)
+    fail(where + ".exception", "interface names have at most 15 characters");
   if (p.ipv4.empty() && p.ipv6.empty()) fail(where, "needs at least one address in ipv4 or ipv6");
   if (const auto mac = get_string(t, "mac", where)) p.mac = parse_mac(*mac, where + ".mac");
   return p;
 }
 
 View parse_view(const toml::table& t, const std::string& where) {
-  check_keys(t,
-             {"name", "clients", "prefixes", "ptr_mode", "ptr_cname_ttl", "wkp_relaxed",
-              "never_map", "exclude_aaaa", "synthesize_all", "exclude_domains", "force_domains",
-              "prefix_map"},
-             where);
+  check_keys(
+      t,
+      {"name", "clients", "prefixes", "ptr_mode", "ptr_cname_ttl", "wkp_relaxed", "never_map",
+       "exclude_aaaa", "synthesize_all", "exclude_domains", "force_domains", "prefix_map"},
+      where);
   View v;
   v.name = get_string(t, "name", where).value_or("");
   if (v.name.empty()) fail(where + ".name", "is required");
@@ -184,7 +209,8 @@ View parse_view(const toml::table& t, const std::string& where) {
       dns::Name n;
       if (!dns::from_text(s, n)) fail(where + "." + key, "not a domain name: " + s);
       for (std::size_t i = 0; i < n.size; ++i) n.wire[i] = dns::fold(n.wire[i]);
-      (std::string_view(key) == "exclude_domains" ? v.exclude_domains : v.force_domains).push_back(n);
+      (std::string_view(key) == "exclude_domains" ? v.exclude_domains : v.force_domains)
+          .push_back(n);
     }
   }
   // "IPV4NET PREFIX": addresses in IPV4NET are synthesized under PREFIX.
@@ -222,8 +248,8 @@ void check_cnames(const std::vector<Record>& records) {
         fail(where, "a CNAME must be the only record of its name (record[" + std::to_string(j) +
                         "] is another)");
       }
-      addresses = addresses || (o.name == target && (o.type == dns::type::A ||
-                                                      o.type == dns::type::AAAA));
+      addresses =
+          addresses || (o.name == target && (o.type == dns::type::A || o.type == dns::type::AAAA));
     }
     if (!addresses) fail(where + ".data", "the CNAME's target has no static A or AAAA records");
   }
@@ -312,10 +338,10 @@ Config parse(const std::string& text, const std::string& origin) {
     if (const toml::node* n = root.get("dataplane")) {
       const toml::table* t = n->as_table();
       if (t == nullptr) fail("dataplane", "must be a table");
-      check_keys(
-          *t, {"dns_ports", "edns_udp_size", "burst", "rx_desc", "tx_desc", "mbufs", "ring_size",
-               "offloads"},
-          "dataplane");
+      check_keys(*t,
+                 {"dns_ports", "edns_udp_size", "burst", "rx_desc", "tx_desc", "mbufs", "ring_size",
+                  "offloads"},
+                 "dataplane");
       if (const toml::node* p = t->get("dns_ports")) {
         const toml::array* a = p->as_array();
         if (a == nullptr || a->empty())
@@ -326,6 +352,8 @@ Config parse(const std::string& text, const std::string& origin) {
           if (!e.is_integer() || !v || *v < 1 || *v > 65535) {
             fail("dataplane.dns_ports", "ports are integers from 1 to 65535");
           }
+          if (std::find(c.dns_ports.begin(), c.dns_ports.end(), *v) != c.dns_ports.end())
+            fail("dataplane.dns_ports", "port " + std::to_string(*v) + " is named twice");
           c.dns_ports.push_back(static_cast<std::uint16_t>(*v));
         }
         if (c.dns_ports.size() > 4) fail("dataplane.dns_ports", "at most 4 ports");
@@ -343,10 +371,9 @@ Config parse(const std::string& text, const std::string& origin) {
     if (const toml::node* n = root.get("cache")) {
       const toml::table* t = n->as_table();
       if (t == nullptr) fail("cache", "must be a table");
-      check_keys(*t,
-                 {"entries", "bytes", "min_ttl", "max_ttl", "refresh_percent",
-                  "refresh_sample_every"},
-                 "cache");
+      check_keys(
+          *t, {"entries", "bytes", "min_ttl", "max_ttl", "refresh_percent", "refresh_sample_every"},
+          "cache");
       c.cache.entries = get_int<std::uint64_t>(*t, "entries", "cache", 1u << 20, 16, 1ll << 32);
       c.cache.bytes = get_int<std::uint64_t>(*t, "bytes", "cache", 256u << 20, 1 << 16, 1ll << 40);
       c.cache.min_ttl = get_int<std::uint32_t>(*t, "min_ttl", "cache", 0, 0, 86400);
@@ -361,8 +388,8 @@ Config parse(const std::string& text, const std::string& origin) {
       if (t == nullptr) fail("upstream", "must be a table");
       check_keys(*t,
                  {"enabled", "servers", "timeout_ms", "attempts", "servfail_on_error",
-                  "failure_ttl", "max_pending", "max_waiters", "over_limit", "serve_stale", "stale_ttl",
-                  "max_stale_seconds"},
+                  "failure_ttl", "max_pending", "max_waiters", "over_limit", "serve_stale",
+                  "stale_ttl", "max_stale_seconds"},
                  "upstream");
       Upstream& u = c.upstream;
       u.enabled = get_bool(*t, "enabled", "upstream", true);
@@ -386,10 +413,9 @@ Config parse(const std::string& text, const std::string& origin) {
     if (const toml::node* n = root.get("tcp")) {
       const toml::table* t = n->as_table();
       if (t == nullptr) fail("tcp", "must be a table");
-      check_keys(*t,
-                 {"enabled", "max_connections", "idle_timeout_ms", "max_outstanding",
-                  "send_buffer"},
-                 "tcp");
+      check_keys(
+          *t, {"enabled", "max_connections", "idle_timeout_ms", "max_outstanding", "send_buffer"},
+          "tcp");
       c.tcp.enabled = get_bool(*t, "enabled", "tcp", true);
       c.tcp.max_connections = get_int<std::uint32_t>(*t, "max_connections", "tcp", 512, 1, 65536);
       c.tcp.idle_timeout_ms =
@@ -404,6 +430,7 @@ Config parse(const std::string& text, const std::string& origin) {
       }
     }
     if (c.ports.empty()) fail("port", "at least one [[port]] is required");
+    check_port_addresses(c.ports);
     if (const toml::array* views = get_tables(root, "view")) {
       for (std::size_t i = 0; i < views->size(); ++i) {
         c.views.push_back(
