@@ -36,6 +36,16 @@ void put16(Octets& v, std::uint16_t x) {
 
 void append(Octets& v, const Octets& more) { v.insert(v.end(), more.begin(), more.end()); }
 
+// What follows a record's owner: type, class IN, TTL, RDATA length, RDATA.
+void append_record(Octets& v, std::uint16_t type, std::uint32_t ttl, const Octets& rdata) {
+  put16(v, type);
+  put16(v, 1);
+  put16(v, static_cast<std::uint16_t>(ttl >> 16));
+  put16(v, static_cast<std::uint16_t>(ttl));
+  put16(v, static_cast<std::uint16_t>(rdata.size()));
+  append(v, rdata);
+}
+
 // A label or two, then a pointer: the compressed form of `labels` +
 // the name at `target`.
 Octets compressed(const std::string& labels, std::uint16_t target) {
@@ -73,24 +83,14 @@ Octets response(std::uint16_t qtype, const Octets& rdata) {
   put16(m, qtype);
   put16(m, 1);
   append(m, pointer(qname_at));
-  put16(m, qtype);
-  put16(m, 1);
-  put16(m, 0);
-  put16(m, 300);
-  put16(m, static_cast<std::uint16_t>(rdata.size()));
-  append(m, rdata);
+  append_record(m, qtype, 300, rdata);
   return m;
 }
 
 // The record as the cache keeps it: owner 0xC00C, TTL 300, `rdata` expanded.
 Octets stored(std::uint16_t type, const Octets& rdata) {
   Octets r = pointer(qname_at);
-  put16(r, type);
-  put16(r, 1);
-  put16(r, 0);
-  put16(r, 300);
-  put16(r, static_cast<std::uint16_t>(rdata.size()));
-  append(r, rdata);
+  append_record(r, type, 300, rdata);
   return r;
 }
 
@@ -196,13 +196,9 @@ TEST(CacheFormat, OwnersOtherThanTheKeyAreWrittenOut) {
   Rrs out;
   ASSERT_TRUE(format(m, out));
   Octets want = wire("www.example.com");
-  put16(want, dns::type::SRV);
-  put16(want, 1);
-  put16(want, 0);
-  put16(want, 300);
-  put16(want, 6 + 13);
-  append(want, Octets{0, 1, 0, 2, 0, 3});
-  append(want, wire("example.com"));
+  Octets rdata{0, 1, 0, 2, 0, 3};
+  append(rdata, wire("example.com"));
+  append_record(want, dns::type::SRV, 300, rdata);
   EXPECT_EQ(out.bytes, want);
 }
 
@@ -227,12 +223,7 @@ Octets response_with(const std::string& qname, std::uint16_t qtype,
   put16(m, 1);
   for (const Record& r : records) {
     append(m, wire(r.owner));
-    put16(m, r.type);
-    put16(m, 1);
-    put16(m, 0);
-    put16(m, 600);
-    put16(m, static_cast<std::uint16_t>(r.rdata.size()));
-    append(m, r.rdata);
+    append_record(m, r.type, 600, r.rdata);
   }
   return m;
 }

@@ -41,6 +41,16 @@ Bytes framed(const Bytes& m) {
   return f;
 }
 
+// `count` framed messages tagged first, first + 1, ..., in one buffer.
+Bytes pipelined(std::uint16_t first, int count) {
+  Bytes wire;
+  for (int i = 0; i < count; ++i) {
+    const Bytes f = framed(message(static_cast<std::uint16_t>(first + i)));
+    wire.insert(wire.end(), f.begin(), f.end());
+  }
+  return wire;
+}
+
 class TcpServerTest : public ::testing::Test {
  protected:
   void start(TcpConfig c = {}) {
@@ -70,6 +80,18 @@ class TcpServerTest : public ::testing::Test {
       (void)::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
     }
     EXPECT_EQ(::connect(fd, reinterpret_cast<const sockaddr*>(&addr), sizeof addr), 0);
+    return fd;
+  }
+
+  // A server taking two queries of a connection at a time, and a client
+  // that has sent `count` at once (tagged 1, 2, ...).
+  int two_outstanding_and_a_client_that_sent(int count) {
+    TcpConfig c;
+    c.max_outstanding = 2;
+    start(c);
+    const int fd = connect_client();
+    const Bytes wire = pipelined(1, count);
+    EXPECT_EQ(::write(fd, wire.data(), wire.size()), static_cast<ssize_t>(wire.size()));
     return fd;
   }
 
@@ -248,16 +270,7 @@ TEST_F(TcpServerTest, ALengthBelowAHeaderClosesTheConnection) {
 }
 
 TEST_F(TcpServerTest, ReadingPausesAtMaxOutstanding) {
-  TcpConfig c;
-  c.max_outstanding = 2;
-  start(c);
-  const int fd = connect_client();
-  Bytes wire;
-  for (std::uint16_t i = 1; i <= 4; ++i) {
-    const Bytes f = framed(message(i));
-    wire.insert(wire.end(), f.begin(), f.end());
-  }
-  ASSERT_EQ(::write(fd, wire.data(), wire.size()), static_cast<ssize_t>(wire.size()));
+  const int fd = two_outstanding_and_a_client_that_sent(4);
   std::vector<std::uint64_t> conns;
   auto on_query = [&](std::uint64_t conn, const TcpPeer&, std::span<const std::uint8_t>) {
     conns.push_back(conn);
@@ -276,16 +289,7 @@ TEST_F(TcpServerTest, ReadingPausesAtMaxOutstanding) {
 // beyond max_outstanding wait in the buffer; they are still handed on as
 // answers come back, and the connection closes after the last answer.
 TEST_F(TcpServerTest, AfterTheClientsFinEveryBufferedQueryIsAnswered) {
-  TcpConfig c;
-  c.max_outstanding = 2;
-  start(c);
-  const int fd = connect_client();
-  Bytes wire;
-  for (std::uint16_t i = 1; i <= 5; ++i) {
-    const Bytes f = framed(message(i));
-    wire.insert(wire.end(), f.begin(), f.end());
-  }
-  ASSERT_EQ(::write(fd, wire.data(), wire.size()), static_cast<ssize_t>(wire.size()));
+  const int fd = two_outstanding_and_a_client_that_sent(5);
   ::shutdown(fd, SHUT_WR);
   std::vector<std::pair<std::uint64_t, std::uint16_t>> waiting;
   int asked = 0;
@@ -324,11 +328,7 @@ class BackloggedTest : public TcpServerTest {
     };
   }
   void ask(int fd, int n) {
-    Bytes wire;
-    for (int i = 0; i < n; ++i) {
-      const Bytes f = framed(message(static_cast<std::uint16_t>(i)));
-      wire.insert(wire.end(), f.begin(), f.end());
-    }
+    const Bytes wire = pipelined(0, n);
     ASSERT_EQ(::send(fd, wire.data(), wire.size(), MSG_NOSIGNAL),
               static_cast<ssize_t>(wire.size()));
   }
