@@ -133,7 +133,10 @@ std::size_t insert_static(cache::Cache& cache, const std::vector<config::Record>
     if (key.second != dns::type::CNAME || g.rrs.size() < 12) continue;
     const std::span<const std::uint8_t> name(
         reinterpret_cast<const std::uint8_t*>(key.first.data()), key.first.size());
-    const std::string target(g.rrs.begin() + 12, g.rrs.end());
+    // The target as written (its case is what the CNAME says), folded to
+    // find its records, whose names config.cpp folded.
+    std::string target(g.rrs.begin() + 12, g.rrs.end());
+    for (char& o : target) o = static_cast<char>(dns::fold(static_cast<std::uint8_t>(o)));
     const auto a_it = groups.find({target, dns::type::A});
     const auto aaaa_it = groups.find({target, dns::type::AAAA});
     // The CNAME record with its owner written out: the chain of a synthesized entry.

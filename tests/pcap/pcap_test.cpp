@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 #include <ldns/ldns.h>
 
+#include <cctype>
 #include <functional>
 #include <map>
 #include <memory>
@@ -549,7 +550,7 @@ TEST_F(PcapRun, StaticCnameLeadsToItsTargetsRecords) {
 name = "alias.example"
 type = "CNAME"
 ttl = 60
-data = "ipv4only.example"
+data = "IPv4Only.Example"
 [[record]]
 name = "alias6.example"
 type = "CNAME"
@@ -563,7 +564,10 @@ data = "dual.example"
       ASSERT_EQ(ldns_rr_list_rr_count(an), 2u);
       ldns_rr* cname = ldns_rr_list_rr(an, 0);
       EXPECT_EQ(ldns_rr_get_type(cname), LDNS_RR_TYPE_CNAME);
-      EXPECT_EQ(text6(ldns_rr_rdf(cname, 0)), owner);
+      // The target as configured (alias.example's is written in mixed case).
+      std::string target = text6(ldns_rr_rdf(cname, 0));
+      for (char& ch : target) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+      EXPECT_EQ(target, owner);
       ldns_rr* rr = ldns_rr_list_rr(an, 1);
       EXPECT_EQ(ldns_rr_get_type(rr), type);
       EXPECT_EQ(text6(ldns_rr_owner(rr)), owner);
