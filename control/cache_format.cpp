@@ -155,14 +155,16 @@ bool append_answer(dns::Bytes msg, const dns::Message& m, std::uint16_t qtype, d
   };
   // The chain's names are the question's, the owners of its CNAME links
   // (a DNAME link's synthesized CNAME included) and its end.
-  auto on_chain = [&](const dns::Name& owner) {
-    if (owner == m.question.name || owner == chain.end) return true;
+  // A DNAME's owner is not one of them, but the signature over the DNAME
+  // is owned there and belongs to the answer (RFC 6672 §5.3.1).
+  auto on_chain = [&](const dns::RR& rr) {
+    if (rr.owner == m.question.name || rr.owner == chain.end) return true;
     dns::Reader rd(msg);
     dns::RR link;
     for (std::size_t i = 0; i < chain.links; ++i) {
       rd.seek(chain.rr_offsets[i]);
-      if (rd.rr(link) == dns::Error::ok && link.type == dns::type::CNAME && link.owner == owner)
-        return true;
+      if (rd.rr(link) != dns::Error::ok || !(link.owner == rr.owner)) continue;
+      if (link.type == dns::type::CNAME || rr.type == dns::type::RRSIG) return true;
     }
     return false;
   };
@@ -172,7 +174,7 @@ bool append_answer(dns::Bytes msg, const dns::Message& m, std::uint16_t qtype, d
   for (std::uint16_t i = 0; i < m.header.ancount; ++i) {
     if (rd.rr(rr) != dns::Error::ok) return false;
     if (rr.type == dns::type::OPT) continue;
-    if (!is_link(rr.offset) && !on_chain(rr.owner)) {
+    if (!is_link(rr.offset) && !on_chain(rr)) {
       ++scrub.dropped;
       continue;
     }

@@ -290,15 +290,17 @@ TEST(AnswerScrub, DnameAndItsSynthesizedCnameStayOnTheChain) {
   const Octets msg = response_with(
       "www.example.com", dns::type::AAAA,
       {{"example.com", dns::type::DNAME, wire("example.net")},
+       {"example.com", dns::type::RRSIG, Octets(30, 7)},  // over the DNAME: kept
+       {"example.com", dns::type::A, {192, 0, 2, 7}},     // the DNAME owner's own: not
        {"www.example.com", dns::type::CNAME, wire("www.example.net")},
        {"www.example.net", dns::type::AAAA, Octets(16, 1)},
        {"example.net", dns::type::AAAA, Octets(16, 2)}});  // the DNAME target itself: off the chain
   const Scrubbed s = scrub_answer(msg, dns::type::AAAA);
   ASSERT_TRUE(s.ok);
   EXPECT_TRUE(s.scrub.has_data);
-  EXPECT_EQ(s.scrub.dropped, 1u);
-  EXPECT_EQ(s.owners,
-            (std::vector<std::string>{"example.com", "www.example.com", "www.example.net"}));
+  EXPECT_EQ(s.scrub.dropped, 2u);
+  EXPECT_EQ(s.owners, (std::vector<std::string>{"example.com", "example.com", "www.example.com",
+                                                "www.example.net"}));
 }
 
 TEST(AnswerScrub, SkipLeavesOutChainRecordsWithoutCountingThem) {
