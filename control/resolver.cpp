@@ -127,8 +127,9 @@ void Resolver::enqueue(Waiter&& w, const dns::Message& msg, const dataplane::Sna
   const bool validating = msg.opt.do_bit && msg.header.cd();
   std::vector<std::uint8_t> name(msg.question.name.wire.begin(),
                                  msg.question.name.wire.begin() + msg.question.name.size);
-  // ip6.arpa under a prefix is resolved as its in-addr.arpa name.
-  if (dns::Name in_addr; map_ptr_question(msg, w.client, snap, in_addr) != nullptr) {
+  // ip6.arpa under a prefix is resolved as its in-addr.arpa name; not for
+  // a validating client, which gets the upstream's own answer (§5.5).
+  if (dns::Name in_addr; !validating && map_ptr_question(msg, w.client, snap, in_addr) != nullptr) {
     name.assign(in_addr.wire.begin(), in_addr.wire.begin() + in_addr.size);
   }
   const std::uint16_t qtype = msg.question.qtype, qclass = msg.question.qclass;
@@ -529,12 +530,28 @@ void Resolver::answer_one(Waiter& w, const dataplane::Snapshot& snap, dns::Bytes
     // upstream's records as they came. The upstream was asked the client's
     // question, or for a PTR under a prefix its in-addr.arpa name.
     const bool same = dns::names_equal(up.question.name.bytes(), q.msg.question.name.bytes());
+    // A mapped answer is relayed when it says something about the name:
+    // an upstream error stays SERVFAIL rather than an error behind a CNAME.
     const respond::View* mapped_view = nullptr;
-    if (dns::Name in_addr; !same) {
+    const std::uint8_t up_rcode = up.header.rcode();
+    if (dns::Name in_addr;
+        !same && (up_rcode == dns::rcode::NOERROR || up_rcode == dns::rcode::NXDOMAIN)) {
       mapped_view = map_ptr_question(q.msg, w.client, snap, in_addr);
       if (!dns::names_equal(in_addr.bytes(), up.question.name.bytes())) mapped_view = nullptr;
     }
-    if (same || mapped_view != nullptr) {
+    // The answer section as append_answer keeps it; a chain that cannot be
+    // followed is not relayed at all (it would read as NODATA).
+    const bool mapped_rename =
+        mapped_view != nullptr && mapped_view->ptr_mode == respond::PtrMode::ptr;
+    const dns::Bytes relay_key = same            ? q.msg.question.name.bytes()
+                                 : mapped_rename ? up.question.name.bytes()
+                                                 : dns::Bytes{};
+    Rrs an;
+    AnswerScrub scrub;
+    const bool followed =
+        (same || mapped_view != nullptr) &&
+        append_answer(relay, up, up.question.qtype, relay_key, an, scrub);
+    if (followed) {
       const std::size_t limit =
           ctx.stream_limit != 0 ? ctx.stream_limit
           : q.msg.opt.present
@@ -545,16 +562,10 @@ void Resolver::answer_one(Waiter& w, const dataplane::Snapshot& snap, dns::Bytes
       (void)wr.reuse_question(q.msg.header, q.msg.question.end, up.header.rcode(),
                               static_cast<std::uint16_t>(dns::flag::RA | ad));
       if (q.msg.opt.present) (void)wr.want_opt(snap.edns_udp_size, q.msg.opt.do_bit);
-      // Owners equal to the key become 0xC00C, the reply's question: in
+      // Owners equal to the key became 0xC00C, the reply's question: in
       // `ptr` mode the in-addr.arpa records are thereby renamed to it.
       const dns::Bytes in_addr = up.question.name.bytes();
-      const bool rename = mapped_view != nullptr && mapped_view->ptr_mode == respond::PtrMode::ptr;
-      const dns::Bytes key = same ? q.msg.question.name.bytes() : rename ? in_addr : dns::Bytes{};
-      Rrs an, ns;
-      AnswerScrub scrub;
-      if (!append_answer(relay, up, up.question.qtype, key, an, scrub)) {
-        an = Rrs{};  // a chain that cannot be followed: no answer records rather than some
-      }
+      Rrs ns;
       stats_.scrubbed += scrub.dropped;
       append_section(relay, up, dns::Section::authority, 0, {}, ns);
       if (mapped_view != nullptr && mapped_view->ptr_mode == respond::PtrMode::cname) {
