@@ -104,7 +104,7 @@ std::size_t insert_static(cache::Cache& cache, const std::vector<config::Record>
     const std::span<const std::uint8_t> name(
         reinterpret_cast<const std::uint8_t*>(key.first.data()), key.first.size());
     count(cache.insert_rrset(cache::Key{name, key.second, dns::cls::IN}, g.ttl, g.rrs,
-                             g.ttl_offsets));
+                             g.ttl_offsets, cache::kLocal));
     // AAAA answers under every AAAA policy (respond/view.hpp): the static
     // AAAA where there are some (not under `all` when A records exist),
     // else AAAA synthesized from the static A records (NODATA under `none`).
@@ -115,14 +115,15 @@ std::size_t insert_static(cache::Cache& cache, const std::vector<config::Record>
       const cache::Key k{name, respond::aaaa_key_type(i), dns::cls::IN};
       if (key.second == dns::type::A) {
         if (mode == respond::Synthesis::none) {
-          if (aaaa_it == groups.end()) count(cache.insert_rrset(k, g.ttl, {}, {}));
+          if (aaaa_it == groups.end()) count(cache.insert_rrset(k, g.ttl, {}, {}, cache::kLocal));
         } else if (aaaa_it == groups.end() || mode == respond::Synthesis::all) {
           const std::size_t n = std::min(g.v4.size(), cache::kMaxIpv4);
-          count(cache.insert_aaaa(k, g.ttl, std::span<const cache::Ipv4>(g.v4.data(), n), {}));
+          count(cache.insert_aaaa(k, g.ttl, std::span<const cache::Ipv4>(g.v4.data(), n), {},
+                                  cache::kLocal));
         }
       } else if (key.second == dns::type::AAAA && i != 0 &&
                  !(mode == respond::Synthesis::all && has_a)) {
-        count(cache.insert_rrset(k, g.ttl, g.rrs, g.ttl_offsets));
+        count(cache.insert_rrset(k, g.ttl, g.rrs, g.ttl_offsets, cache::kLocal));
       }
     }
   }
@@ -145,7 +146,7 @@ std::size_t insert_static(cache::Cache& cache, const std::vector<config::Record>
     Group with_a = g;
     if (a_it != groups.end()) append_owned(with_a, a_it->second, target);
     count(cache.insert_rrset(cache::Key{name, dns::type::A, dns::cls::IN}, with_a.ttl, with_a.rrs,
-                             with_a.ttl_offsets));
+                             with_a.ttl_offsets, cache::kLocal));
     Group with_aaaa = g;
     if (aaaa_it != groups.end()) append_owned(with_aaaa, aaaa_it->second, target);
     for (std::size_t i = 0; i < std::max<std::size_t>(policies.size(), 1); ++i) {
@@ -157,9 +158,11 @@ std::size_t insert_static(cache::Cache& cache, const std::vector<config::Record>
         const std::vector<cache::Ipv4>& v4 = a_it->second.v4;
         const std::size_t n = std::min(v4.size(), cache::kMaxIpv4);
         count(cache.insert_aaaa(k, std::min(g.ttl, a_it->second.ttl),
-                                std::span<const cache::Ipv4>(v4.data(), n), chain.rrs));
+                                std::span<const cache::Ipv4>(v4.data(), n), chain.rrs,
+                                cache::kLocal));
       } else {
-        count(cache.insert_rrset(k, with_aaaa.ttl, with_aaaa.rrs, with_aaaa.ttl_offsets));
+        count(cache.insert_rrset(k, with_aaaa.ttl, with_aaaa.rrs, with_aaaa.ttl_offsets,
+                                 cache::kLocal));
       }
     }
   }

@@ -120,40 +120,41 @@ InsertStatus Cache::fail(InsertStatus why) {
 }
 
 InsertStatus Cache::insert_aaaa(const Key& key, uint32_t ttl, std::span<const Ipv4> addrs,
-                                std::span<const uint8_t> cname_chain) {
+                                std::span<const uint8_t> cname_chain, EntryFlags flags) {
   if (addrs.size() > kMaxIpv4) return fail(InsertStatus::bad_value);
   const std::span<const uint8_t> array{reinterpret_cast<const uint8_t*>(addrs.data()),
                                        addrs.size() * sizeof(Ipv4)};
   return insert_entry(key, Kind::synth_aaaa, ttl, static_cast<uint8_t>(addrs.size()), 0, array,
-                      cname_chain);
+                      cname_chain, flags);
 }
 
 InsertStatus Cache::insert_with_offsets(const Key& key, Kind kind, uint32_t ttl, uint8_t rcode,
                                         std::span<const uint8_t> rrs,
-                                        std::span<const uint16_t> ttl_offsets) {
+                                        std::span<const uint16_t> ttl_offsets, EntryFlags flags) {
   if (ttl_offsets.size() > kMaxTtlOffsets) return fail(InsertStatus::bad_value);
   for (const uint16_t off : ttl_offsets) {
     if (size_t{off} + 4 > rrs.size()) return fail(InsertStatus::bad_value);  // a TTL is 4 bytes
   }
   const std::span<const uint8_t> array{reinterpret_cast<const uint8_t*>(ttl_offsets.data()),
                                        ttl_offsets.size() * sizeof(uint16_t)};
-  return insert_entry(key, kind, ttl, static_cast<uint8_t>(ttl_offsets.size()), rcode, array, rrs);
+  return insert_entry(key, kind, ttl, static_cast<uint8_t>(ttl_offsets.size()), rcode, array, rrs,
+                      flags);
 }
 
 InsertStatus Cache::insert_rrset(const Key& key, uint32_t ttl, std::span<const uint8_t> rrs,
-                                 std::span<const uint16_t> ttl_offsets) {
-  return insert_with_offsets(key, Kind::rrset, ttl, 0, rrs, ttl_offsets);
+                                 std::span<const uint16_t> ttl_offsets, EntryFlags flags) {
+  return insert_with_offsets(key, Kind::rrset, ttl, 0, rrs, ttl_offsets, flags);
 }
 
 InsertStatus Cache::insert_negative(const Key& key, uint32_t ttl, uint8_t rcode,
                                     std::span<const uint8_t> soa,
                                     std::span<const uint16_t> ttl_offsets) {
-  return insert_with_offsets(key, Kind::negative, ttl, rcode, soa, ttl_offsets);
+  return insert_with_offsets(key, Kind::negative, ttl, rcode, soa, ttl_offsets, kNoEntryFlags);
 }
 
 InsertStatus Cache::insert_entry(const Key& key, Kind kind, uint32_t ttl, uint8_t count,
                                  uint8_t rcode, std::span<const uint8_t> array,
-                                 std::span<const uint8_t> body) {
+                                 std::span<const uint8_t> body, EntryFlags flags) {
   uint8_t name[kMaxNameLen];
   if (!fold_wire_name(key.name, name)) return fail(InsertStatus::bad_key);
   ttl = std::clamp(ttl, cfg_.min_ttl, cfg_.max_ttl);
@@ -185,6 +186,7 @@ InsertStatus Cache::insert_entry(const Key& key, Kind kind, uint32_t ttl, uint8_
   e->kind = kind;
   e->count = count;
   e->rcode = rcode;
+  e->flags = flags;
   std::memcpy(p + EntryHeader::name_offset(), name, key.name.size());
   std::memset(p + EntryHeader::name_offset() + key.name.size(), 0,
               e->value_offset() - EntryHeader::name_offset() - key.name.size());

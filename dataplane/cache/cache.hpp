@@ -142,9 +142,10 @@ class Cache {
   void unregister_reader(Reader* r);
 
   InsertStatus insert_aaaa(const Key& key, uint32_t ttl, std::span<const Ipv4> addrs,
-                           std::span<const uint8_t> cname_chain);
+                           std::span<const uint8_t> cname_chain, EntryFlags flags = kNoEntryFlags);
   InsertStatus insert_rrset(const Key& key, uint32_t ttl, std::span<const uint8_t> rrs,
-                            std::span<const uint16_t> ttl_offsets);
+                            std::span<const uint16_t> ttl_offsets,
+                            EntryFlags flags = kNoEntryFlags);
   InsertStatus insert_negative(const Key& key, uint32_t ttl, uint8_t rcode,
                                std::span<const uint8_t> soa, std::span<const uint16_t> ttl_offsets);
   bool erase(const Key& key);
@@ -222,10 +223,11 @@ class Cache {
   std::atomic<uint64_t>& slot_at(size_t pos) { return buckets_[pos / kSlots].slot[pos % kSlots]; }
   size_t find_pos(const Key& key, uint64_t hash) const;
   InsertStatus insert_entry(const Key& key, Kind kind, uint32_t ttl, uint8_t count, uint8_t rcode,
-                            std::span<const uint8_t> array, std::span<const uint8_t> body);
+                            std::span<const uint8_t> array, std::span<const uint8_t> body,
+                            EntryFlags flags);
   InsertStatus insert_with_offsets(const Key& key, Kind kind, uint32_t ttl, uint8_t rcode,
                                    std::span<const uint8_t> rrs,
-                                   std::span<const uint16_t> ttl_offsets);
+                                   std::span<const uint16_t> ttl_offsets, EntryFlags flags);
   InsertStatus fail(InsertStatus why);
   uint32_t allocate(uint32_t granules, uint64_t now);
   void place(uint64_t hash, uint64_t slot_value, uint64_t now);

@@ -12,6 +12,14 @@ enum class Kind : uint8_t {
   negative = 3,    // NXDOMAIN / NODATA (rcode) + SOA RR for RFC 2308
 };
 
+// What an entry is besides its answer.
+enum EntryFlags : uint8_t {
+  kNoEntryFlags = 0,
+  // Local data (a static record): answered to every client, validating
+  // ones included, where the rest of the cache, asked for without DO, is not.
+  kLocal = 1,
+};
+
 struct Ipv4 {
   uint8_t bytes[4];  // network order
 };
@@ -35,7 +43,7 @@ struct EntryHeader {
   uint8_t count;  // IPv4 addresses (synth_aaaa) or TTL offsets (rrset, negative)
   uint8_t rcode;  // negative only
   mutable std::atomic<uint8_t> referenced;
-  uint8_t unused;
+  uint8_t flags;          // EntryFlags
   uint32_t retire_next;   // writer only: next block in the retired FIFO
   uint32_t retire_epoch;  // writer only: low 32 bits of the retire epoch
 
@@ -62,6 +70,7 @@ class View {
   Kind kind() const { return e_->kind; }
   uint32_t ttl() const { return ttl_; }  // remaining seconds, never above the stored TTL
   uint8_t rcode() const { return e_->rcode; }
+  bool local() const { return (e_->flags & kLocal) != 0; }
   uint16_t qtype() const { return e_->qtype; }
   uint16_t qclass() const { return e_->qclass; }
   std::span<const uint8_t> name() const { return e_->name(); }

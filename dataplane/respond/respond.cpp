@@ -392,9 +392,10 @@ void prepare(std::span<const std::uint8_t> query, const Client& client, const Co
   p.fast = false;
   FastQuery& q = p.q;
   // Anything else (and every error) takes the general path, which parses the whole message.
-  // A validating client (DO and CD) is never answered from the cache, whose
-  // records were asked for without DO and carry no signatures: the general
-  // path punts it, and the control plane relays the upstream's answer.
+  // A validating client (DO and CD) is never answered from what the cache
+  // learnt upstream, asked for without DO and unsigned: the general path
+  // answers it only from local data, and punts the rest for the control
+  // plane to relay the upstream's answer.
   if (query.size() < dns::header_size || !parse_fast(query.data(), query.size(), q) ||
       (q.opt && (q.edns_version != 0 || (q.do_bit && (q.flags & dns::flag::CD) != 0))) ||
       q.qclass != dns::cls::IN || is_policy_type(q.qtype)) {
@@ -522,12 +523,13 @@ Result respond_general(std::span<std::uint8_t> buf, std::size_t len, const Clien
   }
   if (m.question.qclass != dns::cls::IN) return {DnsOutcome::punted_class, 0};
   // §5.5: a validating client (DO and CD) gets the upstream's own answer,
-  // signatures and all; the cache has neither those nor unsynthesized data.
-  if (m.opt.do_bit && m.header.cd()) return {DnsOutcome::punted_validating, 0};
+  // signatures and all: the cache has neither those nor unsynthesized data,
+  // and no mapping is made. Only local data (static records) is answered.
+  const bool validating = m.opt.do_bit && m.header.cd();
   const View& view = ctx.views->view(vi);
   const dns::Bytes qname = m.question.name.bytes();
 
-  if (m.question.qtype == dns::type::PTR) {
+  if (m.question.qtype == dns::type::PTR && !validating) {
     for (std::size_t k = 0; k < view.reverse_count(); ++k) {
       dns::Name in_addr;
       dns64::V4 v4;
@@ -555,6 +557,7 @@ Result respond_general(std::span<std::uint8_t> buf, std::size_t len, const Clien
                                      : m.question.qtype;
   const cache::Key key{qname, key_type, m.question.qclass};
   const cache::LookupResult r = ctx.cache->lookup(*ctx.reader, key, ctx.now_ms, lookup_flags(ctx));
+  if (validating && !(usable(r) && r.view.local())) return {DnsOutcome::punted_validating, 0};
   if (!usable(r)) return {DnsOutcome::punted_miss, 0};
   start(dns::rcode::NOERROR);
   const DnsOutcome positive = m.question.qtype == dns::type::AAAA ? DnsOutcome::answered_aaaa_real

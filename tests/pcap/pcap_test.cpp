@@ -593,6 +593,25 @@ data = "dual.example"
   EXPECT_EQ(r.counters["dns.answered_aaaa_real"], 1u);
 }
 
+// RFC 6147 §5.5: a validating client (DO and CD) gets no synthesis from
+// what the cache learnt upstream, but local data has no upstream answer to
+// defer to: a static record is answered (synthesized like any), anything
+// else goes to the control plane (here without upstream: SERVFAIL).
+TEST_F(PcapRun, ValidatingClientsGetLocalDataFromTheWorker) {
+  auto validating = [](const char* name, std::uint16_t id) {
+    Packet q;
+    q.header(id, 0x0110, 1, 0, 0, 1).name(name).u16(28).u16(1).opt(1232, true);
+    return q;
+  };
+  ask6("2001:db8:a096::1", validating("ipv4only.example", 130), 130, "static, DO+CD",
+       one_aaaa("2001:db8:122:344::c000:221"));
+  ask6("2001:db8:a096::1", validating("elsewhere.example", 131), 131, "not local, DO+CD",
+       [](const Decoded&, ldns_pkt* p) { EXPECT_EQ(ldns_pkt_get_rcode(p), LDNS_RCODE_SERVFAIL); });
+  RunResult r = run(config);
+  EXPECT_EQ(r.counters["dns.answered_aaaa_synth"], 1u);
+  EXPECT_EQ(r.counters["dns.punted_validating"], 1u);
+}
+
 TEST_F(PcapRun, ClientsOutsideEveryViewAreRefused) {
   const std::string no_default = R"(
 [upstream]

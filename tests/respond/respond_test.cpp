@@ -307,6 +307,14 @@ TEST_F(Fixture, ValidatingClientsAreNeverAnsweredFromTheCache) {
     EXPECT_TRUE(is_answer(ask(with_flags(name, type, 0x0100, true)).outcome));   // DO only
     EXPECT_TRUE(is_answer(ask(with_flags(name, type, 0x0110, false)).outcome));  // CD only
   }
+  // Local data (a static record) has no upstream answer to defer to.
+  ASSERT_EQ(cache.insert_aaaa({test::wire("local.example"), dns::type::AAAA, 1}, 60,
+                              std::vector<cache::Ipv4>{{{8, 8, 8, 8}}}, {}, cache::kLocal),
+            cache::InsertStatus::inserted);
+  EXPECT_EQ(ask(with_flags("local.example", dns::type::AAAA, 0x0110, true)).outcome,
+            DnsOutcome::answered_aaaa_synth);
+  EXPECT_EQ(ask(with_flags("missing.example", dns::type::AAAA, 0x0110, true)).outcome,
+            DnsOutcome::punted_validating);
 }
 
 TEST_F(Fixture, PtrModesAndPartialNames) {
