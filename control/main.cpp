@@ -16,7 +16,6 @@
 #include <cstdio>
 #include <cstring>
 #include <memory>
-#include <set>
 #include <string>
 #include <vector>
 
@@ -528,15 +527,6 @@ int run(const Options& opt, const config::Config& cfg) {
   std::fflush(stdout);
 
   std::vector<cache::RefreshCandidate> refresh;
-  // The cache keys the static records fill: never refreshed from upstream.
-  std::set<std::pair<std::string, std::uint16_t>> static_keys;
-  for (const config::Record& r : cfg.records) {
-    const std::string name(r.name.wire.begin(), r.name.wire.begin() + r.name.size);
-    static_keys.insert({name, r.type});
-    for (std::uint16_t t : {dns::type::A, dns::type::AAAA}) static_keys.insert({name, t});
-    for (std::size_t i = 1; i < policy_modes.size(); ++i)
-      static_keys.insert({name, respond::aaaa_key_type(i)});
-  }
   std::uint64_t last_rx = 0, last_change = dataplane::now_ms(hz), last_second = last_change;
   while (!stop_requested.load(std::memory_order_relaxed)) {
     unsigned work = 0;
@@ -550,16 +540,13 @@ int run(const Options& opt, const config::Config& cfg) {
       answer_cache.expire(4096);
     }
     // Entries hit shortly before they expire are asked for again, with no
-    // client waiting, so the next hit finds the new answer (static records
-    // are re-written above instead).
+    // client waiting, so the next hit finds the new answer (the cache never
+    // reports static records, which are re-written above instead).
     if (resolver) {
       refresh.clear();
       answer_cache.drain_refresh(refresh, 64);
       for (const cache::RefreshCandidate& c : refresh) {
-        const std::string key(reinterpret_cast<const char*>(c.name), c.name_len);
-        if (static_keys.count({key, c.qtype}) == 0) {
-          resolver->refresh(c.name_span(), c.qtype, c.qclass, *current.load());
-        }
+        resolver->refresh(c.name_span(), c.qtype, c.qclass, *current.load());
       }
     }
     // The control plane's reader holds no cache view from one pass to the

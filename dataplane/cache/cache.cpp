@@ -512,7 +512,8 @@ size_t Cache::drain_refresh(std::vector<RefreshCandidate>& out, size_t max) {
           live |= bucket.slot[s].load(std::memory_order_relaxed) == want;
       }
       const EntryHeader* e = entry_at(item.block);
-      if (!live || e->hash != item.hash) continue;
+      // Local data (static records) is re-written by its owner, never refreshed.
+      if (!live || e->hash != item.hash || (e->flags & kLocal) != 0) continue;
       RefreshCandidate& c = out.emplace_back();
       std::memcpy(c.name, e->bytes() + EntryHeader::name_offset(), e->name_len);
       c.name_len = e->name_len;

@@ -387,6 +387,14 @@ TEST_F(CacheTest, RefreshCandidatesAreSampledNearExpiry) {
   cache->erase(Key{n, kAAAA, kIN});
   out.clear();
   EXPECT_EQ(cache->drain_refresh(out), 0u);
+  // Local data (static records) is never reported: its owner re-writes it.
+  const auto local = wire("local.example");
+  const std::vector<Ipv4> addr{{{192, 0, 2, 1}}};
+  ASSERT_EQ(cache->insert_aaaa(Key{local, kAAAA, kIN}, 100, addr, {}, kLocal),
+            InsertStatus::inserted);
+  clock.advance_s(95);
+  for (int i = 0; i < 4; ++i) get("local.example");
+  EXPECT_EQ(cache->drain_refresh(out), 0u);
 }
 
 TEST_F(CacheTest, KeepStaleServesExpiredEntriesOnlyWhenAsked) {
