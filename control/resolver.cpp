@@ -156,20 +156,21 @@ void Resolver::enqueue(Waiter&& w, const dns::Message& msg, const dataplane::Sna
     over_limit(w, snap);
     return;
   }
-  const std::uint64_t cookie = next_cookie_++;
-  Pending& p = pending_[cookie];
-  p.key = key;
-  p.name = std::move(name);
-  p.qtype = qtype;
-  p.qclass = qclass;
-  p.key_type = key_type;
-  p.policy = policy;
-  p.validating = validating;
-  p.waiters.push_back(std::move(w));
-  launch(p, cookie, snap);
+  Pending lookup;
+  lookup.key = key;
+  lookup.name = std::move(name);
+  lookup.qtype = qtype;
+  lookup.qclass = qclass;
+  lookup.key_type = key_type;
+  lookup.policy = policy;
+  lookup.validating = validating;
+  lookup.waiters.push_back(std::move(w));
+  launch(std::move(lookup), snap);
 }
 
-void Resolver::launch(Pending& p, std::uint64_t cookie, const dataplane::Snapshot& snap) {
+void Resolver::launch(Pending&& lookup, const dataplane::Snapshot& snap) {
+  const std::uint64_t cookie = next_cookie_++;
+  Pending& p = pending_[cookie] = std::move(lookup);
   p.stage = (p.qtype == dns::type::AAAA && p.qclass == dns::cls::IN && !p.validating)
                 ? Stage::aaaa
                 : Stage::plain;
@@ -198,18 +199,16 @@ bool Resolver::refresh(std::span<const std::uint8_t> name, std::uint16_t key_typ
     qtype = dns::type::AAAA;
     policy = static_cast<std::uint8_t>(i);
   }
-  std::string key = make_key(name, key_type, qclass, false);
-  if (by_key_.count(key) != 0 || pending_.size() >= config_.max_pending) return false;
-  const std::uint64_t cookie = next_cookie_++;
-  Pending& p = pending_[cookie];
-  p.key = std::move(key);
-  p.name.assign(name.begin(), name.end());
-  p.qtype = qtype;
-  p.qclass = qclass;
-  p.key_type = key_type;
-  p.policy = policy;
+  Pending lookup;
+  lookup.key = make_key(name, key_type, qclass, false);
+  if (by_key_.count(lookup.key) != 0 || pending_.size() >= config_.max_pending) return false;
+  lookup.name.assign(name.begin(), name.end());
+  lookup.qtype = qtype;
+  lookup.qclass = qclass;
+  lookup.key_type = key_type;
+  lookup.policy = policy;
   ++stats_.refreshes;
-  launch(p, cookie, snap);
+  launch(std::move(lookup), snap);
   return true;
 }
 
@@ -334,9 +333,8 @@ void Resolver::finish_aaaa(Pending& p, std::uint64_t cookie, const upstream::Com
       answer_all(p, snap, c.response);
       return;
     case dns64::AaaaVerdict::filter: {
-      // §5.1.4: the answer without its excluded AAAA records.
-      // The chain and the records at its end (append_answer's scrub), less
-      // the excluded AAAA.
+      // §5.1.4: the answer (the chain and the records at its end, as
+      // append_answer keeps it) without its excluded AAAA records.
       Rrs rrs;
       AnswerScrub scrub;
       std::uint32_t answer_ttl = UINT32_MAX;  // for an answer left empty: the removed records'

@@ -102,8 +102,9 @@ class Resolver {
 
   void enqueue(Waiter&& w, const dns::Message& msg, const dataplane::Snapshot& snap);
   void over_limit(Waiter& w, const dataplane::Snapshot& snap);
-  // Sends the first query of a new lookup (its key, name, types and policy set).
-  void launch(Pending& p, std::uint64_t cookie, const dataplane::Snapshot& snap);
+  // Files a new lookup (its key, name, types, policy and any waiter set)
+  // and sends its first query.
+  void launch(Pending&& lookup, const dataplane::Snapshot& snap);
   void ask(Pending& p, std::uint16_t qtype, std::uint64_t cookie);
   void finish_plain(Pending& p, const upstream::Completion& c, const dataplane::Snapshot& snap);
   void finish_aaaa(Pending& p, std::uint64_t cookie, const upstream::Completion& c,
