@@ -151,13 +151,13 @@ Port parse_port(const toml::table& t, const std::string& where) {
   return p;
 }
 
-View parse_view(const toml::table& t, const std::string& where) {
+ViewConfig parse_view(const toml::table& t, const std::string& where) {
   check_keys(
       t,
       {"name", "clients", "prefixes", "ptr_mode", "ptr_cname_ttl", "wkp_relaxed", "never_map",
        "exclude_aaaa", "synthesize_all", "exclude_domains", "force_domains", "prefix_map"},
       where);
-  View v;
+  ViewConfig v;
   v.name = get_string(t, "name", where).value_or("");
   if (v.name.empty()) fail(where + ".name", "is required");
   for (const std::string& s : get_strings(t, "clients", where)) {
@@ -180,9 +180,9 @@ View parse_view(const toml::table& t, const std::string& where) {
   if (v.prefixes.empty()) v.prefixes.push_back(dns64::well_known_prefix);
   if (const auto mode = get_string(t, "ptr_mode", where)) {
     if (*mode == "cname") {
-      v.ptr_mode = PtrMode::cname;
+      v.ptr_mode = respond::PtrMode::cname;
     } else if (*mode == "ptr") {
-      v.ptr_mode = PtrMode::ptr;
+      v.ptr_mode = respond::PtrMode::ptr;
     } else {
       fail(where + ".ptr_mode", "must be \"cname\" or \"ptr\"");
     }
@@ -438,7 +438,7 @@ Config parse(const std::string& text, const std::string& origin) {
       }
     }
     if (c.views.empty()) {
-      View v;
+      ViewConfig v;
       v.name = "default";
       v.prefixes.push_back(dns64::well_known_prefix);
       v.exclude_aaaa.push_back(dns64::ipv4_mapped_range);
@@ -446,7 +446,7 @@ Config parse(const std::string& text, const std::string& origin) {
     }
     if (c.views.size() > 64) fail("view", "at most 64 views");
     std::size_t defaults = 0;
-    for (const View& v : c.views) defaults += v.clients_v4.empty() && v.clients_v6.empty();
+    for (const ViewConfig& v : c.views) defaults += v.clients_v4.empty() && v.clients_v6.empty();
     if (defaults > 1) fail("view", "only one view may leave out clients (the default view)");
     if (const toml::array* records = get_tables(root, "record")) {
       for (std::size_t i = 0; i < records->size(); ++i) {

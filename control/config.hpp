@@ -12,6 +12,7 @@
 #include "dataplane/dns64/ipv4.hpp"
 #include "dataplane/dns64/prefix.hpp"
 #include "dataplane/dns64/rfc6147.hpp"
+#include "dataplane/respond/view.hpp"
 
 namespace dns64d::config {
 
@@ -44,8 +45,6 @@ struct Tcp {
   std::uint32_t send_buffer = 0;       // SO_SNDBUF per connection; 0: the kernel's
 };
 
-enum class PtrMode : std::uint8_t { cname, ptr };
-
 struct V4Net {
   dns64::V4 net{};
   std::uint8_t length = 0;
@@ -55,12 +54,14 @@ struct V6Net {
   std::uint8_t length = 0;
 };
 
-struct View {
+// A [[view]] section as written; snapshot building turns it into a
+// respond::View.
+struct ViewConfig {
   std::string name;
   std::vector<V4Net> clients_v4;  // which clients this view serves
   std::vector<V6Net> clients_v6;
   std::vector<dns64::Prefix> prefixes;  // Pref64s; the first one synthesizes in the fast path
-  PtrMode ptr_mode = PtrMode::cname;
+  respond::PtrMode ptr_mode = respond::PtrMode::cname;
   std::uint32_t ptr_cname_ttl = 3600;  // cap on the TTL of the synthesized CNAME
   bool wkp_relaxed = false;
   std::vector<dns64::V4Range> never_map;
@@ -118,7 +119,7 @@ struct Config {
   Cache cache;
   Upstream upstream;
   Tcp tcp;
-  std::vector<View> views;  // the last one without clients is the default
+  std::vector<ViewConfig> views;  // the last one without clients is the default
   std::vector<Record> records;
 };
 

@@ -117,15 +117,14 @@ std::unique_ptr<dataplane::Snapshot> build_snapshot(const config::Config& c,
     for (std::uint16_t p : c.dns_ports) l.add_port(p);
     l.exception_path = !c.ports[i].exception.empty();
   }
-  for (const config::View& v : c.views) {
+  for (const config::ViewConfig& v : c.views) {
     respond::View rv;
     rv.name = v.name;
     for (const auto& p : v.prefixes) {
       if (rv.prefix_count == respond::View::max_prefixes) break;
       rv.prefixes[rv.prefix_count++] = p;
     }
-    rv.ptr_mode =
-        v.ptr_mode == config::PtrMode::ptr ? respond::PtrMode::ptr : respond::PtrMode::cname;
+    rv.ptr_mode = v.ptr_mode;
     rv.ptr_cname_ttl = v.ptr_cname_ttl;
     rv.wkp_relaxed = v.wkp_relaxed;
     rv.never_map = v.never_map;

@@ -46,7 +46,7 @@ enum class LookupStatus : uint8_t { miss, hit, stale, expired };
 
 struct LookupResult {
   LookupStatus status = LookupStatus::miss;
-  View view;  // set for hit and stale
+  EntryView view;  // set for hit and stale
 };
 
 enum LookupFlags : unsigned { kNoFlags = 0, kAllowStale = 1 };
@@ -310,12 +310,12 @@ inline LookupResult Cache::evaluate(Reader& r, const EntryHeader* e, uint64_t ha
     const uint64_t left = remaining_ms / 1000;
     if (e->ttl * refresh_scale_ > remaining_ms * 100) sample_refresh(r, hash, e);
     r.counters_.hits.bump();
-    return {LookupStatus::hit, View(e, left < e->ttl ? static_cast<uint32_t>(left) : e->ttl)};
+    return {LookupStatus::hit, EntryView(e, left < e->ttl ? static_cast<uint32_t>(left) : e->ttl)};
   }
   if ((flags & kAllowStale) != 0 && now - e->expires_at < stale_window_ms_) {
     sample_refresh(r, hash, e);
     r.counters_.stale.bump();
-    return {LookupStatus::stale, View(e, cfg_.stale_ttl)};
+    return {LookupStatus::stale, EntryView(e, cfg_.stale_ttl)};
   }
   r.counters_.expired.bump();
   return {LookupStatus::expired, {}};

@@ -61,10 +61,10 @@ static_assert(sizeof(EntryHeader) == 40);
 
 // Read-only view of a cached entry; valid until the reader's next
 // quiescent-state report (or going offline).
-class View {
+class EntryView {
  public:
-  View() = default;
-  View(const EntryHeader* e, uint32_t ttl) : e_(e), ttl_(ttl) {}
+  EntryView() = default;
+  EntryView(const EntryHeader* e, uint32_t ttl) : e_(e), ttl_(ttl) {}
 
   explicit operator bool() const { return e_ != nullptr; }
   Kind kind() const { return e_->kind; }

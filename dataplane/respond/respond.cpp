@@ -41,7 +41,7 @@ Result servfail(dns::Writer& w) {
 
 // Writes cached records whose owner may be 0xC00C (meaning `key_name`),
 // giving those of `key_name` `owner` instead when it is non-empty (the ptr mode).
-void copy_named(dns::Writer& w, Section s, cache::View v, dns::Bytes key_name, dns::Bytes owner) {
+void copy_named(dns::Writer& w, Section s, cache::EntryView v, dns::Bytes key_name, dns::Bytes owner) {
   const dns::Bytes rrs = v.rrs();
   std::size_t p = 0;
   for (std::size_t i = 0; i < v.ttl_offsets().size() && p < rrs.size(); ++i) {
@@ -77,7 +77,7 @@ void copy_named(dns::Writer& w, Section s, cache::View v, dns::Bytes key_name, d
   }
 }
 
-void write_synthesized(dns::Writer& w, cache::View v, const View& view) {
+void write_synthesized(dns::Writer& w, cache::EntryView v, const View& view) {
   // The chain: CNAME/DNAME records in wire form with uncompressed names.
   const dns::Bytes chain = v.cname_chain();
   dns::Name end;
@@ -121,7 +121,7 @@ void write_synthesized(dns::Writer& w, cache::View v, const View& view) {
   }
 }
 
-Result answer_from(dns::Writer& w, cache::View v, const View& view, DnsOutcome positive) {
+Result answer_from(dns::Writer& w, cache::EntryView v, const View& view, DnsOutcome positive) {
   switch (v.kind()) {
     case cache::Kind::synth_aaaa:
       write_synthesized(w, v, view);
@@ -260,7 +260,7 @@ std::size_t finish_fast(std::span<std::uint8_t> buf, const FastQuery& q, std::si
 // Synthesized AAAA without a CNAME chain, straight into the buffer; 0 when
 // the records would not fit (the Writer then truncates properly).
 std::size_t write_synthesized_fast(std::span<std::uint8_t> buf, const FastQuery& q,
-                                   std::size_t limit, cache::View v, const View& view,
+                                   std::size_t limit, cache::EntryView v, const View& view,
                                    std::uint16_t our_udp) {
   const std::span<const cache::Ipv4> ips = v.ipv4();
   constexpr std::size_t aaaa_rr = 2 + 10 + 16;
@@ -293,7 +293,7 @@ std::size_t write_synthesized_fast(std::span<std::uint8_t> buf, const FastQuery&
 // copied straight after the question with its TTLs set; 0 when it would not
 // fit (the Writer then truncates properly) or breaks the storage contract.
 std::size_t write_rrset_fast(std::span<std::uint8_t> buf, const FastQuery& q, std::size_t limit,
-                             cache::View v, std::uint16_t our_udp) {
+                             cache::EntryView v, std::uint16_t our_udp) {
   const dns::Bytes rrs = v.rrs();
   const std::span<const std::uint16_t> ttls = v.ttl_offsets();
   if (q.question_end + rrs.size() + (q.opt ? 11 : 0) > std::min(limit, buf.size())) return 0;
@@ -311,7 +311,7 @@ std::size_t write_rrset_fast(std::span<std::uint8_t> buf, const FastQuery& q, st
 // The answer to an ip6.arpa query mapped to `in_addr`: a CNAME to it and
 // its PTR records (RFC 6147 §5.3.1), or the PTR records under the query's
 // own name (ptr mode).
-void write_ptr_answer(dns::Writer& w, cache::View v, const View& view, dns::Bytes qname,
+void write_ptr_answer(dns::Writer& w, cache::EntryView v, const View& view, dns::Bytes qname,
                       dns::Bytes in_addr) {
   if (view.ptr_mode == PtrMode::cname) {
     (void)w.add_name_rdata(Section::answer, qname, dns::type::CNAME, dns::cls::IN,
@@ -326,7 +326,7 @@ void write_ptr_answer(dns::Writer& w, cache::View v, const View& view, dns::Byte
 // is the pointer to their own name (as the control plane stores them); 0
 // when anything is unusual or would not fit, and the Writer takes over.
 std::size_t write_ptr_fast(std::span<std::uint8_t> buf, const FastQuery& q, std::size_t limit,
-                           cache::View v, const View& view, dns::Bytes in_addr,
+                           cache::EntryView v, const View& view, dns::Bytes in_addr,
                            std::uint16_t our_udp) {
   const std::size_t room = std::min(limit, buf.size()) - (q.opt ? 11 : 0);
   const bool cname = view.ptr_mode == PtrMode::cname;

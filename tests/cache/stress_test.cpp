@@ -81,7 +81,7 @@ InsertStatus write_entry(Cache& cache, const Keyspace& ks, uint32_t key, uint32_
 }
 
 // Returns true when the view is exactly what write_entry stored for `key`.
-bool intact(const View& v, const Keyspace& ks, uint32_t key) {
+bool intact(const EntryView& v, const Keyspace& ks, uint32_t key) {
   if (!std::ranges::equal(v.name(), ks.names[key]) || v.qtype() != 100 + key % 3) return false;
   const std::span<const uint8_t> body = key % 3 == 0 ? v.cname_chain() : v.rrs();
   if (body.size() < 12) return false;
