@@ -70,4 +70,4 @@ trap lab_down EXIT
 run_case servfail SERVFAIL
 run_case drop "timed out"
 trap - EXIT
-exit "$fail"
+exit $((fail > 0))  # a count of 77 would read as a skip
