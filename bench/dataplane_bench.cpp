@@ -252,8 +252,9 @@ int main(int argc, char** argv) {
 
   dataplane::Worker w;
   w.queues.push_back({static_cast<std::uint16_t>(port), 0});
-  w.punt = rte_ring_create("bench_punt", 1024, 0, RING_F_SP_ENQ | RING_F_SC_DEQ);
-  w.ret = nullptr;
+  w.punt_ring = dataplane::create_punt_ring("bench_punt", 1024, 0);
+  w.exception_ring = rte_ring_create("bench_exception", 1024, 0, RING_F_SP_ENQ | RING_F_SC_DEQ);
+  w.return_ring = nullptr;
   w.reader = answer_cache.register_reader();
   w.cache = &answer_cache;
   w.snapshot = &current;

@@ -388,7 +388,8 @@ Config parse(const std::string& text, const std::string& origin) {
       if (t == nullptr) fail("upstream", "must be a table");
       check_keys(*t,
                  {"enabled", "servers", "timeout_ms", "attempts", "servfail_on_error",
-                  "failure_ttl", "max_pending", "max_waiters", "over_limit", "serve_stale",
+                  "failure_ttl", "max_pending", "max_waiters", "max_waiting", "over_limit",
+                  "serve_stale",
                   "stale_ttl", "max_stale_seconds"},
                  "upstream");
       Upstream& u = c.upstream;
@@ -400,6 +401,7 @@ Config parse(const std::string& text, const std::string& origin) {
       u.failure_ttl = get_int<std::uint32_t>(*t, "failure_ttl", "upstream", 30, 1, 300);
       u.max_pending = get_int<std::uint32_t>(*t, "max_pending", "upstream", 4096, 1, 1 << 20);
       u.max_waiters = get_int<std::uint32_t>(*t, "max_waiters", "upstream", 64, 1, 1 << 16);
+      u.max_waiting = get_int<std::uint32_t>(*t, "max_waiting", "upstream", 16384, 1, 1 << 22);
       if (const auto o = get_string(*t, "over_limit", "upstream")) {
         if (*o != "servfail" && *o != "drop")
           fail("upstream.over_limit", "must be \"servfail\" or \"drop\"");

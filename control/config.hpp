@@ -99,9 +99,10 @@ struct Upstream {
   std::uint32_t attempts = 3;        // each on the next server
   bool servfail_on_error = false;    // RFC 6147 §5.1.2-3: SERVFAIL instead of synthesis
   std::uint32_t failure_ttl = 30;    // cap on answers cached after a failed AAAA query
-  bool drop_over_limit = false;      // beyond max_pending/max_waiters: drop, not SERVFAIL
+  bool drop_over_limit = false;      // beyond max_waiting/max_pending/max_waiters: drop, not SERVFAIL
   std::uint32_t max_pending = 4096;
-  std::uint32_t max_waiters = 64;
+  std::uint32_t max_waiters = 64;     // clients waiting on one lookup
+  std::uint32_t max_waiting = 16384;  // clients waiting on all lookups together
   bool serve_stale = false;                 // RFC 8767: expired answers when every upstream fails
   std::uint32_t stale_ttl = 30;             // TTL of such answers
   std::uint32_t max_stale_seconds = 86400;  // how long past expiry an answer may serve

@@ -5,8 +5,7 @@
 
 #include <algorithm>
 
-#include "dataplane/dns/reader.hpp"
-#include "dataplane/net/reply.hpp"
+#include "dataplane/net/origin.hpp"
 #include "dataplane/respond/respond.hpp"
 
 namespace dns64d::control {
@@ -14,26 +13,31 @@ namespace dns64d::control {
 unsigned ControlPlane::step() {
   const dataplane::Snapshot& snap = *snapshot_.load(std::memory_order_acquire);
   unsigned handled = 0;
-  std::array<rte_mbuf*, 64> mbufs;
-  for (dataplane::Worker* w : workers_) {
-    const unsigned n = rte_ring_sc_dequeue_burst(w->punt, reinterpret_cast<void**>(mbufs.data()),
-                                                 mbufs.size(), nullptr);
+  for (std::size_t wi = 0; wi < workers_.size(); ++wi) {
+    dataplane::Worker* w = workers_[wi];
+    const unsigned n = rte_ring_sc_dequeue_burst_elem(w->punt_ring, punted_.data(),
+                                                      dataplane::punted_size,
+                                                      static_cast<unsigned>(punted_.size()), nullptr);
     stats_.punted += n;
     handled += n;
     for (unsigned i = 0; i < n; ++i) {
-      if (dataplane::punt_kind(mbufs[i]) == dataplane::PuntKind::exception) {
-        if (exception_ != nullptr) {
-          exception_->to_kernel(mbufs[i]);
-        } else {
-          ++stats_.exceptions_freed;
-          rte_pktmbuf_free(mbufs[i]);
-        }
-        continue;
-      }
-      if (resolver_ != nullptr) {
-        resolver_->submit(mbufs[i], *w, snap);
+      ReplyTo to;
+      to.kind = ReplyTo::Kind::datagram;
+      to.worker = static_cast<std::uint16_t>(wi);
+      to.origin = punted_[i].origin;
+      resolve(punted_[i].key, punted_[i].client, to, snap);
+    }
+    std::array<rte_mbuf*, 32> frames;
+    const unsigned e = rte_ring_sc_dequeue_burst(
+        w->exception_ring, reinterpret_cast<void**>(frames.data()), frames.size(), nullptr);
+    stats_.exceptions += e;
+    handled += e;
+    for (unsigned i = 0; i < e; ++i) {
+      if (exception_ != nullptr) {
+        exception_->to_kernel(frames[i]);
       } else {
-        answer(*w, mbufs[i], snap);
+        ++stats_.exceptions_freed;
+        rte_pktmbuf_free(frames[i]);
       }
     }
   }
@@ -45,8 +49,57 @@ unsigned ControlPlane::step() {
                             answer_stream(conn, peer, query, snap);
                           });
   }
-  if (resolver_ != nullptr) resolver_->step(snap);
+  if (resolver_ != nullptr) resolver_->step();
   return handled;
+}
+
+void ControlPlane::resolve(const respond::QuestionKey& key, const respond::Client& client,
+                           const ReplyTo& to, const dataplane::Snapshot& snap) {
+  if (resolver_ != nullptr) {
+    resolver_->submit(key, client, to, snap);
+    return;
+  }
+  const bool in_class = key.qclass == dns::cls::IN;
+  const std::uint16_t stream = to.kind == ReplyTo::Kind::stream ? 65535 : 0;
+  const std::size_t len =
+      respond::answer_rcode(key, stream_buf_, in_class ? dns::rcode::SERVFAIL : dns::rcode::REFUSED,
+                            snap.edns_udp_size, stream);
+  if (len != 0) ++(in_class ? stats_.answered_servfail : stats_.answered_refused);
+  answer(to, std::span<const std::uint8_t>(stream_buf_.data(), len));
+}
+
+void ControlPlane::answer(const ReplyTo& to, std::span<const std::uint8_t> reply) {
+  if (to.kind == ReplyTo::Kind::stream) {
+    if (tcp_ != nullptr) tcp_->answer(to.stream, reply);
+    return;
+  }
+  if (reply.empty()) return;  // no answer for this client
+  if (to.worker >= workers_.size()) {
+    ++stats_.unanswerable;
+    return;
+  }
+  rte_mbuf* m = rte_pktmbuf_alloc(reply_pool_);
+  if (m == nullptr) {
+    ++stats_.reply_pool_empty;
+    return;
+  }
+  const std::span<std::uint8_t> room(rte_pktmbuf_mtod(m, std::uint8_t*),
+                                     static_cast<std::size_t>(m->buf_len) - m->data_off);
+  const std::size_t len = net::make_udp_reply(to.origin, reply, room, false);
+  if (len == 0) {
+    ++stats_.unanswerable;
+    rte_pktmbuf_free(m);
+    return;
+  }
+  m->data_len = static_cast<std::uint16_t>(len);
+  m->pkt_len = static_cast<std::uint32_t>(len);
+  m->port = to.origin.port;
+  if (rte_ring_sp_enqueue(workers_[to.worker]->return_ring, m) != 0) {
+    ++stats_.return_full;
+    rte_pktmbuf_free(m);
+    return;
+  }
+  ++stats_.returned;
 }
 
 void ControlPlane::answer_stream(std::uint64_t conn, const TcpPeer& peer,
@@ -61,7 +114,8 @@ void ControlPlane::answer_stream(std::uint64_t conn, const TcpPeer& peer,
   respond::Context ctx{&snap.views, cache_, reader_, dataplane::now_ms(rte_get_tsc_hz()),
                        snap.edns_udp_size};
   ctx.stream_limit = static_cast<std::uint16_t>(stream_buf_.size());
-  const respond::Result r = respond::respond(buf, query.size(), client, ctx);
+  respond::QuestionKey key;
+  const respond::Result r = respond::respond(buf, query.size(), client, ctx, &key);
   reader_->quiescent();
   if (respond::is_answer(r.outcome)) {
     ++stats_.stream_cached;
@@ -72,53 +126,11 @@ void ControlPlane::answer_stream(std::uint64_t conn, const TcpPeer& peer,
     tcp_->answer(conn, {});  // not a query we answer (a response, too short)
     return;
   }
-  if (resolver_ != nullptr) {
-    ++stats_.stream_resolved;
-    resolver_->submit_stream(conn, client, query, snap);
-    return;
-  }
-  dns::Message q;
-  (void)dns::parse_message(dns::Bytes(query.data(), query.size()), q);
-  const bool in_class = q.question.qclass == dns::cls::IN;
-  std::copy(query.begin(), query.end(), stream_buf_.begin());
-  const std::size_t len = respond::answer_rcode(
-      buf, query.size(), in_class ? dns::rcode::SERVFAIL : dns::rcode::REFUSED, snap.edns_udp_size);
-  ++stats_.stream_refused;
-  tcp_->answer(conn, buf.first(len));
-}
-
-void ControlPlane::answer(dataplane::Worker& w, rte_mbuf* m, const dataplane::Snapshot& snap) {
-  std::uint8_t* data = rte_pktmbuf_mtod(m, std::uint8_t*);
-  const std::span<std::uint8_t> frame(data, static_cast<std::size_t>(m->buf_len) - m->data_off);
-  net::FrameInfo info;
-  const net::Outcome o =
-      net::parse_frame({data, rte_pktmbuf_data_len(m)}, snap.local[m->port], info);
-  if (o != net::Outcome::dns_query) {
-    ++stats_.unanswerable;
-    rte_pktmbuf_free(m);
-    return;
-  }
-  const std::span<std::uint8_t> dns = frame.subspan(info.payload_offset);
-  dns::Message q;
-  (void)dns::parse_message(dns::Bytes(dns.data(), info.payload_length), q);
-  const bool in_class = q.question.qclass == dns::cls::IN;
-  const std::size_t len = respond::answer_rcode(
-      dns, info.payload_length, in_class ? dns::rcode::SERVFAIL : dns::rcode::REFUSED,
-      snap.edns_udp_size);
-  const std::size_t out = len == 0 ? 0 : net::make_udp_reply(frame, info, len, false);
-  if (out == 0) {
-    ++stats_.unanswerable;
-    rte_pktmbuf_free(m);
-    return;
-  }
-  m->data_len = static_cast<std::uint16_t>(out);
-  m->pkt_len = static_cast<std::uint32_t>(out);
-  if (rte_ring_sp_enqueue(w.ret, m) != 0) {
-    ++stats_.return_full;
-    rte_pktmbuf_free(m);
-    return;
-  }
-  ++(in_class ? stats_.answered_servfail : stats_.answered_refused);
+  ++(resolver_ != nullptr ? stats_.stream_resolved : stats_.stream_refused);
+  ReplyTo to;
+  to.kind = ReplyTo::Kind::stream;
+  to.stream = conn;
+  resolve(key, client, to, snap);
 }
 
 }  // namespace dns64d::control

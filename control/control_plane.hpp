@@ -1,11 +1,15 @@
 // The control plane's share of the packet work: drain every worker's punt
-// ring, answer what came, hand the answers back through that worker's
-// return ring. Misses go to the resolver; without one they are answered
-// SERVFAIL. Exception frames go to the kernel interface of their port
-// (counted and freed where there is none), and DNS over TCP from the
-// kernel's listener is answered from the same cache and resolver.
+// ring (question keys, never mbufs) into the resolver, answer what comes
+// back with frames from the control plane's own mbuf pool through that
+// worker's return ring, and without a resolver answer misses SERVFAIL.
+// Exception frames go to the kernel interface of their port (counted and
+// freed where there is none), and DNS over TCP from the kernel's listener
+// is answered from the same cache and resolver.
 #pragma once
 
+#include <rte_mempool.h>
+
+#include <array>
 #include <atomic>
 #include <cstdint>
 #include <vector>
@@ -18,25 +22,30 @@
 namespace dns64d::control {
 
 struct ControlStats {
-  std::uint64_t punted = 0;             // frames taken off punt rings
+  std::uint64_t punted = 0;             // queries taken off punt rings
+  std::uint64_t exceptions = 0;         // frames taken off exception rings
   std::uint64_t answered_servfail = 0;  // misses with no upstream to ask
   std::uint64_t answered_refused = 0;   // classes other than IN with no upstream
   std::uint64_t exceptions_freed = 0;   // no exception interface for the port
   std::uint64_t stream_cached = 0;      // TCP queries answered from the cache at once
   std::uint64_t stream_resolved = 0;    // TCP queries handed to the resolver
   std::uint64_t stream_refused = 0;     // TCP queries answered SERVFAIL/REFUSED without one
-  std::uint64_t unanswerable = 0;       // no reply could be built
+  std::uint64_t unanswerable = 0;       // no reply frame could be built
+  std::uint64_t reply_pool_empty = 0;   // no mbuf in the control plane's pool for a reply
   std::uint64_t return_full = 0;        // a worker's return ring was full
+  std::uint64_t returned = 0;           // reply frames put on a return ring
 };
 
-class ControlPlane {
+class ControlPlane final : public Requester {
  public:
-  // Without a resolver (upstream disabled) misses are answered SERVFAIL.
+  // Replies are built in mbufs from `reply_pool`, never from a port's RX
+  // pool. Without a resolver (upstream disabled) misses are answered
+  // SERVFAIL.
   ControlPlane(std::vector<dataplane::Worker*> workers,
-               const std::atomic<const dataplane::Snapshot*>& snapshot,
-               Resolver* resolver = nullptr)
-      : workers_(std::move(workers)), snapshot_(snapshot), resolver_(resolver) {}
+               const std::atomic<const dataplane::Snapshot*>& snapshot, rte_mempool* reply_pool)
+      : workers_(std::move(workers)), snapshot_(snapshot), reply_pool_(reply_pool) {}
 
+  void set_resolver(Resolver* r) { resolver_ = r; }
   // Where exception frames go (none: counted and freed).
   void set_exception_path(ExceptionPath* e) { exception_ = e; }
   // DNS over TCP, answered from `cache` through the control thread's reader.
@@ -46,24 +55,31 @@ class ControlPlane {
     reader_ = reader;
   }
 
-  // One pass over the punt rings, the exception path and the TCP
-  // connections; returns the frames and events handled.
+  // One pass over the punt and exception rings, the exception path and the
+  // TCP connections; returns the queries, frames and events handled.
   unsigned step();
   const ControlStats& stats() const { return stats_; }
 
+  // Requester: a datagram answer becomes a frame on the worker's return
+  // ring, a stream answer goes to the TCP server.
+  void answer(const ReplyTo& to, std::span<const std::uint8_t> reply) override;
+
  private:
-  void answer(dataplane::Worker& w, rte_mbuf* m, const dataplane::Snapshot& snap);
+  void resolve(const respond::QuestionKey& key, const respond::Client& client, const ReplyTo& to,
+               const dataplane::Snapshot& snap);
   void answer_stream(std::uint64_t conn, const TcpPeer& peer, std::span<const std::uint8_t> query,
                      const dataplane::Snapshot& snap);
 
   std::vector<dataplane::Worker*> workers_;
   const std::atomic<const dataplane::Snapshot*>& snapshot_;
-  Resolver* resolver_;
+  rte_mempool* reply_pool_;
+  Resolver* resolver_ = nullptr;
   ExceptionPath* exception_ = nullptr;
   TcpServer* tcp_ = nullptr;
   const cache::Cache* cache_ = nullptr;
   cache::Reader* reader_ = nullptr;
   std::vector<std::uint8_t> stream_buf_ = std::vector<std::uint8_t>(65535);
+  std::array<respond::Punted, 32> punted_;
   ControlStats stats_;
 };
 

@@ -180,7 +180,7 @@ unsigned ExceptionPath::poll(const std::vector<dataplane::Worker*>& workers) {
       m->ol_flags = 0;
       // Any worker: each has a TX queue on every port.
       dataplane::Worker* w = workers[next_worker_++ % workers.size()];
-      if (rte_ring_sp_enqueue(w->ret, m) != 0) {
+      if (rte_ring_sp_enqueue(w->return_ring, m) != 0) {
         ++stats_.from_kernel_dropped;
         rte_pktmbuf_free(m);
         continue;

@@ -252,14 +252,20 @@ void print_counters(const std::vector<dataplane::Worker*>& workers, const contro
   std::printf("counter tx %lu\ncounter tx_refused %lu\ncounter returned %lu\n",
               static_cast<unsigned long>(sum.tx), static_cast<unsigned long>(sum.tx_refused),
               static_cast<unsigned long>(sum.returned));
-  std::printf(
-      "counter control.punted %lu\ncounter control.answered_servfail %lu\n"
-      "counter control.answered_refused %lu\ncounter control.exceptions_freed %lu\n"
-      "counter control.unanswerable %lu\ncounter control.return_full %lu\n",
-      static_cast<unsigned long>(cs.punted), static_cast<unsigned long>(cs.answered_servfail),
-      static_cast<unsigned long>(cs.answered_refused),
-      static_cast<unsigned long>(cs.exceptions_freed), static_cast<unsigned long>(cs.unanswerable),
-      static_cast<unsigned long>(cs.return_full));
+  const std::pair<const char*, std::uint64_t> control_fields[] = {
+      {"punted", cs.punted},
+      {"exceptions", cs.exceptions},
+      {"answered_servfail", cs.answered_servfail},
+      {"answered_refused", cs.answered_refused},
+      {"exceptions_freed", cs.exceptions_freed},
+      {"unanswerable", cs.unanswerable},
+      {"reply_pool_empty", cs.reply_pool_empty},
+      {"return_full", cs.return_full},
+      {"returned", cs.returned},
+  };
+  for (const auto& [name, value] : control_fields) {
+    std::printf("counter control.%s %lu\n", name, static_cast<unsigned long>(value));
+  }
   for (std::uint16_t p : port_ids) std::printf("%s\n", dataplane::port_stats(p).c_str());
   if (accounted != sum.rx) {
     std::printf("ERROR: %lu frames received but %lu accounted\n",
@@ -377,12 +383,14 @@ int run(const Options& opt, const config::Config& cfg) {
     auto w = std::make_unique<dataplane::Worker>();
     w->index = i;
     for (std::uint16_t p : port_ids) w->queues.push_back({p, static_cast<std::uint16_t>(i)});
-    const std::string punt_name = "punt" + std::to_string(i), ret_name = "ret" + std::to_string(i);
-    w->punt = rte_ring_create(punt_name.c_str(), cfg.ring_size, static_cast<int>(rte_socket_id()),
-                              RING_F_SP_ENQ | RING_F_SC_DEQ);
-    w->ret = rte_ring_create(ret_name.c_str(), cfg.ring_size, static_cast<int>(rte_socket_id()),
-                             RING_F_SP_ENQ | RING_F_SC_DEQ);
-    if (w->punt == nullptr || w->ret == nullptr) {
+    const std::string n = std::to_string(i);
+    const int socket = static_cast<int>(rte_socket_id());
+    w->punt_ring = dataplane::create_punt_ring(("punt" + n).c_str(), cfg.ring_size, socket);
+    w->exception_ring = rte_ring_create(("exception" + n).c_str(), cfg.ring_size, socket,
+                                        RING_F_SP_ENQ | RING_F_SC_DEQ);
+    w->return_ring = rte_ring_create(("return" + n).c_str(), cfg.ring_size, socket,
+                                     RING_F_SP_ENQ | RING_F_SC_DEQ);
+    if (w->punt_ring == nullptr || w->exception_ring == nullptr || w->return_ring == nullptr) {
       std::fprintf(stderr, "dns64d: cannot create rings: %s\n", rte_strerror(rte_errno));
       return 1;
     }
@@ -468,6 +476,19 @@ int run(const Options& opt, const config::Config& cfg) {
   }
   if (tcp) std::printf("dns64d: DNS over TCP on %zu socket(s)\n", tcp->listeners());
 
+  // The control plane's replies are built in mbufs of its own pool: a
+  // worker's RX pool is never held by anything that waits. Its frames wait
+  // in return rings and TX rings, and in the lcores' mempool caches.
+  rte_mempool* reply_pool = rte_pktmbuf_pool_create(
+      "replies", std::max(2047u, queues * (cfg.ring_size + cfg.tx_desc + 96) + 1024), 256, 0,
+      RTE_MBUF_DEFAULT_BUF_SIZE, static_cast<int>(rte_socket_id()));
+  if (reply_pool == nullptr) {
+    std::fprintf(stderr, "dns64d: cannot create the reply mbuf pool: %s\n",
+                 rte_strerror(rte_errno));
+    return 1;
+  }
+  control::ControlPlane control(raw, current, reply_pool);
+
   // Upstream resolution; its cache reader is the control thread's own.
   std::unique_ptr<upstream::Client> upstream_client;
   std::unique_ptr<control::Resolver> resolver;
@@ -488,27 +509,24 @@ int run(const Options& opt, const config::Config& cfg) {
     control::ResolverConfig rc;
     rc.max_pending = cfg.upstream.max_pending;
     rc.max_waiters = cfg.upstream.max_waiters;
+    rc.max_waiting = cfg.upstream.max_waiting;
+    rc.over_limit =
+        cfg.upstream.drop_over_limit ? control::OverLimit::drop : control::OverLimit::servfail;
     rc.servfail_on_error = cfg.upstream.servfail_on_error;
-    rc.drop_over_limit = cfg.upstream.drop_over_limit;
     rc.serve_stale = cfg.upstream.serve_stale;
     rc.failure_ttl = cfg.upstream.failure_ttl;
-    resolver =
-        std::make_unique<control::Resolver>(*upstream_client, answer_cache, control_reader, rc);
-    std::printf("dns64d: %zu upstream resolver(s)%s\n", upstream_client->upstreams().size(),
-                cfg.upstream.servers.empty() ? " from /etc/resolv.conf" : "");
+    resolver = std::make_unique<control::Resolver>(
+        *upstream_client, answer_cache, control_reader, control, [hz] { return dataplane::now_ms(hz); },
+        rc);
+    control.set_resolver(resolver.get());
+    std::printf("dns64d: %zu upstream resolver(s)%s, %zu clients may wait\n",
+                upstream_client->upstreams().size(),
+                cfg.upstream.servers.empty() ? " from /etc/resolv.conf" : "", rc.max_waiting);
   } else {
     std::printf("dns64d: upstream disabled: misses are answered SERVFAIL\n");
   }
-  control::ControlPlane control(raw, current, resolver.get());
   if (!exception_path.empty()) control.set_exception_path(&exception_path);
-  if (tcp) {
-    control.set_tcp(tcp.get(), &answer_cache, control_reader);
-    if (resolver) {
-      resolver->on_stream_answer = [&tcp](std::uint64_t conn, std::span<const std::uint8_t> a) {
-        tcp->answer(conn, a);
-      };
-    }
-  }
+  if (tcp) control.set_tcp(tcp.get(), &answer_cache, control_reader);
 
   std::atomic<bool> stop_workers{false};
   std::vector<dataplane::WorkerLaunch> launches(workers.size());
@@ -584,23 +602,11 @@ int run(const Options& opt, const config::Config& cfg) {
   exception_path.close();
   if (resolver) {
     const control::ResolverStats& rs = resolver->stats();
-    std::printf(
-        "counter resolver.lookups %lu\ncounter resolver.coalesced %lu\ncounter "
-        "resolver.upstream_queries %lu\n"
-        "counter resolver.answered %lu\ncounter resolver.relayed %lu\ncounter resolver.servfail "
-        "%lu\n"
-        "counter resolver.dropped_full %lu\ncounter resolver.cache_fills %lu\n"
-        "counter resolver.cache_fill_failed %lu\ncounter resolver.synthesized %lu\ncounter "
-        "resolver.stale %lu\ncounter resolver.scrubbed %lu\ncounter resolver.uncached_negative "
-        "%lu\ncounter resolver.refreshes %lu\n",
-        static_cast<unsigned long>(rs.lookups), static_cast<unsigned long>(rs.coalesced),
-        static_cast<unsigned long>(rs.upstream_queries), static_cast<unsigned long>(rs.answered),
-        static_cast<unsigned long>(rs.relayed), static_cast<unsigned long>(rs.servfail),
-        static_cast<unsigned long>(rs.dropped_full), static_cast<unsigned long>(rs.cache_fills),
-        static_cast<unsigned long>(rs.cache_fill_failed),
-        static_cast<unsigned long>(rs.synthesized), static_cast<unsigned long>(rs.stale),
-        static_cast<unsigned long>(rs.scrubbed), static_cast<unsigned long>(rs.uncached_negative),
-        static_cast<unsigned long>(rs.refreshes));
+    for (std::size_t i = 0; i < control::resolver_counter_count; ++i) {
+      const auto c = static_cast<control::ResolverCounter>(i);
+      std::printf("counter resolver.%s %lu\n", std::string(control::to_string(c)).c_str(),
+                  static_cast<unsigned long>(rs[c]));
+    }
     upstream_client->counters().for_each([](const char* name, const char*, std::uint64_t v) {
       std::printf("counter upstream.%s %lu\n", name, static_cast<unsigned long>(v));
     });

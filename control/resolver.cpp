@@ -1,190 +1,201 @@
 #include "control/resolver.hpp"
 
-#include <rte_cycles.h>
-#include <rte_ring.h>
-
 #include <algorithm>
 
 #include "control/cache_format.hpp"
+#include "dataplane/dns/reader.hpp"
 #include "dataplane/dns/writer.hpp"
-#include "dataplane/dns64/ptr.hpp"
-#include "dataplane/net/reply.hpp"
-#include "dataplane/respond/respond.hpp"
+#include "dataplane/dns/xtable.hpp"
 
 namespace dns64d::control {
 
+DNS64D_DEFINE_XTABLE_NAMES(ResolverCounter, DNS64D_RESOLVER_COUNTERS)
+
 namespace {
 
-// A punted frame taken apart again: the worker left it as the client sent it.
-struct Query {
-  net::FrameInfo info;
-  respond::Client client;
-  dns::Message msg;
-  std::span<std::uint8_t> frame;
-  std::span<std::uint8_t> dns;
-};
-
-bool reparse(rte_mbuf* m, const dataplane::Snapshot& snap, Query& q) {
-  std::uint8_t* data = rte_pktmbuf_mtod(m, std::uint8_t*);
-  q.frame = {data, static_cast<std::size_t>(m->buf_len) - m->data_off};
-  if (m->port >= dataplane::max_ports ||
-      net::parse_frame({data, rte_pktmbuf_data_len(m)}, snap.local[m->port], q.info) !=
-          net::Outcome::dns_query) {
-    return false;
-  }
-  q.dns = q.frame.subspan(q.info.payload_offset);
-  q.client.is_v6 = q.info.ip_version == 6;
-  q.client.v6 = q.info.src_ip;
-  q.client.v4 = net::v4_of(q.info.src_ip);
-  return dns::parse_message(dns::Bytes(q.dns.data(), q.info.payload_length), q.msg) ==
-         dns::Error::ok;
+std::size_t hash_key(dns::Bytes name, std::uint16_t key_type, std::uint16_t qclass,
+                     bool validating) {
+  // FNV-1a over the folded name, then the type, class and flag.
+  std::uint64_t h = 0xcbf29ce484222325ull;
+  for (const std::uint8_t c : name) h = (h ^ c) * 0x100000001b3ull;
+  h = (h ^ (std::uint64_t{key_type} << 17 | std::uint64_t{qclass} << 1 | (validating ? 1 : 0))) *
+      0x100000001b3ull;
+  return static_cast<std::size_t>(h ^ h >> 29);
 }
 
-std::string make_key(dns::Bytes name, std::uint16_t qtype, std::uint16_t qclass, bool validating) {
-  std::string k(name.begin(), name.end());
-  k.push_back(static_cast<char>(qtype >> 8));
-  k.push_back(static_cast<char>(qtype));
-  k.push_back(static_cast<char>(qclass >> 8));
-  k.push_back(static_cast<char>(qclass));
-  k.push_back(validating ? 'v' : '-');
-  return k;
-}
-
-std::uint64_t now_ms() { return dataplane::now_ms(rte_get_tsc_hz()); }
-
-// A PTR question under one of the client's prefixes (its view's, or a
-// prefix_map's whose range holds the address): the view, and the
-// in-addr.arpa name the workers look up instead. The resolver asks that
-// name upstream, so its answer fills the entry they read.
-const respond::View* map_ptr_question(const dns::Message& msg, const respond::Client& client,
-                                      const dataplane::Snapshot& snap, dns::Name& in_addr) {
-  if (msg.question.qtype != dns::type::PTR || msg.question.qclass != dns::cls::IN) return nullptr;
-  const int vi = client.is_v6 ? snap.views.for_v6(client.v6) : snap.views.for_v4(client.v4);
-  if (vi == respond::ViewTable::none) return nullptr;
-  const respond::View& v = snap.views.view(vi);
-  for (std::size_t k = 0; k < v.reverse_count(); ++k) {
-    dns64::V4 a;
-    if (dns64::map_ptr(msg.question.name.bytes(), v.reverse_prefix(k), in_addr, a) ==
-            dns64::PtrResult::ok &&
-        v.reverse_accepts(k, a)) {
-      return &v;
-    }
-  }
-  return nullptr;
+std::size_t table_size(std::size_t pending) {
+  std::size_t n = 16;
+  while (n < pending * 2) n *= 2;
+  return n;
 }
 
 }  // namespace
 
-Resolver::~Resolver() {
-  for (auto& [cookie, p] : pending_) {
-    for (const Waiter& w : p.waiters) {
-      if (w.m != nullptr) rte_pktmbuf_free(w.m);
+Resolver::Resolver(upstream::Transport& transport, cache::Cache& cache, cache::Reader* reader,
+                   Requester& requester, std::function<std::uint64_t()> now_ms,
+                   ResolverConfig config)
+    : transport_(transport),
+      cache_(cache),
+      reader_(reader),
+      requester_(requester),
+      now_ms_(std::move(now_ms)),
+      config_(config),
+      waiting_(std::max<std::size_t>(config.max_waiting, 1)),
+      pending_(std::max<std::size_t>(config.max_pending, 1)),
+      by_key_(table_size(pending_.size()), none),
+      scratch_(65535) {
+  free_waiting_.reserve(waiting_.size());
+  for (std::size_t i = waiting_.size(); i-- > 0;) free_waiting_.push_back(static_cast<std::uint32_t>(i));
+  free_pending_.reserve(pending_.size());
+  for (std::size_t i = pending_.size(); i-- > 0;) free_pending_.push_back(static_cast<std::uint32_t>(i));
+  failed_.reserve(pending_.size() * 2);
+  done_.reserve(pending_.size());
+}
+
+std::uint32_t Resolver::find(dns::Bytes name, std::uint16_t key_type, std::uint16_t qclass,
+                             bool validating) const {
+  const std::size_t mask = by_key_.size() - 1;
+  for (std::size_t i = hash_key(name, key_type, qclass, validating) & mask;; i = (i + 1) & mask) {
+    const std::uint32_t at = by_key_[i];
+    if (at == none) return none;
+    const Pending& p = pending_[at];
+    if (p.key_type == key_type && p.qclass == qclass && p.validating == validating &&
+        p.name_len == name.size() && std::equal(name.begin(), name.end(), p.name.begin())) {
+      return at;
     }
   }
 }
 
-void Resolver::submit(rte_mbuf* m, dataplane::Worker& w, const dataplane::Snapshot& snap) {
-  Query q;
-  if (!reparse(m, snap, q)) {
-    rte_pktmbuf_free(m);
-    return;
-  }
-  Waiter waiter;
-  waiter.m = m;
-  waiter.worker = &w;
-  waiter.client = q.client;
-  enqueue(std::move(waiter), q.msg, snap);
+std::uint32_t Resolver::open_lookup(dns::Bytes name, std::uint16_t qtype, std::uint16_t qclass,
+                                    std::uint16_t key_type, std::uint8_t policy, bool validating,
+                                    const dataplane::Snapshot& snap) {
+  if (free_pending_.empty() || name.empty() || name.size() > dns::max_name) return none;
+  const std::uint32_t index = free_pending_.back();
+  free_pending_.pop_back();
+  Pending& p = pending_[index];
+  p.in_use = true;
+  ++p.generation;
+  p.name_len = static_cast<std::uint8_t>(name.size());
+  std::copy(name.begin(), name.end(), p.name.begin());
+  p.qtype = qtype;
+  p.qclass = qclass;
+  p.key_type = key_type;
+  p.policy = policy;
+  p.validating = validating;
+  p.stage = Stage::plain;
+  p.aaaa = {};
+  p.snap = &snap;
+  p.first = p.last = none;
+  p.count = 0;
+  const std::size_t mask = by_key_.size() - 1;
+  std::size_t i = hash_key(name, key_type, qclass, validating) & mask;
+  while (by_key_[i] != none) i = (i + 1) & mask;
+  by_key_[i] = index;
+  return index;
 }
 
-void Resolver::submit_stream(std::uint64_t conn, const respond::Client& client,
-                             std::span<const std::uint8_t> query,
-                             const dataplane::Snapshot& snap) {
-  Waiter waiter;
-  waiter.stream = conn;
-  waiter.client = client;
-  waiter.query.assign(query.begin(), query.end());
-  dns::Message msg;
-  if (dns::parse_message(dns::Bytes(waiter.query.data(), waiter.query.size()), msg) !=
-      dns::Error::ok) {
-    if (on_stream_answer) on_stream_answer(conn, {});
-    return;
-  }
-  enqueue(std::move(waiter), msg, snap);
-}
-
-void Resolver::over_limit(Waiter& w, const dataplane::Snapshot& snap) {
-  ++stats_.dropped_full;
-  if (!config_.drop_over_limit) {
-    answer_one(w, snap, {}, dns::rcode::SERVFAIL);
-  } else if (w.m != nullptr) {
-    rte_pktmbuf_free(w.m);
-  } else if (on_stream_answer) {
-    on_stream_answer(w.stream, {});
-  }
-}
-
-void Resolver::enqueue(Waiter&& w, const dns::Message& msg, const dataplane::Snapshot& snap) {
-  const bool validating = msg.opt.do_bit && msg.header.cd();
-  std::vector<std::uint8_t> name(msg.question.name.wire.begin(),
-                                 msg.question.name.wire.begin() + msg.question.name.size);
-  // ip6.arpa under a prefix is resolved as its in-addr.arpa name; not for
-  // a validating client, which gets the upstream's own answer (§5.5).
-  if (dns::Name in_addr; !validating && map_ptr_question(msg, w.client, snap, in_addr) != nullptr) {
-    name.assign(in_addr.wire.begin(), in_addr.wire.begin() + in_addr.size);
-  }
-  const std::uint16_t qtype = msg.question.qtype, qclass = msg.question.qclass;
-  // AAAA answers depend on the asking view's policy for the name: each
-  // policy has its own cache entries and its own lookups.
-  std::uint8_t policy = 0;
-  if (qtype == dns::type::AAAA && qclass == dns::cls::IN) {
-    const int vi = w.client.is_v6 ? snap.views.for_v6(w.client.v6) : snap.views.for_v4(w.client.v4);
-    if (vi != respond::ViewTable::none) policy = snap.views.view(vi).policy_for(name);
-  }
-  const std::uint16_t key_type = qtype == dns::type::AAAA ? respond::aaaa_key_type(policy) : qtype;
-  const std::string key = make_key(name, key_type, qclass, validating);
-  if (auto it = by_key_.find(key); it != by_key_.end()) {
-    Pending& p = pending_.at(it->second);
-    if (p.waiters.size() < config_.max_waiters) {
-      p.waiters.push_back(std::move(w));
-      ++stats_.coalesced;
-    } else {
-      over_limit(w, snap);
+void Resolver::close_lookup(std::uint32_t index) {
+  Pending& p = pending_[index];
+  // Linear probing: take the slot out and move later members of its run
+  // back where a lookup would still find them.
+  const std::size_t mask = by_key_.size() - 1;
+  std::size_t i = hash_key(p.lookup_name(), p.key_type, p.qclass, p.validating) & mask;
+  while (by_key_[i] != index) i = (i + 1) & mask;
+  for (std::size_t j = (i + 1) & mask; by_key_[j] != none; j = (j + 1) & mask) {
+    const Pending& q = pending_[by_key_[j]];
+    const std::size_t home = hash_key(q.lookup_name(), q.key_type, q.qclass, q.validating) & mask;
+    // Move it to the hole when its home does not lie in (i, j].
+    if (((j - home) & mask) >= ((j - i) & mask)) {
+      by_key_[i] = by_key_[j];
+      i = j;
     }
-    return;
   }
-  if (pending_.size() >= config_.max_pending) {
-    over_limit(w, snap);
-    return;
-  }
-  Pending lookup;
-  lookup.key = key;
-  lookup.name = std::move(name);
-  lookup.qtype = qtype;
-  lookup.qclass = qclass;
-  lookup.key_type = key_type;
-  lookup.policy = policy;
-  lookup.validating = validating;
-  lookup.waiters.push_back(std::move(w));
-  launch(std::move(lookup), snap);
+  by_key_[i] = none;
+  p.in_use = false;
+  p.first = p.last = none;
+  p.count = 0;
+  free_pending_.push_back(index);
 }
 
-void Resolver::launch(Pending&& lookup, const dataplane::Snapshot& snap) {
-  const std::uint64_t cookie = next_cookie_++;
-  Pending& p = pending_[cookie] = std::move(lookup);
+void Resolver::shed(ResolverCounter reason, const respond::QuestionKey& key, const ReplyTo& to,
+                    const dataplane::Snapshot& snap) {
+  ++stats_[reason];
+  if (config_.over_limit == OverLimit::drop) {
+    requester_.answer(to, {});
+    return;
+  }
+  const std::uint16_t stream = to.kind == ReplyTo::Kind::stream ? 65535 : 0;
+  const std::size_t len =
+      respond::answer_rcode(key, scratch_, dns::rcode::SERVFAIL, snap.edns_udp_size, stream);
+  ++stats_[len == 0 ? ResolverCounter::unanswerable : ResolverCounter::servfail];
+  requester_.answer(to, std::span<const std::uint8_t>(scratch_.data(), len));
+}
+
+void Resolver::submit(const respond::QuestionKey& key, const respond::Client& client,
+                      const ReplyTo& to, const dataplane::Snapshot& snap) {
+  if (free_waiting_.empty()) {
+    shed(ResolverCounter::shed_waiting, key, to, snap);
+    return;
+  }
+  const dns::Bytes name = key.key_name();
+  std::uint32_t index = find(name, key.key_type, key.qclass, key.validating);
+  const bool joined = index != none;
+  if (joined) {
+    if (pending_[index].count >= config_.max_waiters) {
+      shed(ResolverCounter::shed_waiters, key, to, snap);
+      return;
+    }
+    ++stats_[ResolverCounter::coalesced];
+  } else {
+    // AAAA answers depend on the asking view's policy for the name, which
+    // the key's type names: each policy has its own entries and lookups.
+    std::uint16_t qtype = key.qtype;
+    std::uint8_t policy = 0;
+    if (qtype == dns::type::AAAA && key.qclass == dns::cls::IN) {
+      const int i = snap.views.policy_of_type(key.key_type);
+      policy = static_cast<std::uint8_t>(i < 0 ? 0 : i);
+    }
+    if (respond::is_policy_type(key.key_type)) qtype = dns::type::AAAA;
+    index = open_lookup(name, qtype, key.qclass, key.key_type, policy, key.validating, snap);
+    if (index == none) {
+      shed(ResolverCounter::shed_pending, key, to, snap);
+      return;
+    }
+  }
+  const std::uint32_t wi = free_waiting_.back();
+  free_waiting_.pop_back();
+  Waiting& w = waiting_[wi];
+  w.key = key;
+  w.client = client;
+  w.to = to;
+  w.snap = &snap;
+  w.next = none;
+  Pending& p = pending_[index];
+  if (p.last == none) {
+    p.first = wi;
+  } else {
+    waiting_[p.last].next = wi;
+  }
+  p.last = wi;
+  ++p.count;
+  if (!joined) launch(index);
+}
+
+void Resolver::launch(std::uint32_t index) {
+  Pending& p = pending_[index];
   p.stage = (p.qtype == dns::type::AAAA && p.qclass == dns::cls::IN && !p.validating)
                 ? Stage::aaaa
                 : Stage::plain;
-  by_key_[p.key] = cookie;
-  ++stats_.lookups;
-  if (p.stage == Stage::aaaa && snap.views.policy(p.policy).mode == respond::Synthesis::all) {
+  ++stats_[ResolverCounter::lookups];
+  if (p.stage == Stage::aaaa && p.snap->views.policy(p.policy).mode == respond::Synthesis::all) {
     // Real AAAA are ignored for this name: straight to the A query, and the
     // TTL rule without an AAAA SOA (min(A TTL, 600), §5.1.7).
     p.aaaa.verdict = dns64::AaaaVerdict::synthesize;
     p.stage = Stage::a;
-    ask(p, dns::type::A, cookie);
+    ask(index, dns::type::A);
     return;
   }
-  ask(p, p.qtype, cookie);
+  ask(index, p.qtype);
 }
 
 bool Resolver::refresh(std::span<const std::uint8_t> name, std::uint16_t key_type,
@@ -199,71 +210,74 @@ bool Resolver::refresh(std::span<const std::uint8_t> name, std::uint16_t key_typ
     qtype = dns::type::AAAA;
     policy = static_cast<std::uint8_t>(i);
   }
-  Pending lookup;
-  lookup.key = make_key(name, key_type, qclass, false);
-  if (by_key_.count(lookup.key) != 0 || pending_.size() >= config_.max_pending) return false;
-  lookup.name.assign(name.begin(), name.end());
-  lookup.qtype = qtype;
-  lookup.qclass = qclass;
-  lookup.key_type = key_type;
-  lookup.policy = policy;
-  ++stats_.refreshes;
-  launch(std::move(lookup), snap);
+  if (find(name, key_type, qclass, false) != none) return false;
+  const std::uint32_t index = open_lookup(name, qtype, qclass, key_type, policy, false, snap);
+  if (index == none) return false;
+  ++stats_[ResolverCounter::refreshes];
+  launch(index);
   return true;
 }
 
-void Resolver::ask(Pending& p, std::uint16_t qtype, std::uint64_t cookie) {
+void Resolver::ask(std::uint32_t index, std::uint16_t qtype) {
+  const Pending& p = pending_[index];
   upstream::Request r;
-  r.qname_wire = p.name;
+  r.qname_wire = p.lookup_name();
   r.qtype = qtype;
   r.qclass = p.qclass;
   r.do_bit = p.validating;
   r.cd = p.validating;
-  r.cookie = cookie;
-  if (client_.send(r)) {
-    ++stats_.upstream_queries;
+  r.cookie = cookie_of(index, p.generation);
+  if (transport_.start(r)) {
+    ++stats_[ResolverCounter::upstream_queries];
     return;
   }
-  // Full or no upstream: nothing will complete, so answer now.
+  // Full or no upstream: nothing will complete, so it fails at the next step.
   upstream::Completion failed;
-  failed.cookie = cookie;
+  failed.cookie = r.cookie;
   failed.status = upstream::Status::failed;
   failed_.push_back(std::move(failed));
 }
 
-void Resolver::step(const dataplane::Snapshot& snap) {
-  client_.poll(0);
-  std::vector<upstream::Completion> done_now = client_.take_completed();
-  for (auto& f : failed_) done_now.push_back(std::move(f));
+void Resolver::step() {
+  transport_.drive();
+  done_.clear();
+  transport_.take_completed(done_);
+  for (upstream::Completion& f : failed_) done_.push_back(std::move(f));
   failed_.clear();
-  for (const upstream::Completion& c : done_now) {
-    auto it = pending_.find(c.cookie);
-    if (it == pending_.end()) continue;
-    Pending& p = it->second;
+  for (const upstream::Completion& c : done_) {
+    const auto index = static_cast<std::uint32_t>(c.cookie & 0xffffffffu);
+    if (index >= pending_.size()) continue;
+    Pending& p = pending_[index];
+    if (!p.in_use || p.generation != static_cast<std::uint32_t>(c.cookie >> 32)) continue;
     switch (p.stage) {
       case Stage::plain:
-        finish_plain(p, c, snap);
+        finish_plain(p, c);
         break;
       case Stage::aaaa:
-        finish_aaaa(p, c.cookie, c, snap);
+        finish_aaaa(index, c);
         break;
       case Stage::a:
-        finish_a(p, c, snap);
+        finish_a(p, c);
         break;
     }
   }
   reader_->quiescent();
 }
 
+void Resolver::count_fill(cache::InsertStatus st) {
+  const bool ok = st == cache::InsertStatus::inserted || st == cache::InsertStatus::replaced;
+  ++stats_[ok ? ResolverCounter::cache_fills : ResolverCounter::cache_fill_failed];
+}
+
 bool Resolver::cache_response(const Pending& p, dns::Bytes msg, const dns::Message& m) {
-  const cache::Key key{p.name, p.key_type, p.qclass};
+  const cache::Key key{p.lookup_name(), p.key_type, p.qclass};
   const std::uint8_t rcode = static_cast<std::uint8_t>(m.header.rcode() | (m.opt.ext_rcode << 4));
   cache::InsertStatus st = cache::InsertStatus::bad_value;
   if (rcode == dns::rcode::NOERROR && m.header.ancount > 0) {
     Rrs rrs;
     AnswerScrub scrub;
-    if (!append_answer(msg, m, p.qtype, p.name, rrs, scrub)) return false;
-    stats_.scrubbed += scrub.dropped;
+    if (!append_answer(msg, m, p.qtype, p.lookup_name(), rrs, scrub)) return false;
+    stats_[ResolverCounter::scrubbed] += scrub.dropped;
     // A chain that ends without data is NODATA, whose TTL and SOA are in
     // the authority section (RFC 2308 §5): relayed, like NXDOMAIN at the end
     // of a chain below, rather than cached as an answer for the chain's TTL.
@@ -292,28 +306,27 @@ bool Resolver::cache_response(const Pending& p, dns::Bytes msg, const dns::Messa
     return false;
   }
   const bool ok = st == cache::InsertStatus::inserted || st == cache::InsertStatus::replaced;
-  ++(ok ? stats_.cache_fills : stats_.cache_fill_failed);
+  count_fill(st);
   return ok;
 }
 
-void Resolver::finish_plain(Pending& p, const upstream::Completion& c,
-                            const dataplane::Snapshot& snap) {
+void Resolver::finish_plain(Pending& p, const upstream::Completion& c) {
   dns::Message m;
   if (c.status != upstream::Status::ok || dns::parse_message(c.response, m) != dns::Error::ok) {
-    answer_all(p, snap);
+    answer_all(p);
     return;
   }
   if (!p.validating) cache_response(p, c.response, m);
-  answer_all(p, snap, c.response);
+  answer_all(p, c.response);
 }
 
-void Resolver::finish_aaaa(Pending& p, std::uint64_t cookie, const upstream::Completion& c,
-                           const dataplane::Snapshot& snap) {
+void Resolver::finish_aaaa(std::uint32_t index, const upstream::Completion& c) {
+  Pending& p = pending_[index];
   dns::Message m;
   const bool ok =
       c.status == upstream::Status::ok && dns::parse_message(c.response, m) == dns::Error::ok;
   dns64::Policy policy;
-  const respond::AaaaPolicy& aaaa_policy = snap.views.policy(p.policy);
+  const respond::AaaaPolicy& aaaa_policy = p.snap->views.policy(p.policy);
   policy.exclusions = aaaa_policy.exclusions;
   policy.servfail_on_error = config_.servfail_on_error;
   const dns64::AaaaDecision d =
@@ -330,7 +343,7 @@ void Resolver::finish_aaaa(Pending& p, std::uint64_t cookie, const upstream::Com
     case dns64::AaaaVerdict::relay:
     case dns64::AaaaVerdict::nxdomain:
       cache_response(p, c.response, m);
-      answer_all(p, snap, c.response);
+      answer_all(p, c.response);
       return;
     case dns64::AaaaVerdict::filter: {
       // §5.1.4: the answer (the chain and the records at its end, as
@@ -339,42 +352,38 @@ void Resolver::finish_aaaa(Pending& p, std::uint64_t cookie, const upstream::Com
       AnswerScrub scrub;
       std::uint32_t answer_ttl = UINT32_MAX;  // for an answer left empty: the removed records'
       const bool whole = append_answer(
-          c.response, m, dns::type::AAAA, p.name, rrs, scrub, [&](const dns::RR& rr) {
+          c.response, m, dns::type::AAAA, p.lookup_name(), rrs, scrub, [&](const dns::RR& rr) {
             answer_ttl = std::min(answer_ttl, rr.ttl);
             if (rr.type != dns::type::AAAA || rr.rdata.size() != 16) return false;
             dns64::V6 a;
             std::copy(rr.rdata.begin(), rr.rdata.end(), a.begin());
             return dns64::excluded(a, aaaa_policy.exclusions);
           });
-      stats_.scrubbed += scrub.dropped;
+      stats_[ResolverCounter::scrubbed] += scrub.dropped;
       if (!whole) {
-        answer_all(p, snap);
+        answer_all(p);
         return;
       }
       const auto st =
-          cache_.insert_rrset({p.name, p.key_type, p.qclass},
+          cache_.insert_rrset({p.lookup_name(), p.key_type, p.qclass},
                               std::max<std::uint32_t>(rrs.empty() ? answer_ttl : rrs.min_ttl, 1),
                               rrs.bytes, rrs.ttl_offsets);
-      ++(st == cache::InsertStatus::inserted || st == cache::InsertStatus::replaced
-             ? stats_.cache_fills
-             : stats_.cache_fill_failed);
-      answer_all(p, snap);
+      count_fill(st);
+      answer_all(p);
       return;
     }
     case dns64::AaaaVerdict::synthesize:
       p.aaaa = d;
-      p.aaaa_response = c.response;
       p.stage = Stage::a;
-      ask(p, dns::type::A, cookie);
+      ask(index, dns::type::A);
       return;
     case dns64::AaaaVerdict::servfail:
-      answer_all(p, snap);
+      answer_all(p);
       return;
   }
 }
 
-void Resolver::finish_a(Pending& p, const upstream::Completion& c,
-                        const dataplane::Snapshot& snap) {
+void Resolver::finish_a(Pending& p, const upstream::Completion& c) {
   dns::Message m;
   const bool ok =
       c.status == upstream::Status::ok && dns::parse_message(c.response, m) == dns::Error::ok;
@@ -383,7 +392,7 @@ void Resolver::finish_a(Pending& p, const upstream::Completion& c,
   policy.failure_ttl = config_.failure_ttl;
   const dns64::Synthesis s = dns64::decide_synthesis(ok ? &m : nullptr, c.response, p.aaaa,
                                                      dns64::well_known_prefix, policy);
-  const cache::Key key{p.name, p.key_type, p.qclass};
+  const cache::Key key{p.lookup_name(), p.key_type, p.qclass};
   if (s.verdict == dns64::SynthVerdict::synthesize) {
     Rrs chain;
     dns::Reader rd(c.response);
@@ -401,11 +410,9 @@ void Resolver::finish_a(Pending& p, const upstream::Completion& c,
     // A TTL of 0 cannot be cached, and these answers exist only in the
     // cache: they are served for one second instead.
     const auto st = cache_.insert_aaaa(key, std::max<std::uint32_t>(ttl, 1), v4, chain.bytes);
-    ++(st == cache::InsertStatus::inserted || st == cache::InsertStatus::replaced
-           ? stats_.cache_fills
-           : stats_.cache_fill_failed);
-    ++stats_.synthesized;
-    answer_all(p, snap);
+    count_fill(st);
+    ++stats_[ResolverCounter::synthesized];
+    answer_all(p);
     return;
   }
   const bool negative = s.verdict == dns64::SynthVerdict::nodata ||
@@ -423,7 +430,7 @@ void Resolver::finish_a(Pending& p, const upstream::Completion& c,
       only_chain = only_chain && (rr.type == dns::type::CNAME || rr.type == dns::type::DNAME);
     }
     if (only_chain) {
-      answer_all(p, snap, c.response);
+      answer_all(p, c.response);
       return;
     }
   }
@@ -449,62 +456,41 @@ void Resolver::finish_a(Pending& p, const upstream::Completion& c,
           s.verdict == dns64::SynthVerdict::nodata ? dns::rcode::NOERROR : dns::rcode::NXDOMAIN;
       const auto st = cache_.insert_negative(key, std::max<std::uint32_t>(ttl, 1), rcode, soa.bytes,
                                              soa.ttl_offsets);
-      ++(st == cache::InsertStatus::inserted || st == cache::InsertStatus::replaced
-             ? stats_.cache_fills
-             : stats_.cache_fill_failed);
+      count_fill(st);
     }
     // Without a SOA (some forwarders and local-data setups send none) there
     // is nothing to cache, but the answer is still known: its rcode, no
     // records, rather than SERVFAIL.
     if (ok) {
-      answer_all(p, snap, {},
+      answer_all(p, {},
                  s.verdict == dns64::SynthVerdict::nodata ? dns::rcode::NOERROR
                                                           : dns::rcode::NXDOMAIN);
       return;
     }
   }
-  answer_all(p, snap);
+  answer_all(p);
 }
 
-void Resolver::answer_all(Pending& p, const dataplane::Snapshot& snap, dns::Bytes relay,
-                          std::uint8_t fallback_rcode) {
-  for (Waiter& w : p.waiters) answer_one(w, snap, relay, fallback_rcode);
-  const std::string key = p.key;
-  const auto it = by_key_.find(key);
-  const std::uint64_t cookie = it == by_key_.end() ? 0 : it->second;
-  by_key_.erase(key);
-  pending_.erase(cookie);
-}
-
-void Resolver::answer_one(Waiter& w, const dataplane::Snapshot& snap, dns::Bytes relay,
-                          std::uint8_t fallback_rcode) {
-  // The query in a buffer the reply may fill: the frame's DNS payload, or
-  // for a stream a buffer of the largest message.
-  Query q;
-  std::vector<std::uint8_t> stream_buf;
-  std::span<std::uint8_t> dns;
-  std::size_t qlen = 0;
-  if (w.m != nullptr) {
-    if (!reparse(w.m, snap, q)) {
-      rte_pktmbuf_free(w.m);
-      return;
-    }
-    dns = q.dns;
-    qlen = q.info.payload_length;
-  } else {
-    stream_buf.assign(65535, 0);
-    std::copy(w.query.begin(), w.query.end(), stream_buf.begin());
-    dns = stream_buf;
-    qlen = w.query.size();
-    if (dns::parse_message(dns::Bytes(dns.data(), qlen), q.msg) != dns::Error::ok) {
-      if (on_stream_answer) on_stream_answer(w.stream, {});
-      return;
-    }
+void Resolver::answer_all(Pending& p, dns::Bytes relay, std::uint8_t fallback_rcode) {
+  for (std::uint32_t wi = p.first; wi != none;) {
+    const Waiting& w = waiting_[wi];
+    answer_one(w, relay, fallback_rcode);
+    const std::uint32_t next = w.next;
+    free_waiting_.push_back(wi);
+    wi = next;
   }
-  respond::Context ctx{&snap.views, &cache_, reader_, now_ms(), snap.edns_udp_size};
-  if (w.m == nullptr) ctx.stream_limit = 65535;
+  close_lookup(static_cast<std::uint32_t>(&p - pending_.data()));
+}
+
+void Resolver::answer_one(const Waiting& w, dns::Bytes relay, std::uint8_t fallback_rcode) {
+  const dataplane::Snapshot& snap = *w.snap;
+  const respond::QuestionKey& key = w.key;
+  const std::uint16_t stream_limit = w.to.kind == ReplyTo::Kind::stream ? 65535 : 0;
+  const std::span<std::uint8_t> buf(scratch_);
+  respond::Context ctx{&snap.views, &cache_, reader_, now_ms_(), snap.edns_udp_size};
+  ctx.stream_limit = stream_limit;
   std::size_t len = 0;
-  const respond::Result r = respond::respond(dns, qlen, w.client, ctx);
+  const respond::Result r = respond::answer_from_cache(key, buf, ctx);
   // The upstream failed: no answer, or its own SERVFAIL. (An answer known
   // but not cached comes with its own fallback rcode.)
   bool upstream_failed = relay.empty() && fallback_rcode == dns::rcode::SERVFAIL;
@@ -515,10 +501,10 @@ void Resolver::answer_one(Waiter& w, const dataplane::Snapshot& snap, dns::Bytes
     // An expired answer beats none (RFC 8767).
     respond::Context stale_ctx = ctx;
     stale_ctx.allow_stale = true;
-    const respond::Result s = respond::respond(dns, qlen, w.client, stale_ctx);
+    const respond::Result s = respond::answer_from_cache(key, buf, stale_ctx);
     if (respond::is_answer(s.outcome)) {
       len = s.reply_len;
-      ++stats_.stale;
+      ++stats_[ResolverCounter::stale];
     }
   }
   if (len == 0 && respond::is_answer(r.outcome)) {
@@ -527,80 +513,69 @@ void Resolver::answer_one(Waiter& w, const dataplane::Snapshot& snap, dns::Bytes
     // Not cacheable (TTL 0, DO+CD, too big, a chain to NXDOMAIN): the
     // upstream's records as they came. The upstream was asked the client's
     // question, or for a PTR under a prefix its in-addr.arpa name.
-    const bool same = dns::names_equal(up.question.name.bytes(), q.msg.question.name.bytes());
+    const bool same = dns::names_equal(up.question.name.bytes(), key.qname());
     // A mapped answer is relayed when it says something about the name:
     // an upstream error stays SERVFAIL rather than an error behind a CNAME.
-    const respond::View* mapped_view = nullptr;
     const std::uint8_t up_rcode = up.header.rcode();
-    if (dns::Name in_addr;
-        !same && (up_rcode == dns::rcode::NOERROR || up_rcode == dns::rcode::NXDOMAIN)) {
-      mapped_view = map_ptr_question(q.msg, w.client, snap, in_addr);
-      if (!dns::names_equal(in_addr.bytes(), up.question.name.bytes())) mapped_view = nullptr;
-    }
+    const respond::View* mapped_view =
+        !same && key.ptr_mapped && key.view >= 0 &&
+                (up_rcode == dns::rcode::NOERROR || up_rcode == dns::rcode::NXDOMAIN) &&
+                dns::names_equal(key.key_name(), up.question.name.bytes())
+            ? &snap.views.view(key.view)
+            : nullptr;
     // The answer section as append_answer keeps it; a chain that cannot be
     // followed is not relayed at all (it would read as NODATA).
     const bool mapped_rename =
         mapped_view != nullptr && mapped_view->ptr_mode == respond::PtrMode::ptr;
-    const dns::Bytes relay_key = same            ? q.msg.question.name.bytes()
+    const dns::Bytes relay_key = same            ? key.qname()
                                  : mapped_rename ? up.question.name.bytes()
                                                  : dns::Bytes{};
     Rrs an;
     AnswerScrub scrub;
-    const bool followed =
-        (same || mapped_view != nullptr) &&
-        append_answer(relay, up, up.question.qtype, relay_key, an, scrub);
+    const std::size_t question_end = respond::write_question(key, buf);
+    const bool followed = question_end != 0 && (same || mapped_view != nullptr) &&
+                          append_answer(relay, up, up.question.qtype, relay_key, an, scrub);
     if (followed) {
-      const std::size_t limit =
-          ctx.stream_limit != 0 ? ctx.stream_limit
-          : q.msg.opt.present
-              ? std::clamp<std::size_t>(q.msg.opt.udp_size, 512, snap.edns_udp_size)
-              : 512;
-      dns::Writer wr(dns, limit);
-      const std::uint16_t ad = q.msg.opt.do_bit ? (up.header.flags & dns::flag::AD) : 0;
-      (void)wr.reuse_question(q.msg.header, q.msg.question.end, up.header.rcode(),
+      dns::Writer wr(buf, respond::reply_limit(key, snap.edns_udp_size, stream_limit));
+      dns::Header h;
+      h.id = key.id;
+      h.flags = key.flags;
+      const std::uint16_t ad = key.do_bit ? (up.header.flags & dns::flag::AD) : 0;
+      (void)wr.reuse_question(h, question_end, up.header.rcode(),
                               static_cast<std::uint16_t>(dns::flag::RA | ad));
-      if (q.msg.opt.present) (void)wr.want_opt(snap.edns_udp_size, q.msg.opt.do_bit);
+      if (key.opt) (void)wr.want_opt(snap.edns_udp_size, key.do_bit);
       // Owners equal to the key became 0xC00C, the reply's question: in
       // `ptr` mode the in-addr.arpa records are thereby renamed to it.
       const dns::Bytes in_addr = up.question.name.bytes();
       Rrs ns;
-      stats_.scrubbed += scrub.dropped;
+      stats_[ResolverCounter::scrubbed] += scrub.dropped;
       append_section(relay, up, dns::Section::authority, 0, {}, ns);
       if (mapped_view != nullptr && mapped_view->ptr_mode == respond::PtrMode::cname) {
         // §5.3.1: the CNAME from the ip6.arpa name to the in-addr.arpa one.
         const std::uint32_t ttl = std::min(an.empty() ? ns.min_ttl : an.min_ttl,
                                            mapped_view->ptr_cname_ttl);
-        (void)wr.add_name_rdata(dns::Section::answer, q.msg.question.name.bytes(),
-                                dns::type::CNAME, dns::cls::IN, ttl, in_addr);
+        (void)wr.add_name_rdata(dns::Section::answer, key.qname(), dns::type::CNAME, dns::cls::IN,
+                                ttl, in_addr);
       }
       (void)wr.add_raw(dns::Section::answer, an.bytes, an.ttl_offsets, an.empty() ? 0 : an.min_ttl);
       (void)wr.add_raw(dns::Section::authority, ns.bytes, ns.ttl_offsets,
                        ns.empty() ? 0 : ns.min_ttl);
       len = wr.finish();
-      ++stats_.relayed;
+      ++stats_[ResolverCounter::relayed];
     }
   }
   if (len == 0) {
-    len = respond::answer_rcode(dns, qlen, fallback_rcode, snap.edns_udp_size);
-    ++(fallback_rcode == dns::rcode::SERVFAIL ? stats_.servfail : stats_.uncached_negative);
+    len = respond::answer_rcode(key, buf, fallback_rcode, snap.edns_udp_size, stream_limit);
+    ++stats_[fallback_rcode == dns::rcode::SERVFAIL ? ResolverCounter::servfail
+                                                    : ResolverCounter::uncached_negative];
   }
-  if (w.m == nullptr) {
-    if (on_stream_answer) on_stream_answer(w.stream, std::span<const std::uint8_t>(dns.data(), len));
-    ++stats_.answered;
+  if (len == 0) {
+    ++stats_[ResolverCounter::unanswerable];
+    requester_.answer(w.to, {});
     return;
   }
-  const std::size_t out = len == 0 ? 0 : net::make_udp_reply(q.frame, q.info, len, false);
-  if (out == 0) {
-    rte_pktmbuf_free(w.m);
-    return;
-  }
-  w.m->data_len = static_cast<std::uint16_t>(out);
-  w.m->pkt_len = static_cast<std::uint32_t>(out);
-  if (rte_ring_sp_enqueue(w.worker->ret, w.m) != 0) {
-    rte_pktmbuf_free(w.m);
-    return;
-  }
-  ++stats_.answered;
+  ++stats_[ResolverCounter::answered];
+  requester_.answer(w.to, std::span<const std::uint8_t>(buf.data(), len));
 }
 
 }  // namespace dns64d::control

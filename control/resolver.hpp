@@ -1,132 +1,192 @@
-// Misses from the workers resolved upstream: one upstream lookup per
-// (name, type, class) however many clients wait for it, the RFC 6147 rules
-// applied (dataplane/dns64/rfc6147.hpp), the result written into the cache,
-// and every waiting client answered by running the worker's own answer
-// code on its query against the filled cache.
+// Misses resolved upstream: one upstream lookup per (name, type, class,
+// validating) however many clients wait for it, the RFC 6147 rules applied
+// (dataplane/dns64/rfc6147.hpp), the result written into the cache, and every
+// waiting client answered from its question key against the filled cache.
+//
+// A library: no DPDK. Queries leave through an upstream::Transport, answers
+// through a Requester, time comes from an injected clock. A waiting client
+// is a record from one preallocated budget, never a held packet buffer, and
+// taking one in allocates nothing.
 #pragma once
 
-#include <rte_mbuf.h>
-
+#include <array>
 #include <cstdint>
 #include <functional>
 #include <span>
-#include <string>
-#include <unordered_map>
+#include <string_view>
 #include <vector>
 
 #include "control/upstream/client.hpp"
 #include "dataplane/cache/cache.hpp"
 #include "dataplane/dns64/rfc6147.hpp"
+#include "dataplane/net/origin.hpp"
 #include "dataplane/respond/respond.hpp"
-#include "dataplane/worker.hpp"
+#include "dataplane/snapshot.hpp"
 
 namespace dns64d::control {
 
+// What happens to a client beyond a budget (max_waiting, max_pending,
+// max_waiters): SERVFAIL at once, or no answer at all.
+enum class OverLimit : std::uint8_t { servfail, drop };
+
 struct ResolverConfig {
-  std::size_t max_pending = 4096;  // lookups in flight
-  std::size_t max_waiters = 64;    // clients waiting on one lookup
+  std::size_t max_pending = 4096;   // lookups in flight
+  std::size_t max_waiters = 64;     // clients waiting on one lookup
+  std::size_t max_waiting = 16384;  // clients waiting, all lookups together
+  OverLimit over_limit = OverLimit::servfail;
   bool servfail_on_error = false;  // RFC 6147 §5.1.2-3 switch
-  bool drop_over_limit = false;    // beyond max_pending/max_waiters: no answer instead of SERVFAIL
   bool serve_stale = false;        // RFC 8767: expired cache entries when upstream fails
   std::uint32_t failure_ttl = 30;  // cap on what is cached after a failed AAAA query
 };
 
+#define DNS64D_RESOLVER_COUNTERS(X)                                                     \
+  X(lookups, "upstream lookups started (after coalescing)")                             \
+  X(coalesced, "clients that joined a lookup in flight")                                \
+  X(upstream_queries, "queries handed to the upstream transport")                       \
+  X(answered, "clients answered")                                                       \
+  X(relayed, "clients answered from the upstream's message, not the cache")             \
+  X(servfail, "clients answered SERVFAIL")                                              \
+  X(shed_waiting, "clients beyond max_waiting: the over_limit action")                  \
+  X(shed_pending, "clients beyond max_pending lookups: the over_limit action")          \
+  X(shed_waiters, "clients beyond max_waiters on one lookup: the over_limit action")    \
+  X(cache_fills, "answers written into the cache")                                      \
+  X(cache_fill_failed, "answers the cache refused (too large, no memory)")              \
+  X(synthesized, "lookups that ended in synthesis")                                     \
+  X(stale, "clients answered from expired entries (RFC 8767)")                          \
+  X(scrubbed, "answer records owned off the question's chain, dropped")                 \
+  X(uncached_negative, "NODATA/NXDOMAIN without a SOA: answered, not cached")           \
+  X(refreshes, "lookups for entries hit shortly before expiry")                         \
+  X(unanswerable, "clients whose answer could not be written (no room for the question)")
+
+enum class ResolverCounter : std::uint8_t {
+#define DNS64D_X(name, text) name,
+  DNS64D_RESOLVER_COUNTERS(DNS64D_X)
+#undef DNS64D_X
+      count_
+};
+inline constexpr std::size_t resolver_counter_count =
+    static_cast<std::size_t>(ResolverCounter::count_);
+std::string_view to_string(ResolverCounter c);
+std::string_view describe(ResolverCounter c);
+
 struct ResolverStats {
-  std::uint64_t lookups = 0;    // upstream lookups started (after coalescing)
-  std::uint64_t coalesced = 0;  // clients that joined a lookup in flight
-  std::uint64_t upstream_queries = 0;
-  std::uint64_t answered = 0;      // clients answered
-  std::uint64_t relayed = 0;       // answered from the upstream's message, not the cache
-  std::uint64_t servfail = 0;      // clients answered SERVFAIL
-  std::uint64_t dropped_full = 0;  // clients over max_pending/max_waiters (SERVFAIL or dropped)
-  std::uint64_t cache_fills = 0;
-  std::uint64_t cache_fill_failed = 0;
-  std::uint64_t synthesized = 0;        // lookups that ended in synthesis
-  std::uint64_t stale = 0;              // clients answered from expired entries (RFC 8767)
-  std::uint64_t scrubbed = 0;           // answer records owned off the question's chain, dropped
-  std::uint64_t uncached_negative = 0;  // NODATA/NXDOMAIN without a SOA: answered, not cached
-  std::uint64_t refreshes = 0;          // lookups for entries hit shortly before expiry
+  std::array<std::uint64_t, resolver_counter_count> counts{};
+  std::uint64_t operator[](ResolverCounter c) const {
+    return counts[static_cast<std::size_t>(c)];
+  }
+  std::uint64_t& operator[](ResolverCounter c) { return counts[static_cast<std::size_t>(c)]; }
+};
+
+// Where an answer goes: back through a worker's return ring (the frame is
+// built from the query's origin) or to a stream (a TCP connection).
+struct ReplyTo {
+  enum class Kind : std::uint8_t { datagram, stream };
+  Kind kind = Kind::datagram;
+  std::uint16_t worker = 0;  // datagram: whose return ring carries the reply
+  std::uint64_t stream = 0;  // stream: the connection
+  net::Origin origin;        // datagram: how the query came
+};
+
+// The other end of every answer the control plane gives.
+class Requester {
+ public:
+  virtual ~Requester() = default;
+  // `reply` is the DNS message; empty when the client gets no answer (a
+  // stream's slot is released, a datagram is simply not sent).
+  virtual void answer(const ReplyTo& to, std::span<const std::uint8_t> reply) = 0;
 };
 
 class Resolver {
  public:
-  Resolver(upstream::Client& client, cache::Cache& cache, cache::Reader* reader,
-           ResolverConfig config)
-      : client_(client), cache_(cache), reader_(reader), config_(std::move(config)) {}
-  ~Resolver();
+  Resolver(upstream::Transport& transport, cache::Cache& cache, cache::Reader* reader,
+           Requester& requester, std::function<std::uint64_t()> now_ms, ResolverConfig config);
 
-  // A DNS query the worker could not answer from the cache; the resolver
-  // owns the mbuf from now on and answers through the worker's return ring.
-  void submit(rte_mbuf* m, dataplane::Worker& w, const dataplane::Snapshot& snap);
-  // The same for a query that came over a stream (DNS over TCP): the answer
-  // goes to `on_stream_answer` with the connection's id; an empty answer
-  // means none is sent.
-  void submit_stream(std::uint64_t conn, const respond::Client& client,
-                     std::span<const std::uint8_t> query, const dataplane::Snapshot& snap);
-  std::function<void(std::uint64_t conn, std::span<const std::uint8_t> answer)> on_stream_answer;
+  // A query the cache could not answer, as its question key. It is
+  // answered under `snap`, which must outlive the lookup.
+  void submit(const respond::QuestionKey& key, const respond::Client& client, const ReplyTo& to,
+              const dataplane::Snapshot& snap);
   // Asks upstream again for a cache entry hit shortly before it expires
   // (cache::Cache::drain_refresh), with no client waiting: the answer
   // replaces the entry. False when one is in flight already or the
   // resolver is full.
   bool refresh(std::span<const std::uint8_t> name, std::uint16_t key_type, std::uint16_t qclass,
                const dataplane::Snapshot& snap);
-  // Drives the upstream client and finishes what completed.
-  void step(const dataplane::Snapshot& snap);
+  // Drives the transport and finishes what completed.
+  void step();
 
   const ResolverStats& stats() const { return stats_; }
-  std::size_t pending() const { return pending_.size(); }
+  std::size_t pending() const { return max_pending() - free_pending_.size(); }
+  std::size_t waiting() const { return waiting_.size() - free_waiting_.size(); }
+  const ResolverConfig& config() const { return config_; }
 
  private:
-  // A client waiting: a datagram (its frame, answered through its worker's
-  // return ring) or a stream (its connection and message).
-  struct Waiter {
-    rte_mbuf* m = nullptr;
-    dataplane::Worker* worker = nullptr;
-    std::uint64_t stream = 0;
-    std::vector<std::uint8_t> query;
+  static constexpr std::uint32_t none = UINT32_MAX;
+  struct Waiting {
+    respond::QuestionKey key;
     respond::Client client;
+    ReplyTo to;
+    const dataplane::Snapshot* snap = nullptr;
+    std::uint32_t next = none;
   };
   enum class Stage : std::uint8_t { plain, aaaa, a };
   struct Pending {
-    std::string key;                 // name | type | class | validating
-    std::vector<std::uint8_t> name;  // folded wire name asked upstream
+    bool in_use = false;
+    std::uint32_t generation = 0;  // told apart from the slot's earlier lookups
+    std::uint8_t name_len = 0;
+    std::array<std::uint8_t, dns::max_name> name;  // folded wire name asked upstream
     std::uint16_t qtype = 0, qclass = 1;
     std::uint16_t key_type = 0;  // cache key type: qtype, or the AAAA policy's (respond/view.hpp)
-    std::uint8_t policy = 0;     // AAAA policy of the asking view for this name
+    std::uint8_t policy = 0;     // AAAA policy behind key_type
     bool validating = false;     // DO and CD: relay, never synthesize or cache (§5.5)
     Stage stage = Stage::plain;
     dns64::AaaaDecision aaaa;
-    std::vector<std::uint8_t> aaaa_response;
-    std::vector<Waiter> waiters;
+    const dataplane::Snapshot* snap = nullptr;
+    std::uint32_t first = none, last = none, count = 0;  // its waiting clients
+    dns::Bytes lookup_name() const { return {name.data(), name_len}; }
   };
 
-  void enqueue(Waiter&& w, const dns::Message& msg, const dataplane::Snapshot& snap);
-  void over_limit(Waiter& w, const dataplane::Snapshot& snap);
-  // Files a new lookup (its key, name, types, policy and any waiter set)
-  // and sends its first query.
-  void launch(Pending&& lookup, const dataplane::Snapshot& snap);
-  void ask(Pending& p, std::uint16_t qtype, std::uint64_t cookie);
-  void finish_plain(Pending& p, const upstream::Completion& c, const dataplane::Snapshot& snap);
-  void finish_aaaa(Pending& p, std::uint64_t cookie, const upstream::Completion& c,
-                   const dataplane::Snapshot& snap);
-  void finish_a(Pending& p, const upstream::Completion& c, const dataplane::Snapshot& snap);
+  std::size_t max_pending() const { return pending_.size(); }
+  void shed(ResolverCounter reason, const respond::QuestionKey& key, const ReplyTo& to,
+            const dataplane::Snapshot& snap);
+  // The pending lookup for this key, or none.
+  std::uint32_t find(dns::Bytes name, std::uint16_t key_type, std::uint16_t qclass,
+                     bool validating) const;
+  std::uint32_t open_lookup(dns::Bytes name, std::uint16_t qtype, std::uint16_t qclass,
+                            std::uint16_t key_type, std::uint8_t policy, bool validating,
+                            const dataplane::Snapshot& snap);
+  void close_lookup(std::uint32_t index);
+  void launch(std::uint32_t index);
+  void ask(std::uint32_t index, std::uint16_t qtype);
+  static std::uint64_t cookie_of(std::uint32_t index, std::uint32_t generation) {
+    return std::uint64_t{generation} << 32 | index;
+  }
+  void finish_plain(Pending& p, const upstream::Completion& c);
+  void finish_aaaa(std::uint32_t index, const upstream::Completion& c);
+  void finish_a(Pending& p, const upstream::Completion& c);
   bool cache_response(const Pending& p, dns::Bytes msg, const dns::Message& m);
+  void count_fill(cache::InsertStatus st);
   // Answers every client of `p` from the cache, else from `relay` (the
-  // upstream's message), else with `fallback_rcode` and no records.
-  void answer_all(Pending& p, const dataplane::Snapshot& snap, dns::Bytes relay = {},
+  // upstream's message), else with `fallback_rcode` and no records; then
+  // closes the lookup.
+  void answer_all(Pending& p, dns::Bytes relay = {},
                   std::uint8_t fallback_rcode = dns::rcode::SERVFAIL);
-  void answer_one(Waiter& w, const dataplane::Snapshot& snap, dns::Bytes relay,
-                  std::uint8_t fallback_rcode);
+  void answer_one(const Waiting& w, dns::Bytes relay, std::uint8_t fallback_rcode);
 
-  upstream::Client& client_;
+  upstream::Transport& transport_;
   cache::Cache& cache_;
   cache::Reader* reader_;
+  Requester& requester_;
+  std::function<std::uint64_t()> now_ms_;
   ResolverConfig config_;
   ResolverStats stats_;
-  std::uint64_t next_cookie_ = 1;
-  std::unordered_map<std::uint64_t, Pending> pending_;     // by cookie
-  std::unordered_map<std::string, std::uint64_t> by_key_;  // coalescing
-  std::vector<upstream::Completion> failed_;               // sends that never started
+  std::vector<Waiting> waiting_;
+  std::vector<std::uint32_t> free_waiting_;
+  std::vector<Pending> pending_;
+  std::vector<std::uint32_t> free_pending_;
+  std::vector<std::uint32_t> by_key_;  // open addressing over pending_, a power of two
+  std::vector<upstream::Completion> failed_;  // sends that never started
+  std::vector<upstream::Completion> done_;
+  std::vector<std::uint8_t> scratch_;  // the reply being written
 };
 
 }  // namespace dns64d::control

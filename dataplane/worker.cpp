@@ -13,8 +13,7 @@ namespace dns64d::dataplane {
 
 namespace {
 
-// Where the punt kind travels: the mbuf's hash field is free on our path.
-std::uint32_t& punt_slot(rte_mbuf* m) { return m->hash.usr; }
+static_assert(sizeof(respond::Punted) % 4 == 0, "rte_ring elements are multiples of 4 octets");
 
 void flush(Worker& w, const QueueRef& q, TxBuffer& tx) {
   if (tx.count == 0) return;
@@ -42,135 +41,104 @@ void set_length(rte_mbuf* m, std::size_t len) {
   m->pkt_len = static_cast<std::uint32_t>(len);
 }
 
-bool punt(Worker& w, rte_mbuf* m, PuntKind kind) {
-  set_punt_kind(m, kind);
-  if (rte_ring_sp_enqueue(w.punt, m) == 0) return true;
-  ++w.stats.glue[static_cast<std::size_t>(GlueOutcome::dropped_punt_full)];
-  rte_pktmbuf_free(m);
-  return false;
-}
+void count_glue(Worker& w, GlueOutcome o) { ++w.stats.glue[static_cast<std::size_t>(o)]; }
 
-// What the first pass over a burst learnt about one frame.
-struct Parsed {
-  net::Outcome outcome;
-  net::FrameInfo info;
-  respond::Client client;
-  respond::Prepared prepared;
-};
+void count(Worker& w, const respond::FrameVerdict& v) {
+  switch (v.table) {
+    case respond::CountIn::net:
+      ++w.stats.net[v.index];
+      break;
+    case respond::CountIn::dns:
+      ++w.stats.dns[v.index];
+      break;
+    case respond::CountIn::reply_failed:
+      count_glue(w, GlueOutcome::dropped_reply_failed);
+      break;
+  }
+}
 
 }  // namespace
 
 struct BurstState {
-  std::array<Parsed, max_burst> parsed;
+  std::array<respond::FrameWork, max_burst> work;
+  respond::Punted punted;  // the record being punted
 };
 
 namespace {
 
 // First pass: classify the frame and, for DNS, parse the query and prefetch
 // its cache bucket, so the second pass finds it near.
-void classify(const Snapshot& snap, rte_mbuf* m, const respond::Context& ctx, Parsed& p) {
-  p.prepared.fast = false;
+void classify(const Snapshot& snap, rte_mbuf* m, const respond::Context& ctx,
+              respond::FrameWork& work) {
   if (unlikely(m->nb_segs != 1 || m->port >= max_ports)) {
-    p.outcome = net::Outcome::drop_too_short;  // decided again, precisely, in handle()
+    work.prepared.fast = false;
+    work.outcome = net::Outcome::drop_too_short;  // decided in handle()
     return;
   }
-  const std::uint8_t* data = rte_pktmbuf_mtod(m, const std::uint8_t*);
   net::RxChecksum rx;
   rx.ip_good = (m->ol_flags & RTE_MBUF_F_RX_IP_CKSUM_MASK) == RTE_MBUF_F_RX_IP_CKSUM_GOOD;
   rx.l4_good = (m->ol_flags & RTE_MBUF_F_RX_L4_CKSUM_MASK) == RTE_MBUF_F_RX_L4_CKSUM_GOOD;
-  p.outcome = net::parse_frame({data, rte_pktmbuf_data_len(m)}, snap.local[m->port], p.info, rx);
-  if (p.outcome != net::Outcome::dns_query) return;
-  p.client.is_v6 = p.info.ip_version == 6;
-  if (p.client.is_v6) {
-    p.client.v6 = p.info.src_ip;
-  } else {
-    p.client.v4 = net::v4_of(p.info.src_ip);
-  }
-  respond::prepare({data + p.info.payload_offset, p.info.payload_length}, p.client, ctx,
-                   p.prepared);
+  respond::classify_frame({rte_pktmbuf_mtod(m, const std::uint8_t*), rte_pktmbuf_data_len(m)},
+                          snap.local[m->port], rx, ctx, work);
 }
 
-// Second pass: handles one frame; returns true when `m` goes out on `tx`.
-bool handle(Worker& w, const Snapshot& snap, rte_mbuf* m, const respond::Context& ctx,
-            const Parsed& p) {
+// Second pass: does what the frame's verdict says; returns true when `m`
+// goes out on `tx`.
+bool handle(Worker& w, const Snapshot& snap, rte_mbuf* m, std::uint16_t queue,
+            const respond::Context& ctx, const respond::FrameWork& work, respond::Punted& punted) {
   if (unlikely(m->nb_segs != 1)) {
-    ++w.stats.glue[static_cast<std::size_t>(GlueOutcome::dropped_multi_segment)];
+    count_glue(w, GlueOutcome::dropped_multi_segment);
     rte_pktmbuf_free(m);
     return false;
   }
   if (unlikely(m->port >= max_ports)) {
-    ++w.stats.glue[static_cast<std::size_t>(GlueOutcome::dropped_unknown_port)];
+    count_glue(w, GlueOutcome::dropped_unknown_port);
     rte_pktmbuf_free(m);
     return false;
   }
-  std::uint8_t* data = rte_pktmbuf_mtod(m, std::uint8_t*);
-  const std::size_t room = static_cast<std::size_t>(m->buf_len) - m->data_off;
-  const net::LocalAddrs& local = snap.local[m->port];
-  const net::FrameInfo& info = p.info;
-  const net::Outcome o = p.outcome;
-  const std::span<std::uint8_t> frame(data, room);
-  std::size_t out = 0;
-  switch (o) {
-    case net::Outcome::dns_query: {
-      const std::span<std::uint8_t> dns = frame.subspan(info.payload_offset);
-      const respond::Result r =
-          respond::respond(dns, info.payload_length, p.client, ctx, p.prepared);
-      if (respond::is_punt(r.outcome)) {
-        if (punt(w, m, PuntKind::dns_miss)) ++w.stats.dns[static_cast<std::size_t>(r.outcome)];
-        return false;  // the ring owns it now, or it was freed
-      }
-      if (!respond::is_answer(r.outcome)) {
-        ++w.stats.dns[static_cast<std::size_t>(r.outcome)];
-        rte_pktmbuf_free(m);
-        return false;
-      }
-      const bool offload = snap.tx_udp_checksum[m->port];
-      out = net::make_udp_reply(frame, info, r.reply_len, offload);
-      if (offload) request_udp_checksum(m, info);
-      if (unlikely(out == 0)) {
-        ++w.stats.glue[static_cast<std::size_t>(GlueOutcome::dropped_reply_failed)];
-        rte_pktmbuf_free(m);
-        return false;
-      }
-      ++w.stats.dns[static_cast<std::size_t>(r.outcome)];
-      set_length(m, out);
+  const std::span<std::uint8_t> frame(rte_pktmbuf_mtod(m, std::uint8_t*),
+                                      static_cast<std::size_t>(m->buf_len) - m->data_off);
+  const bool offload = snap.tx_udp_checksum[m->port];
+  const respond::FrameVerdict v =
+      respond::decide_frame(frame, work, snap.local[m->port], ctx, offload, punted);
+  switch (v.action) {
+    case respond::FrameAction::transmit:
+      if (offload && work.outcome == net::Outcome::dns_query) request_udp_checksum(m, work.info);
+      set_length(m, v.len);
+      count(w, v);
       return true;
-    }
-    case net::Outcome::arp_request:
-      out = net::make_arp_reply(frame, info, local);
-      break;
-    case net::Outcome::nd_solicit:
-      out = net::make_nd_advert(frame, info, local);
-      break;
-    case net::Outcome::icmp4_echo:
-    case net::Outcome::icmp6_echo:
-      out = net::make_echo_reply(frame, info);
-      break;
-    default:
-      if (net::is_exception(o)) {
-        if (punt(w, m, PuntKind::exception)) ++w.stats.net[static_cast<std::size_t>(o)];
-        return false;
+    case respond::FrameAction::punt:
+      // The query travels as a record; its buffer goes back to the pool now.
+      punted.origin.port = m->port;
+      punted.origin.queue = queue;
+      if (rte_ring_sp_enqueue_elem(w.punt_ring, &punted, punted_size) == 0) {
+        count(w, v);
+      } else {
+        count_glue(w, GlueOutcome::dropped_punt_full);
       }
-      ++w.stats.net[static_cast<std::size_t>(o)];
-      rte_pktmbuf_free(m);
-      return false;
+      break;
+    case respond::FrameAction::exception:
+      if (rte_ring_sp_enqueue(w.exception_ring, m) == 0) {
+        count(w, v);
+        return false;  // the ring owns it now
+      }
+      count_glue(w, GlueOutcome::dropped_punt_full);
+      break;
+    case respond::FrameAction::drop:
+      count(w, v);
+      break;
   }
-  if (unlikely(out == 0)) {
-    ++w.stats.glue[static_cast<std::size_t>(GlueOutcome::dropped_reply_failed)];
-    rte_pktmbuf_free(m);
-    return false;
-  }
-  ++w.stats.net[static_cast<std::size_t>(o)];
-  set_length(m, out);
-  return true;
+  rte_pktmbuf_free(m);
+  return false;
 }
 
 }  // namespace
 
 DNS64D_DEFINE_XTABLE_NAMES(GlueOutcome, DNS64D_GLUE_OUTCOMES)
 
-void set_punt_kind(rte_mbuf* m, PuntKind k) { punt_slot(m) = static_cast<std::uint32_t>(k); }
-PuntKind punt_kind(const rte_mbuf* m) { return static_cast<PuntKind>(m->hash.usr); }
+rte_ring* create_punt_ring(const char* name, unsigned size, int socket) {
+  return rte_ring_create_elem(name, punted_size, size, socket, RING_F_SP_ENQ | RING_F_SC_DEQ);
+}
 
 std::uint64_t now_ms(std::uint64_t tsc_hz) {
   const std::uint64_t t = rte_get_tsc_cycles();
@@ -202,21 +170,23 @@ unsigned worker_poll(Worker& w) {
     for (unsigned i = 0; i < n && i < ahead; ++i) rte_prefetch0(rte_pktmbuf_mtod(rx[i], void*));
     for (unsigned i = 0; i < n; ++i) {
       if (i + ahead < n) rte_prefetch0(rte_pktmbuf_mtod(rx[i + ahead], void*));
-      classify(snap, rx[i], ctx, state.parsed[i]);
-      if (i >= lag) respond::prefetch_entry(state.parsed[i - lag].prepared, ctx);
+      classify(snap, rx[i], ctx, state.work[i]);
+      if (i >= lag) respond::prefetch_entry(state.work[i - lag].prepared, ctx);
     }
     for (unsigned i = n > lag ? n - lag : 0; i < n; ++i)
-      respond::prefetch_entry(state.parsed[i].prepared, ctx);
+      respond::prefetch_entry(state.work[i].prepared, ctx);
     for (unsigned i = 0; i < n; ++i) {
-      if (handle(w, snap, rx[i], ctx, state.parsed[i])) tx.mbufs[tx.count++] = rx[i];
+      if (handle(w, snap, rx[i], q.queue, ctx, state.work[i], state.punted))
+        tx.mbufs[tx.count++] = rx[i];
     }
   }
   // Answers the control plane finished: each goes out on its own port.
   std::array<rte_mbuf*, max_burst> back;
-  const unsigned got = w.ret == nullptr
-                           ? 0
-                           : rte_ring_sc_dequeue_burst(w.ret, reinterpret_cast<void**>(back.data()),
-                                                       w.burst, nullptr);
+  const unsigned got =
+      w.return_ring == nullptr
+          ? 0
+          : rte_ring_sc_dequeue_burst(w.return_ring, reinterpret_cast<void**>(back.data()),
+                                      w.burst, nullptr);
   for (unsigned i = 0; i < got; ++i) {
     rte_mbuf* m = back[i];
     std::size_t qi = 0;

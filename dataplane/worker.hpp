@@ -1,7 +1,9 @@
 // The poll-mode worker: bursts of mbufs from its RX queues through the pure
-// rooms (net, respond) and back out of its TX queues; misses and exceptions
-// to the control plane over its punt ring; the control plane's answers back
-// over its return ring. Never blocks, never allocates, never locks.
+// frame verdict (respond/frame.hpp) and back out of its TX queues; misses to
+// the control plane as records over its punt ring (the mbuf is freed at
+// once), frames for the kernel over its exception ring; the control plane's
+// answers back over its return ring. Never blocks, never allocates, never
+// locks.
 #pragma once
 
 #include <rte_mbuf.h>
@@ -17,21 +19,13 @@
 #include "dataplane/cache/cache.hpp"
 #include "dataplane/net/frame.hpp"
 #include "dataplane/respond/counters.hpp"
+#include "dataplane/respond/frame.hpp"
 #include "dataplane/respond/view.hpp"
+#include "dataplane/snapshot.hpp"
 
 namespace dns64d::dataplane {
 
-inline constexpr std::uint16_t max_ports = 8;
 inline constexpr unsigned max_burst = 256;
-
-// What a worker needs to know, immutable while workers read it. Swapped as a
-// whole by pointer (reload), never edited in place.
-struct Snapshot {
-  std::array<net::LocalAddrs, max_ports> local{};
-  respond::ViewTable views;
-  std::uint16_t edns_udp_size = 1232;
-  std::array<bool, max_ports> tx_udp_checksum{};  // the port computes UDP checksums
-};
 
 // Frames the glue itself disposes of, before or after the pure rooms.
 #define DNS64D_GLUE_OUTCOMES(X)                                        \
@@ -63,9 +57,6 @@ struct alignas(64) WorkerStats {
   std::uint64_t bursts = 0;
 };
 
-// Tag on punted mbufs so the control plane knows why they came.
-enum class PuntKind : std::uint8_t { dns_miss = 1, exception = 2 };
-
 struct QueueRef {
   std::uint16_t port;
   std::uint16_t queue;
@@ -85,8 +76,9 @@ struct alignas(64) Worker {
   std::vector<QueueRef> queues;  // one queue on each port
   std::vector<TxBuffer> tx;      // one per queue, sized by prepare_worker
   std::shared_ptr<BurstState> burst_state;
-  rte_ring* punt = nullptr;  // worker → control
-  rte_ring* ret = nullptr;   // control → worker (complete frames)
+  rte_ring* punt_ring = nullptr;      // worker → control: respond::Punted records
+  rte_ring* exception_ring = nullptr;  // worker → control: frames for the kernel
+  rte_ring* return_ring = nullptr;     // control → worker: complete frames
   cache::Reader* reader = nullptr;
   const cache::Cache* cache = nullptr;
   const std::atomic<const Snapshot*>* snapshot = nullptr;
@@ -112,8 +104,8 @@ int worker_main(void* launch);
 // Milliseconds on the TSC, the clock of the cache and of every worker.
 std::uint64_t now_ms(std::uint64_t tsc_hz);
 
-// Metadata the worker leaves in a punted mbuf.
-void set_punt_kind(rte_mbuf* m, PuntKind k);
-PuntKind punt_kind(const rte_mbuf* m);
+// The punt ring: a ring of respond::Punted records, `size` of them.
+rte_ring* create_punt_ring(const char* name, unsigned size, int socket);
+inline constexpr unsigned punted_size = sizeof(respond::Punted);
 
 }  // namespace dns64d::dataplane

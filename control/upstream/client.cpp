@@ -575,4 +575,9 @@ std::vector<Completion> Client::take_completed() {
   return out;
 }
 
+void Client::take_completed(std::vector<Completion>& out) {
+  for (Completion& c : completed_) out.push_back(std::move(c));
+  completed_.clear();
+}
+
 }  // namespace dns64d::upstream

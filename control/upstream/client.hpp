@@ -62,7 +62,21 @@ struct Completion {
 
 const char* to_string(Status status);
 
-class Client {
+// How the resolver reaches upstream servers, as an interface: Client below
+// (non-blocking sockets) in the daemon, scripted exchanges in tests.
+class Transport {
+ public:
+  virtual ~Transport() = default;
+  // Starts a query; false when it cannot (full, no upstream): then no
+  // completion for it ever follows.
+  virtual bool start(const Request& request) = 0;
+  // Does what is ready without blocking: reads answers, expires attempts.
+  virtual void drive() = 0;
+  // Moves the completions gathered so far to the end of `out`.
+  virtual void take_completed(std::vector<Completion>& out) = 0;
+};
+
+class Client final : public Transport {
  public:
   explicit Client(Config config);
   ~Client();
@@ -77,6 +91,10 @@ class Client {
   // and expires attempts whose time is up.
   void poll(int timeout_ms);
   std::vector<Completion> take_completed();
+
+  bool start(const Request& request) override { return send(request).has_value(); }
+  void drive() override { poll(0); }
+  void take_completed(std::vector<Completion>& out) override;
 
   // An epoll descriptor that is readable when poll() has work; for callers
   // that wait on several things at once. Timeouts still need poll() calls.

@@ -18,12 +18,6 @@ namespace {
 
 using dns::Section;
 
-std::size_t reply_limit(const dns::Message& m, std::uint16_t ours, std::uint16_t stream = 0) {
-  if (stream != 0) return stream;
-  if (!m.opt.present) return dns::min_udp_payload;
-  return std::clamp<std::size_t>(m.opt.udp_size, dns::min_udp_payload, ours);
-}
-
 Result finish(dns::Writer& w, DnsOutcome o) { return {o, w.finish()}; }
 
 unsigned lookup_flags(const Context& ctx) {
@@ -366,25 +360,81 @@ std::size_t write_ptr_fast(std::span<std::uint8_t> buf, const FastQuery& q, std:
 }
 
 Result respond_general(std::span<std::uint8_t> buf, std::size_t len, const Client& client,
-                       const Context& ctx);
+                       const Context& ctx, QuestionKey* punted);
+
+void copy_options(dns::Bytes options, QuestionKey& k) {
+  k.options_cut = options.size() > k.options.size();
+  k.options_len = static_cast<std::uint8_t>(std::min(options.size(), k.options.size()));
+  std::memcpy(k.options.data(), options.data(), k.options_len);
+}
+
+// The key of a fast-path query that missed; `query` is still as the client sent it.
+void key_of_fast(const Prepared& p, dns::Bytes query, QuestionKey& k) {
+  const FastQuery& q = p.q;
+  k.id = q.id;
+  k.flags = q.flags;
+  k.qtype = q.qtype;
+  k.qclass = q.qclass;
+  k.key_type = p.key_type;
+  k.view = static_cast<std::int16_t>(p.view);
+  k.validating = false;
+  k.ptr_mapped = p.ptr_mapped;
+  k.opt = q.opt;
+  k.do_bit = q.opt && q.do_bit;
+  k.udp_size = q.opt ? q.udp_size : 0;
+  k.name_len = q.key_len;
+  std::memcpy(k.name.data(), query.data() + dns::header_size, q.key_len);
+  if (p.ptr_mapped) {
+    k.key_len = p.in_addr_len;
+    std::memcpy(k.key.data(), p.in_addr.data(), p.in_addr_len);
+  } else {
+    k.key_len = q.key_len;
+    std::memcpy(k.key.data(), q.key.data(), q.key_len);
+  }
+  k.options_len = 0;
+  k.options_cut = false;
+  if (q.opt) {
+    const std::size_t rdlen = dns::load16(query.data() + q.question_end + 9);
+    copy_options(query.subspan(q.question_end + 11, rdlen), k);
+  }
+}
+
+// The key of a query the general path parsed and punts.
+void key_of_message(const dns::Message& m, dns::Bytes query, int view, dns::Bytes key_name,
+                    std::uint16_t key_type, bool ptr_mapped, bool validating, QuestionKey& k) {
+  dns::Name original;
+  std::size_t pos = m.question.offset;
+  if (dns::read_name(query, pos, original, dns::Case::keep) != dns::Error::ok) {
+    original = m.question.name;
+  }
+  k.id = m.header.id;
+  k.flags = m.header.flags;
+  k.qtype = m.question.qtype;
+  k.qclass = m.question.qclass;
+  k.key_type = key_type;
+  k.view = static_cast<std::int16_t>(view);
+  k.validating = validating;
+  k.ptr_mapped = ptr_mapped;
+  k.opt = m.opt.present;
+  k.do_bit = m.opt.present && m.opt.do_bit;
+  k.udp_size = m.opt.present ? m.opt.udp_size : 0;
+  k.name_len = original.size;
+  std::memcpy(k.name.data(), original.wire.data(), original.size);
+  k.key_len = static_cast<std::uint8_t>(key_name.size());
+  std::memcpy(k.key.data(), key_name.data(), key_name.size());
+  copy_options(m.opt.present ? m.opt.options : dns::Bytes{}, k);
+}
 
 }  // namespace
 
-std::size_t answer_rcode(std::span<std::uint8_t> buf, std::size_t len, std::uint8_t rcode,
-                         std::uint16_t edns_udp_size) {
-  dns::Message m;
-  const dns::Bytes query(buf.data(), std::min(len, buf.size()));
-  const dns::Error e = dns::parse_message(query, m);
-  if (m.header.qr() || query.size() < dns::header_size) return 0;
-  if (e != dns::Error::ok) {
-    dns::Writer w(buf, dns::min_udp_payload);
-    if (w.begin(m.header, rcode, dns::flag::RA) != dns::Error::ok) return 0;
-    return w.finish();
+PtrMapping map_ptr_in_view(const View& view, dns::Bytes qname, dns::Name& in_addr) {
+  for (std::size_t k = 0; k < view.reverse_count(); ++k) {
+    dns64::V4 v4;
+    const dns64::PtrResult pr = dns64::map_ptr(qname, view.reverse_prefix(k), in_addr, v4);
+    if (pr == dns64::PtrResult::too_few_labels) return PtrMapping::partial;
+    if (pr == dns64::PtrResult::ok && view.reverse_accepts(k, v4)) return PtrMapping::mapped;
   }
-  dns::Writer w(buf, reply_limit(m, edns_udp_size));
-  if (w.reuse_question(m.header, m.question.end, rcode, dns::flag::RA) != dns::Error::ok) return 0;
-  if (m.opt.present) (void)w.want_opt(edns_udp_size, m.opt.do_bit);
-  return w.finish();
+  return PtrMapping::none;
 }
 
 void prepare(std::span<const std::uint8_t> query, const Client& client, const Context& ctx,
@@ -401,25 +451,27 @@ void prepare(std::span<const std::uint8_t> query, const Client& client, const Co
       q.qclass != dns::cls::IN || is_policy_type(q.qtype)) {
     return;
   }
-  p.view = client.is_v6 ? ctx.views->for_v6(client.v6) : ctx.views->for_v4(client.v4);
+  p.view = view_for_client(*ctx.views, client);
   if (p.view == ViewTable::none) return;
   p.ptr_mapped = false;
+  p.validating = false;
   cache::Key key{{q.key.data(), q.key_len}, q.qtype, q.qclass};
   const View& view = ctx.views->view(p.view);
   if (q.qtype == dns::type::AAAA) key.qtype = aaaa_key_type(view.policy_for(key.name));
   p.key_type = key.qtype;
   if (q.qtype == dns::type::PTR) {
-    for (std::size_t k = 0; k < view.reverse_count(); ++k) {
-      dns::Name in_addr;
-      dns64::V4 v4;
-      const dns64::PtrResult pr = dns64::map_ptr(key.name, view.reverse_prefix(k), in_addr, v4);
-      if (pr == dns64::PtrResult::too_few_labels) return;  // NODATA, written by the general path
-      if (pr != dns64::PtrResult::ok || !view.reverse_accepts(k, v4)) continue;
-      std::memcpy(p.in_addr.data(), in_addr.wire.data(), in_addr.size);
-      p.in_addr_len = in_addr.size;
-      p.ptr_mapped = true;
-      key.name = {p.in_addr.data(), p.in_addr_len};
-      break;
+    dns::Name in_addr;
+    switch (map_ptr_in_view(view, key.name, in_addr)) {
+      case PtrMapping::partial:
+        return;  // NODATA, written by the general path
+      case PtrMapping::mapped:
+        std::memcpy(p.in_addr.data(), in_addr.wire.data(), in_addr.size);
+        p.in_addr_len = in_addr.size;
+        p.ptr_mapped = true;
+        key.name = {p.in_addr.data(), p.in_addr_len};
+        break;
+      case PtrMapping::none:
+        break;
     }
   }
   p.hash = ctx.cache->hash_key(key);
@@ -429,16 +481,16 @@ void prepare(std::span<const std::uint8_t> query, const Client& client, const Co
 }
 
 Result respond(std::span<std::uint8_t> buf, std::size_t len, const Client& client,
-               const Context& ctx) {
+               const Context& ctx, QuestionKey* punted) {
   Prepared p;
   if (len <= buf.size()) prepare(buf.first(len), client, ctx, p);
-  return respond(buf, len, client, ctx, p);
+  return respond(buf, len, client, ctx, p, punted);
 }
 
 Result respond(std::span<std::uint8_t> buf, std::size_t len, const Client& client,
-               const Context& ctx, const Prepared& p) {
+               const Context& ctx, const Prepared& p, QuestionKey* punted) {
   if (len < dns::header_size || len > buf.size()) return {DnsOutcome::dropped_short, 0};
-  if (!p.fast) return respond_general(buf, len, client, ctx);
+  if (!p.fast) return respond_general(buf, len, client, ctx, punted);
   const FastQuery& q = p.q;
   const View& view = ctx.views->view(p.view);
   const dns::Bytes qname(q.key.data(), q.key_len);
@@ -446,11 +498,12 @@ Result respond(std::span<std::uint8_t> buf, std::size_t len, const Client& clien
   const cache::Key key{p.ptr_mapped ? in_addr : qname, p.key_type, q.qclass};
   const cache::LookupResult r =
       ctx.cache->lookup_hinted(*ctx.reader, key, p.hash, p.hint, ctx.now_ms, lookup_flags(ctx));
-  if (!usable(r)) return {DnsOutcome::punted_miss, 0};
-  const std::size_t limit =
-      ctx.stream_limit != 0 ? ctx.stream_limit
-      : q.opt ? std::clamp<std::size_t>(q.udp_size, dns::min_udp_payload, ctx.edns_udp_size)
-              : dns::min_udp_payload;
+  if (!usable(r)) {
+    if (punted != nullptr) key_of_fast(p, dns::Bytes(buf.data(), len), *punted);
+    return {DnsOutcome::punted_miss, 0};
+  }
+  if (p.validating && !r.view.local()) return {DnsOutcome::punted_validating, 0};
+  const std::size_t limit = reply_limit(q.opt, q.udp_size, ctx.edns_udp_size, ctx.stream_limit);
   if (p.ptr_mapped && r.view.kind() == cache::Kind::rrset) {
     const std::size_t n = write_ptr_fast(buf, q, limit, r.view, view, in_addr, ctx.edns_udp_size);
     if (n != 0) return {DnsOutcome::answered_ptr_mapped, n};
@@ -487,7 +540,7 @@ Result respond(std::span<std::uint8_t> buf, std::size_t len, const Client& clien
 namespace {
 
 Result respond_general(std::span<std::uint8_t> buf, std::size_t len, const Client& client,
-                       const Context& ctx) {
+                       const Context& ctx, QuestionKey* punted) {
   const dns::Bytes query(buf.data(), len);
   dns::Message m;
   const dns::Error err = dns::parse_message(query, m);
@@ -497,7 +550,7 @@ Result respond_general(std::span<std::uint8_t> buf, std::size_t len, const Clien
     (void)w.begin(m.header, dns::rcode::FORMERR, dns::flag::RA);
     return finish(w, DnsOutcome::answered_formerr);
   }
-  dns::Writer w(buf, reply_limit(m, ctx.edns_udp_size, ctx.stream_limit));
+  dns::Writer w(buf, reply_limit(m.opt.present, m.opt.udp_size, ctx.edns_udp_size, ctx.stream_limit));
   if (m.header.opcode() != dns::opcode::QUERY) {
     (void)w.begin(m.header, dns::rcode::NOTIMP, dns::flag::RA);
     return finish(w, DnsOutcome::answered_notimp);
@@ -512,7 +565,7 @@ Result respond_general(std::span<std::uint8_t> buf, std::size_t len, const Clien
     start(dns::rcode::BADVERS);
     return finish(w, DnsOutcome::answered_badvers);
   }
-  const int vi = client.is_v6 ? ctx.views->for_v6(client.v6) : ctx.views->for_v4(client.v4);
+  const int vi = view_for_client(*ctx.views, client);
   if (vi == ViewTable::none) {
     start(dns::rcode::REFUSED);
     return finish(w, DnsOutcome::answered_refused);
@@ -521,7 +574,13 @@ Result respond_general(std::span<std::uint8_t> buf, std::size_t len, const Clien
     start(dns::rcode::REFUSED);  // the cache keys of our AAAA policies, never asked upstream
     return finish(w, DnsOutcome::answered_refused);
   }
-  if (m.question.qclass != dns::cls::IN) return {DnsOutcome::punted_class, 0};
+  if (m.question.qclass != dns::cls::IN) {
+    if (punted != nullptr) {
+      key_of_message(m, query, vi, m.question.name.bytes(), m.question.qtype, false, false,
+                     *punted);
+    }
+    return {DnsOutcome::punted_class, 0};
+  }
   // §5.5: a validating client (DO and CD) gets the upstream's own answer,
   // signatures and all: the cache has neither those nor unsynthesized data,
   // and no mapping is made. Only local data (static records) is answered.
@@ -529,27 +588,30 @@ Result respond_general(std::span<std::uint8_t> buf, std::size_t len, const Clien
   const View& view = ctx.views->view(vi);
   const dns::Bytes qname = m.question.name.bytes();
 
-  if (m.question.qtype == dns::type::PTR && !validating) {
-    for (std::size_t k = 0; k < view.reverse_count(); ++k) {
-      dns::Name in_addr;
-      dns64::V4 v4;
-      const dns64::PtrResult pr = dns64::map_ptr(qname, view.reverse_prefix(k), in_addr, v4);
-      if (pr == dns64::PtrResult::too_few_labels) {
-        start(dns::rcode::NOERROR);
-        return finish(w, DnsOutcome::answered_ptr_partial);
+  dns::Name in_addr;
+  const PtrMapping mapping = m.question.qtype == dns::type::PTR && !validating
+                                 ? map_ptr_in_view(view, qname, in_addr)
+                                 : PtrMapping::none;
+  if (mapping == PtrMapping::partial) {
+    start(dns::rcode::NOERROR);
+    return finish(w, DnsOutcome::answered_ptr_partial);
+  }
+  if (mapping == PtrMapping::mapped) {
+    const cache::Key key{in_addr.bytes(), dns::type::PTR, dns::cls::IN};
+    const cache::LookupResult r =
+        ctx.cache->lookup(*ctx.reader, key, ctx.now_ms, lookup_flags(ctx));
+    if (!usable(r)) {
+      if (punted != nullptr) {
+        key_of_message(m, query, vi, in_addr.bytes(), dns::type::PTR, true, false, *punted);
       }
-      if (pr != dns64::PtrResult::ok || !view.reverse_accepts(k, v4)) continue;
-      const cache::Key key{in_addr.bytes(), dns::type::PTR, dns::cls::IN};
-      const cache::LookupResult r =
-          ctx.cache->lookup(*ctx.reader, key, ctx.now_ms, lookup_flags(ctx));
-      if (!usable(r)) return {DnsOutcome::punted_miss, 0};
-      start(dns::rcode::NOERROR);
-      if (r.view.kind() != cache::Kind::rrset) {
-        return answer_from(w, r.view, view, DnsOutcome::answered_ptr_mapped);
-      }
-      write_ptr_answer(w, r.view, view, qname, in_addr.bytes());
-      return finish(w, DnsOutcome::answered_ptr_mapped);
+      return {DnsOutcome::punted_miss, 0};
     }
+    start(dns::rcode::NOERROR);
+    if (r.view.kind() != cache::Kind::rrset) {
+      return answer_from(w, r.view, view, DnsOutcome::answered_ptr_mapped);
+    }
+    write_ptr_answer(w, r.view, view, qname, in_addr.bytes());
+    return finish(w, DnsOutcome::answered_ptr_mapped);
   }
 
   const std::uint16_t key_type = m.question.qtype == dns::type::AAAA
@@ -557,8 +619,10 @@ Result respond_general(std::span<std::uint8_t> buf, std::size_t len, const Clien
                                      : m.question.qtype;
   const cache::Key key{qname, key_type, m.question.qclass};
   const cache::LookupResult r = ctx.cache->lookup(*ctx.reader, key, ctx.now_ms, lookup_flags(ctx));
-  if (validating && !(usable(r) && r.view.local())) return {DnsOutcome::punted_validating, 0};
-  if (!usable(r)) return {DnsOutcome::punted_miss, 0};
+  if ((validating && !(usable(r) && r.view.local())) || !usable(r)) {
+    if (punted != nullptr) key_of_message(m, query, vi, qname, key_type, false, validating, *punted);
+    return {validating ? DnsOutcome::punted_validating : DnsOutcome::punted_miss, 0};
+  }
   start(dns::rcode::NOERROR);
   const DnsOutcome positive = m.question.qtype == dns::type::AAAA ? DnsOutcome::answered_aaaa_real
                                                                   : DnsOutcome::answered_cached;
@@ -566,4 +630,39 @@ Result respond_general(std::span<std::uint8_t> buf, std::size_t len, const Clien
 }
 
 }  // namespace
+
+Result answer_from_cache(const QuestionKey& key, std::span<std::uint8_t> buf, const Context& ctx) {
+  if (key.qclass != dns::cls::IN || key.view < 0 ||
+      static_cast<std::size_t>(key.view) >= ctx.views->size()) {
+    return {DnsOutcome::punted_class, 0};
+  }
+  Prepared p;
+  FastQuery& q = p.q;
+  q.question_end = write_question(key, buf);
+  if (q.question_end == 0) return {DnsOutcome::dropped_short, 0};
+  q.id = key.id;
+  q.flags = key.flags;
+  q.qtype = key.qtype;
+  q.qclass = key.qclass;
+  q.opt = key.opt;
+  q.do_bit = key.do_bit;
+  q.edns_version = 0;
+  q.udp_size = key.udp_size;
+  q.key_len = key.name_len;
+  fold_copy(q.key.data(), key.name.data(), key.name_len, key.name_len);
+  p.view = key.view;
+  p.key_type = key.key_type;
+  p.validating = key.validating;
+  p.ptr_mapped = key.ptr_mapped;
+  if (key.ptr_mapped) {
+    if (key.key_len > p.in_addr.size()) return {DnsOutcome::punted_miss, 0};
+    std::memcpy(p.in_addr.data(), key.key.data(), key.key_len);
+    p.in_addr_len = key.key_len;
+  }
+  p.hash = ctx.cache->hash_key({key.key_name(), key.key_type, key.qclass});
+  p.hint = 0;
+  p.fast = true;
+  return respond(buf, q.question_end, Client{}, ctx, p, nullptr);
+}
+
 }  // namespace dns64d::respond

@@ -11,7 +11,9 @@
 #include "dataplane/cache/cache.hpp"
 #include "dataplane/dns/wire.hpp"
 #include "dataplane/dns64/prefix.hpp"
+#include "dataplane/net/origin.hpp"
 #include "dataplane/respond/counters.hpp"
+#include "dataplane/respond/question.hpp"
 #include "dataplane/respond/view.hpp"
 
 namespace dns64d::respond {
@@ -20,6 +22,26 @@ struct Client {
   bool is_v6 = false;
   dns64::V4 v4{};
   dns64::V6 v6{};
+};
+
+// The view that serves `client` (ViewTable::none for none): the one place
+// that chooses by address family.
+inline int view_for_client(const ViewTable& views, const Client& client) {
+  return client.is_v6 ? views.for_v6(client.v6) : views.for_v4(client.v4);
+}
+
+// ip6.arpa under one of the view's reverse prefixes (its own, or a
+// prefix_map's whose range holds the address): `in_addr` is the name the
+// cache keys it by. `partial`: fewer labels than the prefix needs (NODATA).
+enum class PtrMapping : std::uint8_t { none, partial, mapped };
+PtrMapping map_ptr_in_view(const View& view, dns::Bytes qname, dns::Name& in_addr);
+
+// A query a worker could not answer, as it crosses the punt ring: its key,
+// the client, and how it came (for the reply frame). Never an mbuf.
+struct alignas(8) Punted {
+  QuestionKey key;
+  Client client;
+  net::Origin origin;
 };
 
 struct Context {
@@ -57,6 +79,7 @@ struct FastQuery {
 // are left to respond() whole.
 struct Prepared {
   bool fast = false;
+  bool validating = false;  // set only by answer_from_cache: answered from local entries alone
   bool ptr_mapped = false;  // ip6.arpa under a view prefix: the key is `in_addr`
   int view = -1;
   std::uint16_t key_type = 0;  // the cache key's type: the qtype, or the AAAA policy's type
@@ -74,8 +97,9 @@ struct Result {
 
 // `buf` holds the query in its first `len` octets; its size is the room the
 // reply may use. The reply never exceeds what the client allows.
+// A punted query's key is written to `punted` when it is non-null.
 Result respond(std::span<std::uint8_t> buf, std::size_t len, const Client& client,
-               const Context& ctx);
+               const Context& ctx, QuestionKey* punted = nullptr);
 
 // The same in two steps: prepare() every query of a burst (this prefetches
 // their cache buckets), prefetch_entry() each once its bucket is near (this
@@ -91,13 +115,12 @@ inline void prefetch_entry(Prepared& p, const Context& ctx) {
   p.hint = ctx.cache->prefetch_entry(p.hash, small ? 2 : 3);
 }
 Result respond(std::span<std::uint8_t> buf, std::size_t len, const Client& client,
-               const Context& ctx, const Prepared& p);
+               const Context& ctx, const Prepared& p, QuestionKey* punted = nullptr);
 
-// A reply with only header, question (when parseable) and OPT: for errors
-// decided elsewhere (the control plane's SERVFAIL, REFUSED). 0 when the
-// query is too broken to answer.
-std::size_t answer_rcode(std::span<std::uint8_t> buf, std::size_t len, std::uint8_t rcode,
-                         std::uint16_t edns_udp_size);
+// The answer to a punted query from the cache as it is now, written into
+// `buf` from its key alone (the control plane, once a lookup completed):
+// an answer, or a punt outcome when the cache cannot answer it.
+Result answer_from_cache(const QuestionKey& key, std::span<std::uint8_t> buf, const Context& ctx);
 
 // Cached RRsets (Kind::rrset, Kind::negative) hold records in wire form:
 // an owner equal to the entry's name is the pointer 0xC00C (the question of

@@ -148,6 +148,7 @@ TEST(Config, PortAddressesWithLengthsAndExceptionInterface) {
   const Config c = parse(R"(
 [upstream]
 over_limit = "drop"
+max_waiting = 300
 [tcp]
 idle_timeout_ms = 2000
 [[port]]
@@ -165,6 +166,7 @@ exception = "dns64x0"
   ASSERT_EQ(p.ipv6_len.size(), 1u);
   EXPECT_EQ(p.ipv6_len[0], 64);
   EXPECT_TRUE(c.upstream.drop_over_limit);
+  EXPECT_EQ(c.upstream.max_waiting, 300u);
   EXPECT_TRUE(c.tcp.enabled);
   EXPECT_EQ(c.tcp.idle_timeout_ms, 2000u);
 }

@@ -1,6 +1,8 @@
-// Any frame through everything a worker does to one packet, without DPDK:
-// classify, answer from a small cache, rewrite the reply in place. Replies
-// must stay inside the buffer and the client's size, and parse again.
+// Any frame through the worker's own per-frame decision (respond/frame.hpp,
+// the code the worker runs), without DPDK: classify, answer from a small
+// cache, rewrite the reply in place, or punt a key. Replies must stay inside
+// the buffer and the client's size and parse again; a punted query's reply
+// frame, built from its origin, must be what the in-place rewrite gives.
 #include <array>
 #include <cstdint>
 #include <cstdlib>
@@ -12,6 +14,8 @@
 #include "dataplane/dns64/ptr.hpp"
 #include "dataplane/net/frame.hpp"
 #include "dataplane/net/reply.hpp"
+#include "dataplane/net/origin.hpp"
+#include "dataplane/respond/frame.hpp"
 #include "dataplane/respond/respond.hpp"
 
 using namespace dns64d;
@@ -70,44 +74,62 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   // The buffer an mbuf would give: the frame, then room for the reply.
   std::vector<std::uint8_t> buf(data, data + size);
   buf.resize(2048);
-  net::FrameInfo info;
-  const net::Outcome o = net::parse_frame({buf.data(), size}, world->local, info);
-  const std::span<std::uint8_t> frame(buf.data(), buf.size());
-  std::size_t out = 0;
-  switch (o) {
-    case net::Outcome::dns_query: {
-      respond::Client c;
-      c.is_v6 = info.ip_version == 6;
-      c.v6 = info.src_ip;
-      c.v4 = net::v4_of(info.src_ip);
-      const respond::Context ctx{&world->views, &world->cache, world->reader, 1000, 1232};
-      const respond::Result r =
-          respond::respond(frame.subspan(info.payload_offset), info.payload_length, c, ctx);
-      if (!respond::is_answer(r.outcome)) return 0;
-      if (r.reply_len > 1232 || r.reply_len < dns::header_size) std::abort();
-      dns::Message m;
-      if (dns::parse_message(dns::Bytes(buf.data() + info.payload_offset, r.reply_len), m, false) !=
-          dns::Error::ok) {
+  const respond::Context ctx{&world->views, &world->cache, world->reader, 1000, 1232};
+  const std::vector<std::uint8_t> received(buf.begin(), buf.end());
+  respond::FrameWork work;
+  respond::classify_frame({buf.data(), size}, world->local, {}, ctx, work);
+  static respond::Punted punted;
+  const respond::FrameVerdict v =
+      respond::decide_frame({buf.data(), buf.size()}, work, world->local, ctx, false, punted);
+  switch (v.action) {
+    case respond::FrameAction::transmit: {
+      if (v.len > buf.size() || v.len < 14) std::abort();
+      if (work.outcome != net::Outcome::dns_query) break;
+      if (v.table != respond::CountIn::dns ||
+          !respond::is_answer(static_cast<respond::DnsOutcome>(v.index))) {
         std::abort();
       }
-      if (!m.header.qr()) std::abort();
-      out = net::make_udp_reply(frame, info, r.reply_len, false);
+      // The reply's DNS part: no larger than the client allows, and a response.
+      const net::FrameInfo& info = work.info;
+      const std::size_t l4 = info.l3_offset + (info.ip_version == 4 ? 20u : 40u);
+      const std::size_t dns_len = std::size_t{dns::load16(buf.data() + l4 + 4)} - 8u;
+      if (dns_len > 1232 || dns_len < dns::header_size || l4 + 8 + dns_len != v.len) std::abort();
+      const std::size_t at = l4 + 8;
+      dns::Message m;
+      if (dns::parse_message(dns::Bytes(buf.data() + at, dns_len), m, false) != dns::Error::ok ||
+          !m.header.qr()) {
+        std::abort();
+      }
       break;
     }
-    case net::Outcome::arp_request:
-      out = net::make_arp_reply(frame, info, world->local);
+    case respond::FrameAction::punt: {
+      // Only queries are punted, never a response, and the key echoes them.
+      if (work.outcome != net::Outcome::dns_query || v.table != respond::CountIn::dns ||
+          !respond::is_punt(static_cast<respond::DnsOutcome>(v.index))) {
+        std::abort();
+      }
+      const respond::QuestionKey& k = punted.key;
+      if ((k.flags & dns::flag::QR) != 0 || k.name_len == 0 || k.key_len == 0) std::abort();
+      // The reply the control plane would build from the origin equals the
+      // worker's in-place rewrite of the received frame.
+      std::array<std::uint8_t, 2048> reply;
+      const std::size_t len = respond::answer_rcode(k, reply, dns::rcode::SERVFAIL, 1232);
+      if (len == 0) break;
+      std::array<std::uint8_t, 2048> from_origin;
+      const std::size_t a = net::make_udp_reply(punted.origin, {reply.data(), len}, from_origin);
+      std::vector<std::uint8_t> in_place(received);
+      const net::FrameInfo& info = work.info;
+      std::memcpy(in_place.data() + info.payload_offset, reply.data(), len);
+      const std::size_t b = net::make_udp_reply(in_place, info, len, false);
+      if (a != b || std::memcmp(from_origin.data(), in_place.data(), a) != 0) std::abort();
       break;
-    case net::Outcome::nd_solicit:
-      out = net::make_nd_advert(frame, info, world->local);
+    }
+    case respond::FrameAction::exception:
+      if (!net::is_exception(work.outcome)) std::abort();
       break;
-    case net::Outcome::icmp4_echo:
-    case net::Outcome::icmp6_echo:
-      out = net::make_echo_reply(frame, info);
+    case respond::FrameAction::drop:
       break;
-    default:
-      return 0;
   }
-  if (out > buf.size()) std::abort();
   world->reader->quiescent();
   return 0;
 }

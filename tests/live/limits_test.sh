@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The resolver's bounds: with one lookup allowed in flight and an upstream
+# The resolver's bounds: with one lookup (or one waiting client) allowed and an upstream
 # that never answers (unbound in the test's own namespace, told to drop
 # every query with access-control deny; a port where nothing listens would
 # not do, the ICMP port unreachable fails the lookup over at once), a
@@ -18,8 +18,8 @@ here=$(cd "$(dirname "$0")" && pwd)
 source "$here/../../scripts/lab.sh"
 fail=0
 
-run_case() {  # run_case OVER_LIMIT EXPECTED_SECOND_ANSWER
-  local mode=$1 want=$2 got first
+run_case() {  # run_case OVER_LIMIT EXPECTED_SECOND_ANSWER LIMIT COUNTER
+  local mode=$1 want=$2 limit=$3 counter=$4 got first
   lab_ns
   lab_unbound unbound 5353 <<CONF
   access-control: 127.0.0.0/8 deny   # drops every query without a word
@@ -29,7 +29,7 @@ CONF
 servers = ["127.0.0.1:5353"]   # silent: unbound drops what it is asked
 timeout_ms = 3000
 attempts = 1
-max_pending = 1
+$limit = 1
 over_limit = "$mode"
 [[port]]
 device = "net_tap0"
@@ -37,7 +37,7 @@ ipv4 = ["192.0.2.53"]
 TOML
   lab_dns64d "$bin" "$work/dns64d.toml"
   sleep 0.5
-  # The first miss holds the only lookup slot for three seconds.
+  # The first miss holds the only slot ($limit) for three seconds.
   ip netns exec "$cns" dig +time=5 +tries=1 @192.0.2.53 AAAA first.example >"$work/first.out" 2>&1 &
   first=$!
   sleep 0.5
@@ -46,15 +46,15 @@ TOML
   ip netns exec "$cns" dig +time=1 +tries=1 @192.0.2.53 AAAA second.example >"$work/second.out" 2>&1 || rc=$?
   got=$(sed -n 's/.*status: \([A-Z]*\).*/\1/p; s/.*\(timed out\).*/\1/p' "$work/second.out" | head -1)
   echo "     (dig exit status $rc)"
-  if [ "$got" = "$want" ]; then echo "ok   over_limit=$mode: second miss gets [$got]"; else
-    echo "FAIL over_limit=$mode: second miss: want [$want] got [$got]"; fail=$((fail + 1)); fi
+  if [ "$got" = "$want" ]; then echo "ok   $limit over_limit=$mode: second miss gets [$got]"; else
+    echo "FAIL $limit over_limit=$mode: second miss: want [$want] got [$got]"; fail=$((fail + 1)); fi
   wait "$first" || true
   kill -TERM "$dns64d_pid"
   wait "$dns64d_pid" || { echo "FAIL dns64d exited non-zero"; fail=$((fail + 1)); }
   local dropped
-  dropped=$(sed -n 's/^counter resolver.dropped_full //p' "$work/dns64d.log")
-  if [ "$dropped" = "1" ]; then echo "ok   over_limit=$mode: counted ($dropped)"; else
-    echo "FAIL over_limit=$mode: resolver.dropped_full=$dropped"; fail=$((fail + 1)); cat "$work/dns64d.log"; fi
+  dropped=$(sed -n "s/^counter resolver.$counter //p" "$work/dns64d.log")
+  if [ "$dropped" = "1" ]; then echo "ok   $limit over_limit=$mode: counted as $counter ($dropped)"; else
+    echo "FAIL $limit over_limit=$mode: resolver.$counter=$dropped"; fail=$((fail + 1)); cat "$work/dns64d.log"; fi
   # The silent server timed out (it was asked, it did not refuse), by name.
   local timeouts unreachable
   timeouts=$(sed -n 's/^counter upstream.127.0.0.1:5353.timeouts //p' "$work/dns64d.log")
@@ -67,7 +67,8 @@ TOML
 }
 
 trap lab_down EXIT
-run_case servfail SERVFAIL
-run_case drop "timed out"
+run_case servfail SERVFAIL max_pending shed_pending
+run_case drop "timed out" max_pending shed_pending
+run_case servfail SERVFAIL max_waiting shed_waiting
 trap - EXIT
 exit $((fail > 0))  # a count of 77 would read as a skip

@@ -2,6 +2,9 @@
 // and IP/UDP headers by tests/support/frames.hpp, DNS by ldns), and every
 // malformed input checked for its defined outcome.
 #include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
 #include <gtest/gtest.h>
 #include <ldns/ldns.h>
 
@@ -629,6 +632,143 @@ prefixes = ["64:ff9b::/96"]
        [](const Decoded&, ldns_pkt* p) { EXPECT_EQ(ldns_pkt_get_rcode(p), LDNS_RCODE_REFUSED); });
   RunResult r = run(no_default);
   EXPECT_EQ(r.counters["dns.answered_refused"], 1u);
+}
+
+}  // namespace
+}  // namespace dns64d::test
+
+namespace dns64d::test {
+namespace {
+
+// A UDP socket on loopback that is never read: an upstream that never
+// answers (a port with nothing bound would refuse at once).
+struct SilentUpstream {
+  SilentUpstream() {
+    fd = socket(AF_INET, SOCK_DGRAM, 0);
+    sockaddr_in a{};
+    a.sin_family = AF_INET;
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    EXPECT_EQ(bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a), 0);
+    socklen_t len = sizeof a;
+    EXPECT_EQ(getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len), 0);
+    port = ntohs(a.sin_port);
+  }
+  ~SilentUpstream() { close(fd); }
+  int fd = -1;
+  std::uint16_t port = 0;
+};
+
+// Clients waiting for an upstream hold records, never the port's buffers:
+// 2,048 names under a silent upstream asked five times each, with a
+// waiting budget far larger than the RX pool, and then 1,000 cache hits
+// are all answered, with no RX buffer ever missing.
+TEST(PcapBudget, ClientsWaitingForASilentUpstreamTakeNoBuffersFromCacheHits) {
+  SilentUpstream silent;
+  const std::string cfg = std::string(R"(
+[dataplane]
+mbufs = 1023
+[upstream]
+servers = ["127.0.0.1:)") + std::to_string(silent.port) + R"("]
+timeout_ms = 2000
+attempts = 2
+max_pending = 4096
+max_waiters = 64
+max_waiting = 20000
+[[port]]
+device = "net_pcap0"
+ipv4 = ["192.0.2.53"]
+ipv6 = ["2001:db8::53"]
+mac = "02:00:00:00:00:53"
+[[view]]
+name = "default"
+prefixes = ["64:ff9b::/96"]
+[[record]]
+name = "global.example"
+type = "A"
+ttl = 120
+data = "93.184.216.34"
+)";
+  std::vector<std::vector<std::uint8_t>> input;
+  const Ip6 client = v6("2001:db8:a096::1");
+  for (int copy = 0; copy < 5; ++copy) {
+    for (int i = 0; i < 2048; ++i) {
+      const std::string name = "n" + std::to_string(i) + ".silent.example";
+      input.push_back(udp6(to_us(), client, our_v6, 30000, 53,
+                           query(name, 28, static_cast<std::uint16_t>(i)).bytes));
+    }
+  }
+  constexpr int hits = 1000;
+  for (int i = 0; i < hits; ++i) {
+    input.push_back(udp6(to_us(), client, our_v6, 40000, 53,
+                         query("global.example", 28, static_cast<std::uint16_t>(10000 + i)).bytes));
+  }
+  RunResult r = run_dns64d(cfg, input);
+  ASSERT_EQ(r.exit_code, 0) << r.log;
+  EXPECT_EQ(r.counters["rx"], input.size());
+  EXPECT_EQ(r.counters["accounted"], r.counters["rx"]);
+  EXPECT_EQ(r.counters["dns.answered_aaaa_synth"], static_cast<std::uint64_t>(hits)) << r.log;
+  EXPECT_NE(r.log.find("rx_nombuf 0"), std::string::npos) << r.log;
+  // Every miss is waiting (coalesced onto one lookup per name), none shed.
+  EXPECT_EQ(r.counters["resolver.lookups"], 2048u) << r.log;
+  EXPECT_EQ(r.counters["resolver.coalesced"], 4u * 2048u) << r.log;
+  EXPECT_EQ(r.counters["resolver.shed_waiting"], 0u);
+  int answered = 0;
+  for (const auto& f : r.frames) {
+    const auto d = decode(f);
+    ASSERT_TRUE(d.has_value());
+    Pkt p = parse_dns(d->payload);
+    ASSERT_NE(p, nullptr);
+    if (d->dport != 40000) continue;
+    EXPECT_EQ(ldns_pkt_get_rcode(p.get()), LDNS_RCODE_NOERROR);
+    ASSERT_EQ(ldns_rr_list_rr_count(ldns_pkt_answer(p.get())), 1u);
+    EXPECT_EQ(text6(ldns_rr_rdf(ldns_rr_list_rr(ldns_pkt_answer(p.get()), 0), 0)),
+              "64:ff9b::5db8:d822");
+    ++answered;
+  }
+  EXPECT_EQ(answered, hits);
+}
+
+// Over the waiting budget the over_limit action applies, counted: with one
+// client allowed to wait, the other misses get SERVFAIL at once.
+TEST(PcapBudget, ClientsBeyondTheWaitingBudgetGetTheOverLimitAction) {
+  SilentUpstream silent;
+  const std::string cfg = std::string(R"(
+[upstream]
+servers = ["127.0.0.1:)") + std::to_string(silent.port) + R"("]
+timeout_ms = 2000
+max_waiting = 1
+[[port]]
+device = "net_pcap0"
+ipv4 = ["192.0.2.53"]
+mac = "02:00:00:00:00:53"
+[[view]]
+name = "default"
+prefixes = ["64:ff9b::/96"]
+)";
+  std::vector<std::vector<std::uint8_t>> input;
+  for (int i = 0; i < 5; ++i) {
+    input.push_back(udp4(to_us(), {198, 51, 100, 7}, our_v4, static_cast<std::uint16_t>(50000 + i),
+                         53, query("w" + std::to_string(i) + ".example", 28,
+                                   static_cast<std::uint16_t>(i), 1232).bytes));
+  }
+  RunResult r = run_dns64d(cfg, input);
+  ASSERT_EQ(r.exit_code, 0) << r.log;
+  EXPECT_EQ(r.counters["resolver.shed_waiting"], 4u) << r.log;
+  EXPECT_EQ(r.counters["resolver.lookups"], 1u);
+  ASSERT_EQ(r.frames.size(), 4u);
+  for (const auto& f : r.frames) {
+    const auto d = decode(f);
+    ASSERT_TRUE(d.has_value());
+    EXPECT_TRUE(d->ip_checksum_ok);
+    EXPECT_TRUE(d->l4_checksum_ok);
+    EXPECT_EQ(d->dst, client_mac);
+    EXPECT_EQ(d->src, our_mac);
+    Pkt p = parse_dns(d->payload);
+    ASSERT_NE(p, nullptr);
+    EXPECT_EQ(ldns_pkt_get_rcode(p.get()), LDNS_RCODE_SERVFAIL);
+    EXPECT_EQ(d->dport, 50000 + ldns_pkt_id(p.get()));
+    EXPECT_TRUE(ldns_pkt_edns(p.get()));
+  }
 }
 
 }  // namespace

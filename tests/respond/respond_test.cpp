@@ -561,18 +561,144 @@ TEST_F(Fixture, ErrorsAndRefusals) {
             DnsOutcome::answered_refused);
 }
 
+// The key of a query the cache cannot answer, as respond() punts it.
+QuestionKey punted_key(Fixture& f, const test::Packet& q, const char* client = "2001:db8:ffff::1") {
+  f.buf.assign(q.bytes.begin(), q.bytes.end());
+  f.buf.resize(1500);
+  Client c;
+  c.is_v6 = true;
+  c.v6 = *dns64::parse_v6(client);
+  Context ctx{&f.views, &f.cache, f.reader, f.now, 1232};
+  QuestionKey key;
+  const Result r = respond(f.buf, q.size(), c, ctx, &key);
+  EXPECT_TRUE(is_punt(r.outcome)) << to_string(r.outcome);
+  return key;
+}
+
 TEST_F(Fixture, AnswerRcodeKeepsQuestionAndEdns) {
-  const auto q = query("Miss.Example", dns::type::AAAA, 44, 4096, true);
-  buf = q.bytes;
-  buf.resize(1500);
-  const std::size_t len = answer_rcode(buf, q.size(), dns::rcode::SERVFAIL, 1232);
+  const QuestionKey key =
+      punted_key(*this, query("Miss.Example", dns::type::AAAA, 44, 4096, true));
+  buf.assign(1500, 0);
+  const std::size_t len = answer_rcode(key, buf, dns::rcode::SERVFAIL, 1232);
   ASSERT_GT(len, 0u);
   ASSERT_EQ(dns::parse_message(dns::Bytes(buf.data(), len), reply), dns::Error::ok);
   EXPECT_EQ(reply.header.id, 44);
   EXPECT_EQ(reply.header.rcode(), dns::rcode::SERVFAIL);
+  EXPECT_TRUE(reply.header.rd());
   EXPECT_TRUE(reply.opt.present);
   EXPECT_TRUE(reply.opt.do_bit);
   EXPECT_EQ(reply.opt.udp_size, 1232);
+  // The question as the client wrote it.
+  EXPECT_EQ(std::vector<std::uint8_t>(buf.begin() + 12, buf.begin() + 12 + 14),
+            test::wire("Miss.Example"));
+}
+
+TEST_F(Fixture, PuntedKeyCarriesWhatTheAnswerNeeds) {
+  const auto q = test::Packet()
+                     .header(7, 0x0110, 1, 0, 0, 1)
+                     .name("WWW.Example.ORG")
+                     .u16(dns::type::AAAA)
+                     .u16(dns::cls::IN)
+                     .opt(1400, false, {0, 10, 0, 8, 1, 2, 3, 4, 5, 6, 7, 8});
+  const QuestionKey k = punted_key(*this, q, "2001:db8:aaaa::5");
+  EXPECT_EQ(k.id, 7);
+  EXPECT_EQ(k.flags, 0x0110);
+  EXPECT_EQ(k.qtype, dns::type::AAAA);
+  EXPECT_EQ(k.key_type, dns::type::AAAA);
+  EXPECT_EQ(k.view, 1);  // "nsp", by the client's address
+  EXPECT_FALSE(k.validating);
+  EXPECT_FALSE(k.ptr_mapped);
+  EXPECT_TRUE(k.opt);
+  EXPECT_EQ(k.udp_size, 1400);
+  EXPECT_EQ(std::vector<std::uint8_t>(k.qname().begin(), k.qname().end()),
+            test::wire("WWW.Example.ORG"));
+  EXPECT_EQ(std::vector<std::uint8_t>(k.key_name().begin(), k.key_name().end()),
+            test::wire("www.example.org"));
+  EXPECT_EQ(std::vector<std::uint8_t>(k.edns_options().begin(), k.edns_options().end()),
+            (std::vector<std::uint8_t>{0, 10, 0, 8, 1, 2, 3, 4, 5, 6, 7, 8}));
+}
+
+TEST_F(Fixture, FastAndGeneralPathsGiveTheSameKey) {
+  // The same question, once plain (fast path) and once with a compression
+  // pointer in a second, ignored position that sends it the general way:
+  // a query with ARCOUNT 2 is not the fast path's shape.
+  const QuestionKey fast = punted_key(*this, query("Same.Example", dns::type::A, 9, 1232));
+  const auto general = test::Packet()
+                           .header(9, 0x0100, 1, 0, 0, 2)
+                           .name("Same.Example")
+                           .u16(dns::type::A)
+                           .u16(dns::cls::IN)
+                           .opt(1232, false)
+                           .raw({0, 0, 16, 0, 1, 0, 0, 0, 0, 0, 0});
+  const QuestionKey slow = punted_key(*this, general);
+  EXPECT_EQ(fast.id, slow.id);
+  EXPECT_EQ(fast.flags, slow.flags);
+  EXPECT_EQ(fast.key_type, slow.key_type);
+  EXPECT_EQ(fast.view, slow.view);
+  EXPECT_EQ(fast.udp_size, slow.udp_size);
+  EXPECT_EQ(std::vector<std::uint8_t>(fast.qname().begin(), fast.qname().end()),
+            std::vector<std::uint8_t>(slow.qname().begin(), slow.qname().end()));
+  EXPECT_EQ(std::vector<std::uint8_t>(fast.key_name().begin(), fast.key_name().end()),
+            std::vector<std::uint8_t>(slow.key_name().begin(), slow.key_name().end()));
+}
+
+TEST_F(Fixture, PtrUnderAPrefixIsKeyedByItsInAddrName) {
+  const char* name = "1.0.0.c.0.0.2.c.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.b.9.f.f.4.6.0.0.ip6.arpa";
+  const QuestionKey k = punted_key(*this, query(name, dns::type::PTR));
+  EXPECT_TRUE(k.ptr_mapped);
+  EXPECT_EQ(std::vector<std::uint8_t>(k.key_name().begin(), k.key_name().end()),
+            test::wire("1.192.0.194.in-addr.arpa"));
+  // A validating client's PTR is not mapped: it gets the upstream's own answer.
+  const QuestionKey v = punted_key(*this, test::Packet()
+                                              .header(1, 0x0110, 1, 0, 0, 1)
+                                              .name(name)
+                                              .u16(dns::type::PTR)
+                                              .u16(dns::cls::IN)
+                                              .opt(1232, true));
+  EXPECT_TRUE(v.validating);
+  EXPECT_FALSE(v.ptr_mapped);
+}
+
+TEST_F(Fixture, AnswerFromCacheMatchesTheWorkersAnswer) {
+  const auto q = query("Late.Example", dns::type::AAAA, 77, 1232);
+  const QuestionKey key = punted_key(*this, q);
+  synth("late.example", {{{8, 8, 4, 4}}});
+  // What the worker now writes for the query itself...
+  ASSERT_EQ(ask(q).outcome, DnsOutcome::answered_aaaa_synth);
+  const std::size_t worker_len = dns::parse_message(dns::Bytes(buf.data(), buf.size()), reply) ==
+                                         dns::Error::ok
+                                     ? reply.sections.end
+                                     : 0;
+  const std::vector<std::uint8_t> from_worker(buf.begin(),
+                                              buf.begin() + static_cast<long>(worker_len));
+  // ...and what the control plane writes from the key alone.
+  std::vector<std::uint8_t> out(1500);
+  Context ctx{&views, &cache, reader, now, 1232};
+  const Result r = answer_from_cache(key, out, ctx);
+  ASSERT_EQ(r.outcome, DnsOutcome::answered_aaaa_synth);
+  EXPECT_EQ(std::vector<std::uint8_t>(out.begin(), out.begin() + static_cast<long>(r.reply_len)),
+            from_worker);
+  EXPECT_EQ(out[13], 'L');  // the client's case
+}
+
+TEST_F(Fixture, AnswerFromCacheGivesValidatingClientsLocalEntriesOnly) {
+  const auto q = test::Packet()
+                     .header(1, 0x0110, 1, 0, 0, 1)
+                     .name("signed.example")
+                     .u16(dns::type::A)
+                     .u16(dns::cls::IN)
+                     .opt(1232, true);
+  const QuestionKey key = punted_key(*this, q);
+  ASSERT_TRUE(key.validating);
+  const auto rdata = test::v4(192, 0, 2, 1);
+  test::Packet rr;
+  rr.u16(owner_is_qname).rr_fixed(dns::type::A, 1, 300, rdata);
+  ASSERT_EQ(cache.insert_rrset({test::wire("signed.example"), dns::type::A, 1}, 300, rr.bytes,
+                               std::vector<std::uint16_t>{6}),
+            cache::InsertStatus::inserted);
+  std::vector<std::uint8_t> out(1500);
+  Context ctx{&views, &cache, reader, now, 1232};
+  EXPECT_EQ(answer_from_cache(key, out, ctx).outcome, DnsOutcome::punted_validating);
 }
 
 }  // namespace

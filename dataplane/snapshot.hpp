@@ -1,0 +1,23 @@
+// What the workers and the control plane decide by: immutable while anyone
+// reads it, swapped as a whole by pointer (reload), never edited in place.
+// Plain data over the pure rooms: no DPDK.
+#pragma once
+
+#include <array>
+#include <cstdint>
+
+#include "dataplane/net/frame.hpp"
+#include "dataplane/respond/view.hpp"
+
+namespace dns64d::dataplane {
+
+inline constexpr std::uint16_t max_ports = 8;
+
+struct Snapshot {
+  std::array<net::LocalAddrs, max_ports> local{};
+  respond::ViewTable views;
+  std::uint16_t edns_udp_size = 1232;
+  std::array<bool, max_ports> tx_udp_checksum{};  // the port computes UDP checksums
+};
+
+}  // namespace dns64d::dataplane
