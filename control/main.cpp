@@ -27,6 +27,7 @@
 #include "control/tcp_server.hpp"
 #include "control/control_plane.hpp"
 #include "control/resolver.hpp"
+#include "control/snapshot_builder.hpp"
 #include "control/static_records.hpp"
 #include "control/upstream/client.hpp"
 #include "dataplane/port.hpp"
@@ -91,69 +92,19 @@ net::Mac mac_of(std::uint16_t port) {
   return m;
 }
 
-std::unique_ptr<dataplane::Snapshot> build_snapshot(const config::Config& c,
-                                                    const std::vector<std::uint16_t>& port_ids) {
-  auto s = std::make_unique<dataplane::Snapshot>();
-  s->edns_udp_size = c.edns_udp_size;
-  // A UDP reply must fit the link: the largest we send (and advertise) is
-  // what the smallest port MTU carries after an IPv6 and a UDP header, so
-  // a client offering 4096 gets TC instead of a frame the link drops.
-  for (std::size_t i = 0; i < c.ports.size(); ++i) {
-    std::uint16_t mtu = 0;
-    if (rte_eth_dev_get_mtu(port_ids[i], &mtu) != 0 || mtu < 512 + 48) continue;
-    const auto fits = static_cast<std::uint16_t>(mtu - 48);
-    if (fits < s->edns_udp_size) {
-      std::printf("dns64d: edns_udp_size %u is more than port %u's MTU %u carries: %u\n",
-                  s->edns_udp_size, port_ids[i], mtu, fits);
-      s->edns_udp_size = fits;
-    }
+// What snapshot building needs of each configured port, read from DPDK.
+std::vector<control::PortFacts> port_facts(const std::vector<std::uint16_t>& port_ids,
+                                           const std::array<bool, dataplane::max_ports>& tx_checksum) {
+  std::vector<control::PortFacts> facts;
+  for (const std::uint16_t id : port_ids) {
+    control::PortFacts f;
+    f.id = id;
+    if (rte_eth_dev_get_mtu(id, &f.mtu) != 0) f.mtu = 0;
+    f.mac = mac_of(id);
+    f.tx_udp_checksum = tx_checksum[id];
+    facts.push_back(f);
   }
-  for (std::size_t i = 0; i < c.ports.size(); ++i) {
-    net::LocalAddrs& l = s->local[port_ids[i]];
-    l.mac = c.ports[i].mac ? *c.ports[i].mac : mac_of(port_ids[i]);
-    for (const auto& a : c.ports[i].ipv4) l.add_v4(a);
-    for (const auto& a : c.ports[i].ipv6) l.add_v6(a);
-    l.clear_ports();
-    for (std::uint16_t p : c.dns_ports) l.add_port(p);
-    l.exception_path = !c.ports[i].exception.empty();
-  }
-  for (const config::ViewConfig& v : c.views) {
-    respond::View rv;
-    rv.name = v.name;
-    for (const auto& p : v.prefixes) {
-      if (rv.prefix_count == respond::View::max_prefixes) break;
-      rv.prefixes[rv.prefix_count++] = p;
-    }
-    rv.ptr_mode = v.ptr_mode;
-    rv.ptr_cname_ttl = v.ptr_cname_ttl;
-    rv.wkp_relaxed = v.wkp_relaxed;
-    rv.never_map = v.never_map;
-    for (const auto& m : v.prefix_map) rv.prefix_map.push_back({m.ipv4, m.prefix});
-    // The view's AAAA policies: its own, one that never synthesizes (for
-    // exclude_domains) and one that always does (force_domains).
-    respond::AaaaPolicy own;
-    own.mode = v.synthesize_all ? respond::Synthesis::all : respond::Synthesis::normal;
-    own.exclusions = v.exclude_aaaa;
-    respond::AaaaPolicy never = own, always = own;
-    never.mode = respond::Synthesis::none;
-    always.mode = respond::Synthesis::all;
-    const int own_i = s->views.add_policy(own);
-    const int never_i = v.exclude_domains.empty() ? own_i : s->views.add_policy(never);
-    const int always_i = v.force_domains.empty() ? own_i : s->views.add_policy(always);
-    if (own_i < 0 || never_i < 0 || always_i < 0) {
-      throw std::runtime_error("more than 64 distinct AAAA policies over all views");
-    }
-    rv.aaaa_policy = static_cast<std::uint8_t>(own_i);
-    rv.exclude_policy = static_cast<std::uint8_t>(never_i);
-    rv.force_policy = static_cast<std::uint8_t>(always_i);
-    for (const auto& d : v.exclude_domains) rv.exclude_domains.emplace_back(d.wire.begin(), d.wire.begin() + d.size);
-    for (const auto& d : v.force_domains) rv.force_domains.emplace_back(d.wire.begin(), d.wire.begin() + d.size);
-    const int idx = s->views.add_view(rv);
-    for (const auto& n : v.clients_v4) s->views.add_client_v4(n.net, n.length, idx);
-    for (const auto& n : v.clients_v6) s->views.add_client_v6(n.net, n.length, idx);
-    if (v.clients_v4.empty() && v.clients_v6.empty()) s->views.set_default(idx);
-  }
-  return s;
+  return facts;
 }
 
 void print_counter(const char* name, std::uint64_t value) {
@@ -361,7 +312,9 @@ int run(const Options& opt, const config::Config& cfg) {
   std::size_t failed = 0;
   std::unique_ptr<dataplane::Snapshot> snapshot;
   try {
-    snapshot = build_snapshot(cfg, port_ids);
+    std::vector<std::string> notes;
+    snapshot = control::build_snapshot(cfg, port_facts(port_ids, tx_checksum), notes);
+    for (const std::string& n : notes) std::printf("dns64d: %s\n", n.c_str());
   } catch (const std::exception& e) {
     std::fprintf(stderr, "dns64d: view: %s\n", e.what());
     return 1;
@@ -375,7 +328,6 @@ int run(const Options& opt, const config::Config& cfg) {
   std::printf("dns64d: %zu static records as %zu cache entries (%zu failed)\n", cfg.records.size(),
               written, failed);
 
-  snapshot->tx_udp_checksum = tx_checksum;
   std::atomic<const dataplane::Snapshot*> current{snapshot.get()};
 
   std::vector<std::unique_ptr<dataplane::Worker>> workers;

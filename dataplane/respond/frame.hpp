@@ -11,6 +11,8 @@
 #include <span>
 
 #include "dataplane/net/frame.hpp"
+#include "dataplane/net/origin.hpp"
+#include "dataplane/net/reply.hpp"
 #include "dataplane/respond/respond.hpp"
 
 namespace dns64d::respond {
@@ -22,11 +24,6 @@ struct FrameWork {
   Client client;
   Prepared prepared;
 };
-
-// Classifies `frame` (the received octets) and, for a DNS query, prepares it
-// (view, key, cache bucket prefetched).
-void classify_frame(std::span<const std::uint8_t> frame, const net::LocalAddrs& local,
-                    net::RxChecksum rx, const Context& ctx, FrameWork& work);
 
 enum class FrameAction : std::uint8_t {
   transmit,   // the reply is in the buffer: `len` octets
@@ -46,12 +43,79 @@ struct FrameVerdict {
   std::size_t len = 0;
 };
 
+// classify_frame and decide_frame are inline: they run once per frame in
+// the worker's loop.
+
+namespace detail {
+
+inline FrameVerdict counted(FrameAction a, net::Outcome o, std::size_t len = 0) {
+  return {a, CountIn::net, static_cast<std::uint8_t>(o), len};
+}
+inline FrameVerdict counted(FrameAction a, DnsOutcome o, std::size_t len = 0) {
+  return {a, CountIn::dns, static_cast<std::uint8_t>(o), len};
+}
+inline FrameVerdict reply_failed() { return {FrameAction::drop, CountIn::reply_failed, 0, 0}; }
+
+}  // namespace detail
+
+// Classifies `frame` (the received octets) and, for a DNS query, prepares it
+// (view, key, cache bucket prefetched).
+inline void classify_frame(std::span<const std::uint8_t> frame, const net::LocalAddrs& local,
+                    net::RxChecksum rx, const Context& ctx, FrameWork& work) {
+  work.prepared.fast = false;
+  work.outcome = net::parse_frame(frame, local, work.info, rx);
+  if (work.outcome != net::Outcome::dns_query) return;
+  const net::FrameInfo& info = work.info;
+  work.client.is_v6 = info.ip_version == 6;
+  if (work.client.is_v6) {
+    work.client.v6 = info.src_ip;
+  } else {
+    work.client.v4 = net::v4_of(info.src_ip);
+  }
+  prepare(frame.subspan(info.payload_offset, info.payload_length), work.client, ctx,
+          work.prepared);
+}
+
 // The second pass: `frame` holds the received frame and its size is the
 // room a reply may use. `offload_l4`: the port computes the UDP checksum.
 // For FrameAction::punt, `punted` gets the key, the client and the origin
 // (its port and queue are left to the caller).
-FrameVerdict decide_frame(std::span<std::uint8_t> frame, const FrameWork& work,
+inline FrameVerdict decide_frame(std::span<std::uint8_t> frame, const FrameWork& work,
                           const net::LocalAddrs& local, const Context& ctx, bool offload_l4,
-                          Punted& punted);
+                          Punted& punted) {
+  const net::FrameInfo& info = work.info;
+  const net::Outcome o = work.outcome;
+  std::size_t out = 0;
+  switch (o) {
+    case net::Outcome::dns_query: {
+      const std::span<std::uint8_t> dns = frame.subspan(info.payload_offset);
+      const Result r =
+          respond(dns, info.payload_length, work.client, ctx, work.prepared, &punted.key);
+      if (is_punt(r.outcome)) {
+        punted.client = work.client;
+        if (!net::make_origin(frame, info, 0, 0, punted.origin)) return detail::reply_failed();
+        return detail::counted(FrameAction::punt, r.outcome);
+      }
+      if (!is_answer(r.outcome)) return detail::counted(FrameAction::drop, r.outcome);
+      out = net::make_udp_reply(frame, info, r.reply_len, offload_l4);
+      if (out == 0) return detail::reply_failed();
+      return detail::counted(FrameAction::transmit, r.outcome, out);
+    }
+    case net::Outcome::arp_request:
+      out = net::make_arp_reply(frame, info, local);
+      break;
+    case net::Outcome::nd_solicit:
+      out = net::make_nd_advert(frame, info, local);
+      break;
+    case net::Outcome::icmp4_echo:
+    case net::Outcome::icmp6_echo:
+      out = net::make_echo_reply(frame, info);
+      break;
+    default:
+      return detail::counted(net::is_exception(o) ? FrameAction::exception : FrameAction::drop, o);
+  }
+  if (out == 0) return detail::reply_failed();
+  return detail::counted(FrameAction::transmit, o, out);
+}
 
 }  // namespace dns64d::respond

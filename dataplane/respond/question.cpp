@@ -8,14 +8,6 @@
 
 namespace dns64d::respond {
 
-std::size_t reply_limit(bool opt, std::uint16_t client_udp_size, std::uint16_t ours,
-                        std::uint16_t stream) {
-  if (stream != 0) return stream;
-  if (!opt) return dns::min_udp_payload;
-  return std::clamp<std::size_t>(client_udp_size, dns::min_udp_payload,
-                                 std::max<std::uint16_t>(ours, dns::min_udp_payload));
-}
-
 std::size_t write_question(const QuestionKey& q, std::span<std::uint8_t> buf) {
   const std::size_t end = dns::header_size + q.name_len + 4;
   if (q.name_len == 0 || end > buf.size()) return 0;
