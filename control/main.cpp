@@ -141,19 +141,26 @@ void print_cache_counters(const cache::Stats& c) {
       {"bytes_used", c.bytes_used},
       {"bytes_retired", c.bytes_retired},
       {"bytes_capacity", c.bytes_capacity},
+      {"bytes_table", c.bytes_table},
       {"hits", c.hits},
       {"misses", c.misses},
       {"expired_hits", c.expired_hits},
       {"stale_hits", c.stale_hits},
       {"inserts", c.inserts},
       {"replaces", c.replaces},
+      {"deletes", c.deletes},
       {"evictions", c.evictions},
       {"expired_removed", c.expired_removed},
       {"insert_failures", c.insert_failures},
+      {"fail_bad_input", c.fail_bad_input},
+      {"fail_too_large", c.fail_too_large},
+      {"fail_zero_ttl", c.fail_zero_ttl},
       {"fail_no_memory", c.fail_no_memory},
       {"refresh_sampled", c.refresh_sampled},
       {"refresh_dropped", c.refresh_dropped},
       {"reclaim_lag_epochs", c.reclaim_lag_epochs},
+      {"reclaim_lag_ms", c.reclaim_lag_ms},
+      {"stalled_readers", c.stalled_readers},
       {"stall_events", c.stall_events},
   };
   for (const auto& [name, value] : fields) {
@@ -172,6 +179,7 @@ void print_counters(const std::vector<dataplane::Worker*>& workers, const contro
     sum.tx += w->stats.tx;
     sum.tx_refused += w->stats.tx_refused;
     sum.returned += w->stats.returned;
+    sum.bursts += w->stats.bursts;
   }
   std::uint64_t accounted = 0;
   std::printf("counter rx %lu\n", static_cast<unsigned long>(sum.rx));
@@ -200,9 +208,9 @@ void print_counters(const std::vector<dataplane::Worker*>& workers, const contro
     }
   }
   std::printf("counter accounted %lu\n", static_cast<unsigned long>(accounted));
-  std::printf("counter tx %lu\ncounter tx_refused %lu\ncounter returned %lu\n",
+  std::printf("counter tx %lu\ncounter tx_refused %lu\ncounter returned %lu\ncounter bursts %lu\n",
               static_cast<unsigned long>(sum.tx), static_cast<unsigned long>(sum.tx_refused),
-              static_cast<unsigned long>(sum.returned));
+              static_cast<unsigned long>(sum.returned), static_cast<unsigned long>(sum.bursts));
   const std::pair<const char*, std::uint64_t> control_fields[] = {
       {"punted", cs.punted},
       {"exceptions", cs.exceptions},
