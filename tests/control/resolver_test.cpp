@@ -1,0 +1,1179 @@
+// Replay tests of the resolver, in the spirit of Unbound's testdata/*.rpl:
+// a client query goes in as the worker punts it, the upstream exchanges
+// come from a script, the clock is fake, and the test checks what was
+// asked upstream, what the client got and what the cache holds afterwards.
+#include "control/resolver.hpp"
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <cctype>
+#include <cstdint>
+#include <map>
+#include <ostream>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "dataplane/dns/reader.hpp"
+#include "dataplane/dns64/ptr.hpp"
+#include "tests/support/packet.hpp"
+
+namespace dns64d::control {
+namespace {
+
+using Octets = std::vector<std::uint8_t>;
+namespace type = dns::type;
+namespace rcode = dns::rcode;
+
+// ---- records and upstream answers ----
+
+struct Rr {
+  std::string owner;
+  std::uint16_t type = 0;
+  std::uint32_t ttl = 0;
+  Octets rdata;
+};
+
+Rr rr_a(std::string owner, std::uint32_t ttl, const char* v4) {
+  const dns64::V4 a = *dns64::parse_v4(v4);
+  return {std::move(owner), type::A, ttl, Octets(a.begin(), a.end())};
+}
+Rr rr_aaaa(std::string owner, std::uint32_t ttl, const char* v6) {
+  const dns64::V6 a = *dns64::parse_v6(v6);
+  return {std::move(owner), type::AAAA, ttl, Octets(a.begin(), a.end())};
+}
+Rr rr_name(std::string owner, std::uint16_t t, std::uint32_t ttl, const std::string& target) {
+  return {std::move(owner), t, ttl, test::wire(target)};
+}
+Rr rr_cname(std::string owner, std::uint32_t ttl, const std::string& target) {
+  return rr_name(std::move(owner), type::CNAME, ttl, target);
+}
+Rr rr_dname(std::string owner, std::uint32_t ttl, const std::string& target) {
+  return rr_name(std::move(owner), type::DNAME, ttl, target);
+}
+Rr rr_mx(std::string owner, std::uint32_t ttl, std::uint16_t pref, const std::string& host) {
+  test::Packet p;
+  p.u16(pref).raw(test::wire(host));
+  return {std::move(owner), type::MX, ttl, p.bytes};
+}
+Rr rr_txt(std::string owner, std::uint32_t ttl, const std::string& text) {
+  Octets rdata{static_cast<std::uint8_t>(text.size())};
+  rdata.insert(rdata.end(), text.begin(), text.end());
+  return {std::move(owner), type::TXT, ttl, rdata};
+}
+// RFC 2308: the negative TTL is min(SOA TTL, MINIMUM).
+Rr rr_soa(std::string zone, std::uint32_t ttl, std::uint32_t minimum) {
+  return {std::move(zone), type::SOA, ttl, test::soa_rdata(minimum)};
+}
+
+// What the script answers one upstream query with.
+struct Answer {
+  enum class Kind : std::uint8_t { reply, timeout, failed, held };
+  Kind kind = Kind::reply;
+  std::uint8_t rcode = rcode::NOERROR;
+  std::vector<Rr> answer;
+  std::vector<Rr> authority;
+  std::uint16_t flags = 0;  // header bits besides QR, RD, RA and the rcode (AA, AD)
+};
+
+Answer records(std::vector<Rr> answer, std::uint16_t flags = 0) {
+  return {Answer::Kind::reply, rcode::NOERROR, std::move(answer), {}, flags};
+}
+Answer nodata(Rr soa, std::vector<Rr> chain = {}, std::uint16_t flags = 0) {
+  return {Answer::Kind::reply, rcode::NOERROR, std::move(chain), {std::move(soa)}, flags};
+}
+Answer nxdomain(Rr soa, std::vector<Rr> chain = {}) {
+  return {Answer::Kind::reply, rcode::NXDOMAIN, std::move(chain), {std::move(soa)}, 0};
+}
+Answer error_rcode(std::uint8_t rc) { return {Answer::Kind::reply, rc, {}, {}, 0}; }
+Answer timeout() { return {Answer::Kind::timeout, 0, {}, {}, 0}; }
+Answer held() { return {Answer::Kind::held, 0, {}, {}, 0}; }
+
+std::string lower(std::string s) {
+  for (char& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  if (!s.empty() && s.back() == '.') s.pop_back();
+  return s;
+}
+
+// The upstream's message for a query: its question echoed, the records as scripted.
+Octets response_to(dns::Bytes qname_wire, std::uint16_t qtype, std::uint16_t qclass,
+                   const Answer& a) {
+  test::Packet p;
+  const auto flags = static_cast<std::uint16_t>(0x8180 | a.flags | a.rcode);
+  p.header(0x4242, flags, 1, static_cast<std::uint16_t>(a.answer.size()),
+           static_cast<std::uint16_t>(a.authority.size()), 0);
+  p.raw(Octets(qname_wire.begin(), qname_wire.end())).u16(qtype).u16(qclass);
+  for (const std::vector<Rr>* section : {&a.answer, &a.authority}) {
+    for (const Rr& r : *section) p.name(r.owner).rr_fixed(r.type, dns::cls::IN, r.ttl, r.rdata);
+  }
+  return p.bytes;
+}
+
+// ---- the scripted transport and the recording requester ----
+
+struct Sent {
+  std::string name;  // as asked, in presentation form without the final dot
+  std::uint16_t qtype = 0, qclass = 0;
+  bool do_bit = false, cd = false;
+  std::uint64_t cookie = 0;
+};
+
+class ScriptedTransport final : public upstream::Transport {
+ public:
+  // Every later query for (name, type) gets `a`; unscripted ones are held.
+  void on(const std::string& name, std::uint16_t qtype, Answer a) {
+    script_[{lower(name), qtype}] = std::move(a);
+  }
+  // Answers a held query; false when none for (name, type) is held.
+  bool release(const std::string& name, std::uint16_t qtype, const Answer& a) {
+    for (auto it = held_.begin(); it != held_.end(); ++it) {
+      if (it->sent.name == lower(name) && it->sent.qtype == qtype) {
+        const Held h = *it;
+        held_.erase(it);
+        complete(h.sent, h.wire, a);
+        return true;
+      }
+    }
+    return false;
+  }
+
+  bool start(const upstream::Request& r) override {
+    if (refuse) return false;
+    Sent s{dns::to_text(r.qname_wire), r.qtype, r.qclass, r.do_bit, r.cd, r.cookie};
+    s.name = lower(s.name);
+    sent.push_back(s);
+    const auto it = script_.find({s.name, r.qtype});
+    const Octets wire(r.qname_wire.begin(), r.qname_wire.end());
+    if (it == script_.end() || it->second.kind == Answer::Kind::held) {
+      held_.push_back({s, wire});
+    } else {
+      complete(s, wire, it->second);
+    }
+    return true;
+  }
+  void drive() override {}
+  void take_completed(std::vector<upstream::Completion>& out) override {
+    for (upstream::Completion& c : ready_) out.push_back(std::move(c));
+    ready_.clear();
+  }
+
+  std::size_t held_count() const { return held_.size(); }
+  // A completion for a query answered before (a late duplicate).
+  void answer_again(const Sent& s, const Answer& a) { complete(s, test::wire(s.name), a); }
+
+  std::vector<Sent> sent;
+  bool refuse = false;
+
+ private:
+  struct Held {
+    Sent sent;
+    Octets wire;
+  };
+  void complete(const Sent& s, const Octets& wire, const Answer& a) {
+    upstream::Completion c;
+    c.cookie = s.cookie;
+    switch (a.kind) {
+      case Answer::Kind::reply:
+        c.status = upstream::Status::ok;
+        c.response = response_to(wire, s.qtype, s.qclass, a);
+        break;
+      case Answer::Kind::timeout:
+        c.status = upstream::Status::timeout;
+        break;
+      case Answer::Kind::failed:
+      case Answer::Kind::held:
+        c.status = upstream::Status::failed;
+        break;
+    }
+    ready_.push_back(std::move(c));
+  }
+
+  std::map<std::pair<std::string, std::uint16_t>, Answer> script_;
+  std::vector<Held> held_;
+  std::vector<upstream::Completion> ready_;
+};
+
+struct Delivered {
+  ReplyTo to;
+  Octets bytes;  // empty: no answer
+};
+
+class RecordingRequester final : public Requester {
+ public:
+  void answer(const ReplyTo& to, std::span<const std::uint8_t> reply) override {
+    replies.push_back({to, Octets(reply.begin(), reply.end())});
+  }
+  std::vector<Delivered> replies;
+};
+
+// ---- replies as text ----
+
+std::string type_name(std::uint16_t t) {
+  switch (t) {
+    case type::A:
+      return "A";
+    case type::AAAA:
+      return "AAAA";
+    case type::CNAME:
+      return "CNAME";
+    case type::DNAME:
+      return "DNAME";
+    case type::PTR:
+      return "PTR";
+    case type::MX:
+      return "MX";
+    case type::TXT:
+      return "TXT";
+    case type::SOA:
+      return "SOA";
+    default:
+      return "TYPE" + std::to_string(t);
+  }
+}
+
+std::string name_at(dns::Bytes msg, std::size_t pos) {
+  dns::Name n;
+  if (dns::read_name(msg, pos, n, dns::Case::keep) != dns::Error::ok) return "<bad name>";
+  return dns::to_text(n.bytes());
+}
+
+// "owner TTL TYPE rdata", names in the case they were written (compression followed).
+std::string rr_text(dns::Bytes msg, const dns::RR& rr) {
+  std::string out =
+      name_at(msg, rr.offset) + " " + std::to_string(rr.ttl) + " " + type_name(rr.type) + " ";
+  switch (rr.type) {
+    case type::A:
+      if (rr.rdata.size() == 4) {
+        out += std::to_string(rr.rdata[0]) + "." + std::to_string(rr.rdata[1]) + "." +
+               std::to_string(rr.rdata[2]) + "." + std::to_string(rr.rdata[3]);
+      }
+      break;
+    case type::AAAA:
+      if (rr.rdata.size() == 16) {
+        dns64::V6 a;
+        std::copy(rr.rdata.begin(), rr.rdata.end(), a.begin());
+        out += dns64::to_text(a);
+      }
+      break;
+    case type::CNAME:
+    case type::DNAME:
+    case type::PTR:
+      out += name_at(msg, rr.rdata_offset);
+      break;
+    case type::MX:
+      out += std::to_string(dns::load16(rr.rdata.data())) + " " + name_at(msg, rr.rdata_offset + 2);
+      break;
+    case type::TXT:
+      out += std::string(rr.rdata.begin() + 1, rr.rdata.end());
+      break;
+    default:
+      out += std::to_string(rr.rdata.size()) + " octets";
+  }
+  return out;
+}
+
+struct Reply {
+  dns::Message m;
+  std::string question;  // in the case it was written
+  std::vector<std::string> answer, authority;
+  std::size_t size = 0;
+};
+
+Reply parse_reply(const Octets& bytes) {
+  Reply r;
+  r.size = bytes.size();
+  const dns::Bytes msg(bytes.data(), bytes.size());
+  EXPECT_EQ(dns::parse_message(msg, r.m), dns::Error::ok);
+  r.question = name_at(msg, dns::header_size);
+  dns::Reader rd(msg);
+  rd.seek(r.m.sections.answer);
+  for (std::uint16_t i = 0; i < r.m.header.ancount + r.m.header.nscount; ++i) {
+    dns::RR rr;
+    if (rd.rr(rr) != dns::Error::ok) {
+      ADD_FAILURE() << "record " << i << " unreadable";
+      break;
+    }
+    (i < r.m.header.ancount ? r.answer : r.authority).push_back(rr_text(msg, rr));
+  }
+  return r;
+}
+
+std::string ip6_arpa(const char* v6) {
+  dns::Name n;
+  dns64::ip6_arpa_name(*dns64::parse_v6(v6), n);
+  return dns::to_text(n.bytes());
+}
+
+// ---- the replay harness ----
+
+struct Query {
+  std::string name;
+  std::uint16_t qtype = type::AAAA;
+  std::string client = "2001:db8:ffff::1";  // the default view (64:ff9b::/96)
+  int edns = -1;                            // the OPT's payload size; -1: no OPT
+  bool do_bit = false;
+  bool cd = false;
+  std::uint16_t id = 0x1234;
+  ReplyTo::Kind kind = ReplyTo::Kind::datagram;
+};
+
+// Clients of the views the harness builds.
+constexpr const char* nsp_client = "2001:db8:aaaa::1";     // 2001:db8:122:344::/64, ptr mode
+constexpr const char* always_client = "2001:db8:bbbb::1";  // 64:ff9b::/96, AAAA ignored
+
+struct Replay {
+  explicit Replay(ResolverConfig config = {})
+      : cache(cache_config(), [this] { return now; }),
+        reader(cache.register_reader()),
+        resolver(
+            transport, cache, reader, requester, [this] { return now; }, config) {
+    respond::ViewTable& views = snap.views;
+    respond::View def;
+    def.name = "default";
+    def.prefixes[0] = dns64::well_known_prefix;
+    def.prefix_count = 1;
+    def.ptr_mode = respond::PtrMode::cname;
+    views.set_default(views.add_view(def));
+    respond::View nsp;
+    nsp.name = "nsp";
+    EXPECT_EQ(dns64::parse_pref64("2001:db8:122:344::/64", nsp.prefixes[0]),
+              dns64::PrefixError::ok);
+    nsp.prefix_count = 1;
+    nsp.ptr_mode = respond::PtrMode::ptr;
+    views.add_client_v6(*dns64::parse_v6("2001:db8:aaaa::"), 48, views.add_view(nsp));
+    respond::View always = def;
+    always.name = "always";
+    respond::AaaaPolicy all;
+    all.mode = respond::Synthesis::all;
+    always.aaaa_policy = static_cast<std::uint8_t>(views.add_policy(all));
+    views.add_client_v6(*dns64::parse_v6("2001:db8:bbbb::"), 48, views.add_view(always));
+  }
+  static cache::Config cache_config() {
+    cache::Config c;
+    c.max_entries = 1024;
+    c.max_bytes = 1 << 20;
+    c.seed = 1;
+    c.keep_stale = true;  // served only when the resolver asks for stale entries
+    c.stale_ttl = 30;
+    return c;
+  }
+
+  // The query as a worker sees it: respond() must punt it, and its key
+  // goes to the resolver. Returns the tag its reply will carry.
+  std::uint64_t submit(const Query& q) {
+    test::Packet p;
+    const auto flags = static_cast<std::uint16_t>(dns::flag::RD | (q.cd ? dns::flag::CD : 0));
+    p.header(q.id, flags, 1, 0, 0, q.edns >= 0 ? 1 : 0).name(q.name).u16(q.qtype).u16(1);
+    if (q.edns >= 0) p.opt(static_cast<std::uint16_t>(q.edns), q.do_bit);
+    Octets buf = p.bytes;
+    buf.resize(4096);
+    respond::Client client;
+    client.is_v6 = q.client.find(':') != std::string::npos;
+    if (client.is_v6) {
+      client.v6 = *dns64::parse_v6(q.client);
+    } else {
+      client.v4 = *dns64::parse_v4(q.client);
+    }
+    respond::Context ctx{&snap.views, &cache, reader, now, snap.edns_udp_size};
+    respond::QuestionKey key;
+    const respond::Result r = respond::respond(buf, p.size(), client, ctx, &key);
+    EXPECT_TRUE(respond::is_punt(r.outcome)) << q.name << ": " << respond::to_string(r.outcome);
+    ReplyTo to;
+    to.kind = q.kind;
+    to.stream = ++tag;  // which client a reply is for
+    resolver.submit(key, client, to, snap);
+    return tag;
+  }
+  void run() {
+    for (int i = 0; i < 6; ++i) resolver.step();
+  }
+  // The one reply for `t`, parsed; fails the test when there is not exactly one.
+  Reply reply_for(std::uint64_t t) const {
+    const Delivered* found = nullptr;
+    int n = 0;
+    for (const Delivered& d : requester.replies) {
+      if (d.to.stream == t) {
+        found = &d;
+        ++n;
+      }
+    }
+    EXPECT_EQ(n, 1) << "replies for client " << t;
+    if (found == nullptr || found->bytes.empty()) {
+      ADD_FAILURE() << "no answer for client " << t;
+      return {};
+    }
+    return parse_reply(found->bytes);
+  }
+  cache::LookupResult lookup(const std::string& name, std::uint16_t key_type) {
+    return cache.lookup(*reader, {test::wire(lower(name)), key_type, dns::cls::IN}, now);
+  }
+  std::uint64_t count(ResolverCounter c) const { return resolver.stats()[c]; }
+
+  std::uint64_t now = 1'000'000;
+  std::uint64_t tag = 0;
+  ScriptedTransport transport;
+  RecordingRequester requester;
+  cache::Cache cache;
+  cache::Reader* reader;
+  dataplane::Snapshot snap;
+  Resolver resolver;
+};
+
+// ---- the table ----
+
+struct Exchange {
+  std::string name;
+  std::uint16_t qtype;
+  Answer answer;
+};
+
+struct CacheCheck {
+  std::string name;
+  std::uint16_t key_type;
+  bool hit;
+  cache::Kind kind = cache::Kind::rrset;
+  std::uint32_t ttl = 0;
+  std::uint8_t rcode = 0;  // negative entries
+};
+
+struct Case {
+  std::string title;
+  Query query;
+  std::vector<Exchange> upstream = {};  // asked in this order, answered as scripted
+  std::uint8_t rcode = rcode::NOERROR;
+  std::vector<std::string> answer = {};  // "owner TTL TYPE rdata"
+  std::vector<CacheCheck> cache = {};
+  ResolverConfig config = {};
+  std::uint16_t flag_mask = 0, flags = 0;  // reply header bits: (flags & flag_mask) == flags
+  std::uint64_t synthesized = 0;           // lookups that ended in synthesis
+};
+
+constexpr std::uint16_t tc = dns::flag::TC, ad = dns::flag::AD, aa = dns::flag::AA;
+
+Rr soa_example(std::uint32_t ttl = 3600, std::uint32_t minimum = 900) {
+  return rr_soa("example", ttl, minimum);
+}
+
+std::vector<Case> cases() {
+  const std::string ptr_wkp = ip6_arpa("64:ff9b::102:304");
+  const std::string ptr_nsp = ip6_arpa("2001:db8:122:344:1:203:400:0");
+  const std::string ptr_plain = ip6_arpa("2001:db8::1");
+  ResolverConfig servfail_on_error;
+  servfail_on_error.servfail_on_error = true;
+  return {
+      // RFC 6147 §5.1.1: real AAAA records go to the client as they are.
+      {.title = "AaaaRecordsAreRelayedWithoutSynthesis",
+       .query = {.name = "v6.example"},
+       .upstream = {{"v6.example", type::AAAA,
+                     records({rr_aaaa("v6.example", 300, "2001:db8::1")})}},
+       .answer = {"v6.example 300 AAAA 2001:db8::1"},
+       .cache = {{"v6.example", type::AAAA, true, cache::Kind::rrset, 300}}},
+      // §5.1.2 and §5.1.7: NODATA, then the A records under the prefix; the
+      // TTL is the smaller of the A TTL and the SOA's negative TTL.
+      {.title = "NodataIsSynthesizedUnderTheWellKnownPrefix",
+       .query = {.name = "v4.example"},
+       .upstream = {{"v4.example", type::AAAA, nodata(soa_example())},
+                    {"v4.example", type::A,
+                     records({rr_a("v4.example", 300, "1.2.3.4"),
+                              rr_a("v4.example", 300, "8.8.8.8")})}},
+       .answer = {"v4.example 300 AAAA 64:ff9b::102:304", "v4.example 300 AAAA 64:ff9b::808:808"},
+       .cache = {{"v4.example", type::AAAA, true, cache::Kind::synth_aaaa, 300}},
+       .synthesized = 1},
+      {.title = "SynthesizedTtlIsCappedBySoaMinimum",
+       .query = {.name = "short.example"},
+       .upstream = {{"short.example", type::AAAA, nodata(soa_example(3600, 60))},
+                    {"short.example", type::A, records({rr_a("short.example", 300, "1.2.3.4")})}},
+       .answer = {"short.example 60 AAAA 64:ff9b::102:304"},
+       .cache = {{"short.example", type::AAAA, true, cache::Kind::synth_aaaa, 60}},
+       .synthesized = 1},
+      {.title = "SynthesizedTtlIsCappedBySoaTtl",
+       .query = {.name = "short.example"},
+       .upstream = {{"short.example", type::AAAA, nodata(soa_example(45, 900))},
+                    {"short.example", type::A, records({rr_a("short.example", 300, "1.2.3.4")})}},
+       .answer = {"short.example 45 AAAA 64:ff9b::102:304"},
+       .cache = {{"short.example", type::AAAA, true, cache::Kind::synth_aaaa, 45}},
+       .synthesized = 1},
+      // RFC 6052 §2.2: under a /64 the address skips bits 64-71 (the u octet).
+      {.title = "NodataIsSynthesizedUnderTheViewsSlash64",
+       .query = {.name = "v4.example", .client = nsp_client},
+       .upstream = {{"v4.example", type::AAAA, nodata(soa_example())},
+                    {"v4.example", type::A, records({rr_a("v4.example", 300, "1.2.3.4")})}},
+       .answer = {"v4.example 300 AAAA 2001:db8:122:344:1:203:400:0"},
+       .cache = {{"v4.example", type::AAAA, true, cache::Kind::synth_aaaa, 300}},
+       .synthesized = 1},
+      // §5.1.7: without a SOA in the AAAA answer the TTL is at most 600.
+      {.title = "ExcludedAaaaWithoutSoaCapsTheTtlAt600",
+       .query = {.name = "mapped.example"},
+       .upstream = {{"mapped.example", type::AAAA,
+                     records({rr_aaaa("mapped.example", 3600, "::ffff:1.2.3.4")})},
+                    {"mapped.example", type::A,
+                     records({rr_a("mapped.example", 3600, "5.6.7.8")})}},
+       .answer = {"mapped.example 600 AAAA 64:ff9b::506:708"},
+       .cache = {{"mapped.example", type::AAAA, true, cache::Kind::synth_aaaa, 600}},
+       .synthesized = 1},
+      // A view whose policy ignores real AAAA asks for A alone, and its
+      // entry lives under the policy's own key type.
+      {.title = "IgnoreAaaaPolicySynthesizesWithoutAskingAaaa",
+       .query = {.name = "dual.example", .client = always_client},
+       .upstream = {{"dual.example", type::A, records({rr_a("dual.example", 3600, "1.2.3.4")})}},
+       .answer = {"dual.example 600 AAAA 64:ff9b::102:304"},
+       .cache = {{"dual.example", respond::aaaa_key_type(1), true, cache::Kind::synth_aaaa, 600},
+                 {"dual.example", type::AAAA, false}},
+       .synthesized = 1},
+      // §5.5: DO without CD: synthesis, and never AD on synthesized data.
+      {.title = "DoClientGetsSynthesisWithoutAd",
+       .query = {.name = "v4.example", .edns = 1232, .do_bit = true},
+       .upstream = {{"v4.example", type::AAAA, nodata(soa_example(), {}, ad)},
+                    {"v4.example", type::A, records({rr_a("v4.example", 300, "1.2.3.4")}, ad)}},
+       .answer = {"v4.example 300 AAAA 64:ff9b::102:304"},
+       .cache = {{"v4.example", type::AAAA, true, cache::Kind::synth_aaaa, 300}},
+       .flag_mask = ad,
+       .flags = 0,
+       .synthesized = 1},
+      // §5.1.6: after NODATA for AAAA, the A query's NXDOMAIN is the answer.
+      {.title = "ANxdomainAfterAaaaNodataIsNxdomain",
+       .query = {.name = "racy.example"},
+       .upstream = {{"racy.example", type::AAAA, nodata(soa_example())},
+                    {"racy.example", type::A, nxdomain(soa_example(3600, 120))}},
+       .rcode = rcode::NXDOMAIN,
+       .cache = {{"racy.example", type::AAAA, true, cache::Kind::negative, 120, rcode::NXDOMAIN}}},
+      {.title = "NxdomainAfterAFailedAaaaQueryIsCachedForFailureTtl",
+       .query = {.name = "slow.example"},
+       .upstream = {{"slow.example", type::AAAA, timeout()},
+                    {"slow.example", type::A, nxdomain(soa_example(3600, 900))}},
+       .rcode = rcode::NXDOMAIN,
+       .cache = {{"slow.example", type::AAAA, true, cache::Kind::negative, 30, rcode::NXDOMAIN}}},
+      // §5.1.2: NXDOMAIN is the answer; no A query.
+      {.title = "NxdomainOnAaaaIsRelayedWithoutAnAQuery",
+       .query = {.name = "gone.example"},
+       .upstream = {{"gone.example", type::AAAA, nxdomain(soa_example(3600, 60))}},
+       .rcode = rcode::NXDOMAIN,
+       .cache = {{"gone.example", type::AAAA, true, cache::Kind::negative, 60, rcode::NXDOMAIN}}},
+      // §5.1.4: AAAA records in ::ffff:0:0/96 count as none.
+      {.title = "ExcludedAaaaIsReplacedBySynthesis",
+       .query = {.name = "mapped.example"},
+       .upstream = {{"mapped.example", type::AAAA,
+                     records({rr_aaaa("mapped.example", 300, "::ffff:1.2.3.4")})},
+                    {"mapped.example", type::A, records({rr_a("mapped.example", 300, "5.6.7.8")})}},
+       .answer = {"mapped.example 300 AAAA 64:ff9b::506:708"},
+       .cache = {{"mapped.example", type::AAAA, true, cache::Kind::synth_aaaa, 300}},
+       .synthesized = 1},
+      // §5.1.3 then §5.1.2: a timeout is SERVFAIL, treated as an empty answer;
+      // what the failure decided is cached for failure_ttl at most.
+      {.title = "AaaaTimeoutIsSynthesizedForFailureTtl",
+       .query = {.name = "slow.example"},
+       .upstream = {{"slow.example", type::AAAA, timeout()},
+                    {"slow.example", type::A, records({rr_a("slow.example", 300, "1.2.3.4")})}},
+       .answer = {"slow.example 30 AAAA 64:ff9b::102:304"},
+       .cache = {{"slow.example", type::AAAA, true, cache::Kind::synth_aaaa, 30}},
+       .synthesized = 1},
+      {.title = "AaaaServfailIsSynthesizedForFailureTtl",
+       .query = {.name = "broken.example"},
+       .upstream = {{"broken.example", type::AAAA, error_rcode(rcode::SERVFAIL)},
+                    {"broken.example", type::A, records({rr_a("broken.example", 300, "1.2.3.4")})}},
+       .answer = {"broken.example 30 AAAA 64:ff9b::102:304"},
+       .cache = {{"broken.example", type::AAAA, true, cache::Kind::synth_aaaa, 30}},
+       .synthesized = 1},
+      {.title = "AaaaTimeoutIsServfailWhenConfiguredSo",
+       .query = {.name = "slow.example"},
+       .upstream = {{"slow.example", type::AAAA, timeout()}},
+       .rcode = rcode::SERVFAIL,
+       .cache = {{"slow.example", type::AAAA, false}},
+       .config = servfail_on_error},
+      {.title = "NodataAfterAFailedAaaaQueryIsCachedForFailureTtl",
+       .query = {.name = "slow.example"},
+       .upstream = {{"slow.example", type::AAAA, timeout()},
+                    {"slow.example", type::A, nodata(soa_example(3600, 900))}},
+       .cache = {{"slow.example", type::AAAA, true, cache::Kind::negative, 30, rcode::NOERROR}}},
+      {.title = "AQueryTimeoutIsServfail",
+       .query = {.name = "v4.example"},
+       .upstream = {{"v4.example", type::AAAA, nodata(soa_example())},
+                    {"v4.example", type::A, timeout()}},
+       .rcode = rcode::SERVFAIL,
+       .cache = {{"v4.example", type::AAAA, false}}},
+      // §5.5: DO and CD: the upstream's own answer, asked with DO and CD,
+      // never synthesized and never cached.
+      {.title = "ValidatingClientGetsNodataUnsynthesized",
+       .query = {.name = "v4.example", .edns = 1232, .do_bit = true, .cd = true},
+       .upstream = {{"v4.example", type::AAAA, nodata(soa_example(), {}, ad)}},
+       .cache = {{"v4.example", type::AAAA, false}},
+       .flag_mask = ad,
+       .flags = ad},
+      {.title = "ValidatingClientGetsRealAaaaUncached",
+       .query = {.name = "v6.example", .edns = 1232, .do_bit = true, .cd = true},
+       .upstream = {{"v6.example", type::AAAA,
+                     records({rr_aaaa("v6.example", 300, "2001:db8::1")})}},
+       .answer = {"v6.example 300 AAAA 2001:db8::1"},
+       .cache = {{"v6.example", type::AAAA, false}}},
+      // Other types: relayed once, then cached.
+      {.title = "MxIsRelayedAndCached",
+       .query = {.name = "mail.example", .qtype = type::MX},
+       .upstream = {{"mail.example", type::MX,
+                     records({rr_mx("mail.example", 300, 10, "mx.example")}, aa)}},
+       .answer = {"mail.example 300 MX 10 mx.example"},
+       .cache = {{"mail.example", type::MX, true, cache::Kind::rrset, 300}}},
+      {.title = "TxtIsRelayedAndCached",
+       .query = {.name = "text.example", .qtype = type::TXT},
+       .upstream = {{"text.example", type::TXT, records({rr_txt("text.example", 120, "hello")})}},
+       .answer = {"text.example 120 TXT hello"},
+       .cache = {{"text.example", type::TXT, true, cache::Kind::rrset, 120}}},
+      // RFC 2308 §5: NODATA of another type, cached for min(SOA TTL, MINIMUM).
+      {.title = "MxNodataIsCachedAsNegative",
+       .query = {.name = "nomail.example", .qtype = type::MX},
+       .upstream = {{"nomail.example", type::MX, nodata(soa_example(3600, 120))}},
+       .cache = {{"nomail.example", type::MX, true, cache::Kind::negative, 120, rcode::NOERROR}}},
+      // §5.1.5: the chain from the question to the A records, then the AAAA.
+      {.title = "CnameChainToAOnlyIsSynthesizedWithTheChain",
+       .query = {.name = "www.example"},
+       .upstream = {{"www.example", type::AAAA,
+                     nodata(soa_example(), {rr_cname("www.example", 600, "v4.example")})},
+                    {"www.example", type::A,
+                     records({rr_cname("www.example", 600, "v4.example"),
+                              rr_a("v4.example", 300, "1.2.3.4")})}},
+       .answer = {"www.example 300 CNAME v4.example", "v4.example 300 AAAA 64:ff9b::102:304"},
+       .cache = {{"www.example", type::AAAA, true, cache::Kind::synth_aaaa, 300}},
+       .synthesized = 1},
+      {.title = "DnameInTheChainIsKept",
+       .query = {.name = "a.old.example"},
+       .upstream = {{"a.old.example", type::AAAA,
+                     nodata(soa_example(), {rr_dname("old.example", 600, "new.example"),
+                                            rr_cname("a.old.example", 600, "a.new.example")})},
+                    {"a.old.example", type::A,
+                     records({rr_dname("old.example", 600, "new.example"),
+                              rr_cname("a.old.example", 600, "a.new.example"),
+                              rr_a("a.new.example", 300, "1.2.3.4")})}},
+       .answer = {"old.example 300 DNAME new.example", "a.old.example 300 CNAME a.new.example",
+                  "a.new.example 300 AAAA 64:ff9b::102:304"},
+       .cache = {{"a.old.example", type::AAAA, true, cache::Kind::synth_aaaa, 300}},
+       .synthesized = 1},
+      {.title = "ChainToNxdomainIsRelayedAndNotCached",
+       .query = {.name = "dangling.example"},
+       .upstream = {{"dangling.example", type::AAAA,
+                     nxdomain(soa_example(), {rr_cname("dangling.example", 300, "gone.example")})}},
+       .rcode = rcode::NXDOMAIN,
+       .answer = {"dangling.example 300 CNAME gone.example"},
+       .cache = {{"dangling.example", type::AAAA, false}}},
+      {.title = "ChainToNodataOnBothQueriesIsRelayedWithTheChain",
+       .query = {.name = "alias.example"},
+       .upstream = {{"alias.example", type::AAAA,
+                     nodata(soa_example(), {rr_cname("alias.example", 300, "empty.example")})},
+                    {"alias.example", type::A,
+                     nodata(soa_example(), {rr_cname("alias.example", 300, "empty.example")})}},
+       .answer = {"alias.example 300 CNAME empty.example"},
+       .cache = {{"alias.example", type::AAAA, false}}},
+      // §5.3.1: PTR under the prefix: the upstream is asked the in-addr.arpa
+      // name; the client gets a CNAME to it (cname mode) or the PTR renamed.
+      {.title = "PtrUnderThePrefixAsksInAddrArpaCnameMode",
+       .query = {.name = ptr_wkp, .qtype = type::PTR},
+       .upstream = {{"4.3.2.1.in-addr.arpa", type::PTR,
+                     records({rr_name("4.3.2.1.in-addr.arpa", type::PTR, 300, "host.example")})}},
+       .answer = {ptr_wkp + " 300 CNAME 4.3.2.1.in-addr.arpa",
+                  "4.3.2.1.in-addr.arpa 300 PTR host.example"},
+       .cache = {{"4.3.2.1.in-addr.arpa", type::PTR, true, cache::Kind::rrset, 300},
+                 {ptr_wkp, type::PTR, false}}},
+      {.title = "PtrUnderASlash64AsksInAddrArpaPtrMode",
+       .query = {.name = ptr_nsp, .qtype = type::PTR, .client = nsp_client},
+       .upstream = {{"4.3.2.1.in-addr.arpa", type::PTR,
+                     records({rr_name("4.3.2.1.in-addr.arpa", type::PTR, 300, "host.example")})}},
+       .answer = {ptr_nsp + " 300 PTR host.example"},
+       .cache = {{"4.3.2.1.in-addr.arpa", type::PTR, true, cache::Kind::rrset, 300}}},
+      // A TTL of 0 is not cached: the upstream's answer is relayed, mapped
+      // back to the client's name the view's way.
+      {.title = "UncacheablePtrIsRelayedWithTheCnameInCnameMode",
+       .query = {.name = ptr_wkp, .qtype = type::PTR},
+       .upstream = {{"4.3.2.1.in-addr.arpa", type::PTR,
+                     records({rr_name("4.3.2.1.in-addr.arpa", type::PTR, 0, "host.example")})}},
+       .answer = {ptr_wkp + " 0 CNAME 4.3.2.1.in-addr.arpa",
+                  "4.3.2.1.in-addr.arpa 0 PTR host.example"},
+       .cache = {{"4.3.2.1.in-addr.arpa", type::PTR, false}}},
+      {.title = "UncacheablePtrIsRelayedRenamedInPtrMode",
+       .query = {.name = ptr_nsp, .qtype = type::PTR, .client = nsp_client},
+       .upstream = {{"4.3.2.1.in-addr.arpa", type::PTR,
+                     records({rr_name("4.3.2.1.in-addr.arpa", type::PTR, 0, "host.example")})}},
+       .answer = {ptr_nsp + " 0 PTR host.example"},
+       .cache = {{"4.3.2.1.in-addr.arpa", type::PTR, false}}},
+      {.title = "PtrUnderThePrefixWithoutAnInAddrNameIsNxdomain",
+       .query = {.name = ptr_wkp, .qtype = type::PTR},
+       .upstream = {{"4.3.2.1.in-addr.arpa", type::PTR,
+                     nxdomain(rr_soa("in-addr.arpa", 3600, 300))}},
+       .rcode = rcode::NXDOMAIN,
+       .cache = {{"4.3.2.1.in-addr.arpa", type::PTR, true, cache::Kind::negative, 300,
+                  rcode::NXDOMAIN}}},
+      {.title = "PtrOutsideThePrefixIsAskedAsIs",
+       .query = {.name = ptr_plain, .qtype = type::PTR},
+       .upstream = {{ptr_plain, type::PTR,
+                     records({rr_name(ptr_plain, type::PTR, 300, "v6.example")})}},
+       .answer = {ptr_plain + " 300 PTR v6.example"},
+       .cache = {{ptr_plain, type::PTR, true, cache::Kind::rrset, 300}}},
+      // The question is echoed in the client's case; the key is folded.
+      {.title = "QueryNameCaseIsEchoed",
+       .query = {.name = "MiXeD.ExAmPle", .qtype = type::A},
+       .upstream = {{"mixed.example", type::A, records({rr_a("mixed.example", 300, "1.2.3.4")})}},
+       .answer = {"MiXeD.ExAmPle 300 A 1.2.3.4"},
+       .cache = {{"mixed.example", type::A, true, cache::Kind::rrset, 300}}},
+      {.title = "SynthesizedAnswerEchoesTheCase",
+       .query = {.name = "V4.Example"},
+       .upstream = {{"v4.example", type::AAAA, nodata(soa_example())},
+                    {"v4.example", type::A, records({rr_a("v4.example", 300, "1.2.3.4")})}},
+       .answer = {"V4.Example 300 AAAA 64:ff9b::102:304"},
+       .cache = {{"v4.example", type::AAAA, true, cache::Kind::synth_aaaa, 300}},
+       .synthesized = 1},
+  };
+}
+
+void PrintTo(const Case& c, std::ostream* os) { *os << c.title; }
+
+class ReplayCase : public ::testing::TestWithParam<Case> {};
+
+TEST_P(ReplayCase, Replays) {
+  const Case& c = GetParam();
+  Replay r(c.config);
+  for (const Exchange& e : c.upstream) r.transport.on(e.name, e.qtype, e.answer);
+  const std::uint64_t client = r.submit(c.query);
+  r.run();
+
+  // Upstream: exactly the scripted queries, in order, with DO and CD only
+  // for a validating client.
+  const bool validating = c.query.do_bit && c.query.cd;
+  ASSERT_EQ(r.transport.sent.size(), c.upstream.size());
+  for (std::size_t i = 0; i < c.upstream.size(); ++i) {
+    const Sent& s = r.transport.sent[i];
+    EXPECT_EQ(s.name, lower(c.upstream[i].name)) << "query " << i;
+    EXPECT_EQ(s.qtype, c.upstream[i].qtype) << "query " << i;
+    EXPECT_EQ(s.qclass, dns::cls::IN);
+    EXPECT_EQ(s.do_bit, validating);
+    EXPECT_EQ(s.cd, validating);
+  }
+  EXPECT_EQ(r.transport.held_count(), 0u);
+
+  // The client: its ID and question back, the rcode and the records.
+  const Reply reply = r.reply_for(client);
+  EXPECT_TRUE(reply.m.header.qr());
+  EXPECT_EQ(reply.m.header.id, c.query.id);
+  EXPECT_EQ(reply.question, dns::to_text(test::wire(c.query.name)));
+  EXPECT_EQ(reply.m.question.qtype, c.query.qtype);
+  EXPECT_EQ(reply.m.header.rcode(), c.rcode);
+  EXPECT_EQ(reply.answer, c.answer);
+  EXPECT_EQ(reply.m.header.flags & c.flag_mask, c.flags);
+  EXPECT_TRUE(reply.m.header.rd());  // as the client sent it
+  EXPECT_EQ(reply.m.header.cd(), c.query.cd);
+  EXPECT_TRUE(reply.m.header.flags & dns::flag::RA);
+  EXPECT_EQ(reply.m.opt.present, c.query.edns >= 0);
+  EXPECT_LE(reply.size, 512u);
+  EXPECT_EQ(r.count(ResolverCounter::answered), 1u);
+  EXPECT_EQ(r.count(ResolverCounter::synthesized), c.synthesized);
+  // A negative answer names its zone's SOA.
+  if (c.answer.empty() && c.rcode != rcode::SERVFAIL) {
+    ASSERT_EQ(reply.authority.size(), 1u);
+    EXPECT_NE(reply.authority[0].find(" SOA "), std::string::npos) << reply.authority[0];
+  }
+
+  for (const CacheCheck& k : c.cache) {
+    const cache::LookupResult l = r.lookup(k.name, k.key_type);
+    ASSERT_EQ(l.status == cache::LookupStatus::hit, k.hit) << k.name << " " << k.key_type;
+    if (!k.hit) continue;
+    EXPECT_EQ(l.view.kind(), k.kind) << k.name;
+    EXPECT_EQ(l.view.ttl(), k.ttl) << k.name;
+    if (k.kind == cache::Kind::negative) {
+      EXPECT_EQ(l.view.rcode(), k.rcode) << k.name;
+    }
+  }
+  EXPECT_EQ(r.resolver.pending(), 0u);
+  EXPECT_EQ(r.resolver.waiting(), 0u);
+}
+
+INSTANTIATE_TEST_SUITE_P(Rfc6147, ReplayCase, ::testing::ValuesIn(cases()),
+                         [](const ::testing::TestParamInfo<Case>& i) { return i.param.title; });
+
+// ---- focused replays ----
+
+TEST(Resolver, CoalescesClientsOfOneNameAcrossViewsOfOnePolicy) {
+  Replay r;
+  r.transport.on("v4.example", type::AAAA, nodata(soa_example()));
+  r.transport.on("v4.example", type::A, records({rr_a("v4.example", 300, "1.2.3.4")}));
+  std::vector<std::uint64_t> clients;
+  for (std::uint16_t i = 0; i < 5; ++i) {
+    clients.push_back(r.submit({.name = "v4.example",
+                                .client = i % 2 == 0 ? "2001:db8:ffff::1" : nsp_client,
+                                .id = static_cast<std::uint16_t>(100 + i)}));
+  }
+  EXPECT_EQ(r.resolver.pending(), 1u);
+  EXPECT_EQ(r.resolver.waiting(), 5u);
+  r.run();
+  ASSERT_EQ(r.transport.sent.size(), 2u);  // one AAAA, one A
+  EXPECT_EQ(r.count(ResolverCounter::lookups), 1u);
+  EXPECT_EQ(r.count(ResolverCounter::coalesced), 4u);
+  EXPECT_EQ(r.count(ResolverCounter::answered), 5u);
+  ASSERT_EQ(r.requester.replies.size(), 5u);
+  for (std::uint16_t i = 0; i < 5; ++i) {
+    const Reply reply = r.reply_for(clients[i]);
+    EXPECT_EQ(reply.m.header.id, 100 + i);
+    EXPECT_EQ(reply.answer, std::vector<std::string>{
+                                i % 2 == 0 ? "v4.example 300 AAAA 64:ff9b::102:304"
+                                           : "v4.example 300 AAAA 2001:db8:122:344:1:203:400:0"});
+  }
+  EXPECT_EQ(r.resolver.waiting(), 0u);
+  EXPECT_EQ(r.resolver.pending(), 0u);
+}
+
+TEST(Resolver, PoliciesAndValidatingClientsHaveLookupsOfTheirOwn) {
+  Replay r;
+  r.transport.on("dual.example", type::AAAA,
+                 records({rr_aaaa("dual.example", 300, "2001:db8::6")}));
+  r.transport.on("dual.example", type::A, records({rr_a("dual.example", 300, "1.2.3.4")}));
+  const auto normal = r.submit({.name = "dual.example"});
+  const auto normal2 = r.submit({.name = "dual.example", .id = 2});
+  const auto always = r.submit({.name = "dual.example", .client = always_client});
+  const auto validating =
+      r.submit({.name = "dual.example", .edns = 1232, .do_bit = true, .cd = true});
+  EXPECT_EQ(r.resolver.pending(), 3u);
+  r.run();
+  EXPECT_EQ(r.count(ResolverCounter::lookups), 3u);
+  EXPECT_EQ(r.count(ResolverCounter::coalesced), 1u);
+  // Normal: AAAA only. Ignore-AAAA policy: straight to A. Validating: AAAA with DO+CD.
+  int aaaa_plain = 0, aaaa_validating = 0, a = 0;
+  for (const Sent& s : r.transport.sent) {
+    if (s.qtype == type::A) ++a;
+    if (s.qtype == type::AAAA) ++(s.do_bit && s.cd ? aaaa_validating : aaaa_plain);
+  }
+  EXPECT_EQ(aaaa_plain, 1);
+  EXPECT_EQ(aaaa_validating, 1);
+  EXPECT_EQ(a, 1);
+  const std::vector<std::string> real{"dual.example 300 AAAA 2001:db8::6"};
+  EXPECT_EQ(r.reply_for(normal).answer, real);
+  EXPECT_EQ(r.reply_for(normal2).answer, real);
+  EXPECT_EQ(r.reply_for(validating).answer, real);
+  EXPECT_EQ(r.reply_for(always).answer,
+            std::vector<std::string>{"dual.example 300 AAAA 64:ff9b::102:304"});
+  // Each policy's entry under its own key type.
+  const int always_policy = r.snap.views.view(2).aaaa_policy;
+  ASSERT_NE(always_policy, 0);
+  EXPECT_EQ(r.lookup("dual.example", type::AAAA).view.kind(), cache::Kind::rrset);
+  EXPECT_EQ(
+      r.lookup("dual.example", respond::aaaa_key_type(static_cast<std::size_t>(always_policy)))
+          .view.kind(),
+      cache::Kind::synth_aaaa);
+}
+
+TEST(Resolver, ServesStaleWhenTheUpstreamFails) {
+  for (const Answer& failure : {timeout(), error_rcode(rcode::SERVFAIL)}) {
+    ResolverConfig config;
+    config.serve_stale = true;
+    Replay r(config);
+    r.transport.on("stale.example", type::A, records({rr_a("stale.example", 10, "1.2.3.4")}));
+    r.submit({.name = "stale.example", .qtype = type::A});
+    r.run();
+    ASSERT_EQ(r.lookup("stale.example", type::A).status, cache::LookupStatus::hit);
+
+    r.now += 20'000;  // expired ten seconds ago
+    EXPECT_EQ(r.lookup("stale.example", type::A).status, cache::LookupStatus::expired);
+    r.transport.on("stale.example", type::A, failure);
+    const auto late = r.submit({.name = "stale.example", .qtype = type::A});
+    r.run();
+    EXPECT_EQ(r.transport.sent.size(), 2u);
+    const Reply reply = r.reply_for(late);
+    EXPECT_EQ(reply.m.header.rcode(), rcode::NOERROR);
+    EXPECT_EQ(reply.answer, std::vector<std::string>{"stale.example 30 A 1.2.3.4"});  // RFC 8767
+    EXPECT_EQ(r.count(ResolverCounter::stale), 1u);
+    EXPECT_EQ(r.count(ResolverCounter::servfail), 0u);
+  }
+}
+
+TEST(Resolver, StaleIsNotServedWhenTheUpstreamAnswers) {
+  ResolverConfig config;
+  config.serve_stale = true;
+  Replay r(config);
+  r.transport.on("stale.example", type::A, records({rr_a("stale.example", 10, "1.2.3.4")}));
+  r.submit({.name = "stale.example", .qtype = type::A});
+  r.run();
+  r.now += 20'000;
+  r.transport.on("stale.example", type::A, nxdomain(soa_example(3600, 60)));
+  const auto late = r.submit({.name = "stale.example", .qtype = type::A});
+  r.run();
+  const Reply reply = r.reply_for(late);
+  EXPECT_EQ(reply.m.header.rcode(), rcode::NXDOMAIN);
+  EXPECT_TRUE(reply.answer.empty());
+  EXPECT_EQ(r.count(ResolverCounter::stale), 0u);
+}
+
+TEST(Resolver, WithoutServeStaleAnExpiredEntryGivesServfail) {
+  Replay r;
+  r.transport.on("stale.example", type::A, records({rr_a("stale.example", 10, "1.2.3.4")}));
+  r.submit({.name = "stale.example", .qtype = type::A});
+  r.run();
+  r.now += 20'000;
+  r.transport.on("stale.example", type::A, timeout());
+  const auto late = r.submit({.name = "stale.example", .qtype = type::A});
+  r.run();
+  EXPECT_EQ(r.reply_for(late).m.header.rcode(), rcode::SERVFAIL);
+  EXPECT_EQ(r.count(ResolverCounter::stale), 0u);
+  EXPECT_EQ(r.count(ResolverCounter::servfail), 1u);
+}
+
+TEST(Resolver, StaleSynthesisWhenBothQueriesFail) {
+  ResolverConfig config;
+  config.serve_stale = true;
+  Replay r(config);
+  r.transport.on("v4.example", type::AAAA, nodata(soa_example()));
+  r.transport.on("v4.example", type::A, records({rr_a("v4.example", 10, "1.2.3.4")}));
+  r.submit({.name = "v4.example"});
+  r.run();
+  r.now += 20'000;
+  r.transport.on("v4.example", type::AAAA, timeout());
+  r.transport.on("v4.example", type::A, timeout());
+  const auto late = r.submit({.name = "v4.example"});
+  r.run();
+  EXPECT_EQ(r.reply_for(late).answer,
+            std::vector<std::string>{"v4.example 30 AAAA 64:ff9b::102:304"});
+  EXPECT_EQ(r.count(ResolverCounter::stale), 1u);
+}
+
+TEST(Resolver, RefreshAsksOnceAndReplacesTheEntry) {
+  Replay r;
+  r.transport.on("r.example", type::A, records({rr_a("r.example", 100, "1.2.3.4")}));
+  r.submit({.name = "r.example", .qtype = type::A});
+  r.run();
+  ASSERT_EQ(r.requester.replies.size(), 1u);
+  r.now += 95'000;  // five seconds left
+  ASSERT_EQ(r.lookup("r.example", type::A).view.ttl(), 5u);
+
+  r.transport.on("r.example", type::A, held());
+  const Octets name = test::wire("r.example");
+  ASSERT_TRUE(r.resolver.refresh(name, type::A, dns::cls::IN, r.snap));
+  EXPECT_FALSE(r.resolver.refresh(name, type::A, dns::cls::IN, r.snap));  // in flight already
+  EXPECT_EQ(r.resolver.pending(), 1u);
+  r.run();
+  ASSERT_TRUE(
+      r.transport.release("r.example", type::A, records({rr_a("r.example", 200, "5.6.7.8")})));
+  r.run();
+  EXPECT_EQ(r.transport.sent.size(), 2u);
+  EXPECT_EQ(r.requester.replies.size(), 1u);  // nobody waited
+  EXPECT_EQ(r.count(ResolverCounter::refreshes), 1u);
+  EXPECT_EQ(r.resolver.pending(), 0u);
+  const cache::LookupResult l = r.lookup("r.example", type::A);
+  ASSERT_EQ(l.status, cache::LookupStatus::hit);
+  EXPECT_EQ(l.view.ttl(), 200u);
+  // The worker now answers the new address from the cache.
+  test::Packet q = test::query("r.example", type::A);
+  Octets buf = q.bytes;
+  buf.resize(512);
+  respond::Client client;
+  client.is_v6 = true;
+  client.v6 = *dns64::parse_v6("2001:db8:ffff::1");
+  const respond::Result res = respond::respond(
+      buf, q.size(), client, {&r.snap.views, &r.cache, r.reader, r.now, r.snap.edns_udp_size});
+  ASSERT_TRUE(respond::is_answer(res.outcome));
+  buf.resize(res.reply_len);
+  EXPECT_EQ(parse_reply(buf).answer, std::vector<std::string>{"r.example 200 A 5.6.7.8"});
+}
+
+TEST(Resolver, RefreshOfAnAaaaEntryDecidesSynthesisAgain) {
+  Replay r;
+  r.transport.on("v4.example", type::AAAA, nodata(soa_example()));
+  r.transport.on("v4.example", type::A, records({rr_a("v4.example", 300, "1.2.3.4")}));
+  ASSERT_TRUE(r.resolver.refresh(test::wire("v4.example"), type::AAAA, dns::cls::IN, r.snap));
+  r.run();
+  ASSERT_EQ(r.transport.sent.size(), 2u);
+  EXPECT_EQ(r.transport.sent[0].qtype, type::AAAA);
+  EXPECT_EQ(r.transport.sent[1].qtype, type::A);
+  EXPECT_TRUE(r.requester.replies.empty());
+  EXPECT_EQ(r.lookup("v4.example", type::AAAA).view.kind(), cache::Kind::synth_aaaa);
+}
+
+TEST(Resolver, RefreshWhileAClientsLookupIsInFlightIsRefused) {
+  Replay r;
+  r.transport.on("busy.example", type::A, held());
+  const auto client = r.submit({.name = "busy.example", .qtype = type::A});
+  EXPECT_FALSE(r.resolver.refresh(test::wire("busy.example"), type::A, dns::cls::IN, r.snap));
+  EXPECT_EQ(r.transport.sent.size(), 1u);
+  EXPECT_EQ(r.count(ResolverCounter::refreshes), 0u);
+  ASSERT_TRUE(r.transport.release("busy.example", type::A,
+                                  records({rr_a("busy.example", 300, "1.2.3.4")})));
+  r.run();
+  EXPECT_EQ(r.reply_for(client).answer, std::vector<std::string>{"busy.example 300 A 1.2.3.4"});
+}
+
+TEST(Resolver, ClientJoinsARefreshInFlight) {
+  Replay r;
+  r.transport.on("j.example", type::A, held());
+  ASSERT_TRUE(r.resolver.refresh(test::wire("j.example"), type::A, dns::cls::IN, r.snap));
+  const auto client = r.submit({.name = "j.example", .qtype = type::A});
+  EXPECT_EQ(r.count(ResolverCounter::coalesced), 1u);
+  ASSERT_TRUE(
+      r.transport.release("j.example", type::A, records({rr_a("j.example", 300, "1.2.3.4")})));
+  r.run();
+  EXPECT_EQ(r.transport.sent.size(), 1u);
+  EXPECT_EQ(r.reply_for(client).answer, std::vector<std::string>{"j.example 300 A 1.2.3.4"});
+}
+
+// ---- budgets ----
+
+struct Budget {
+  const char* title;
+  ResolverConfig config;
+  ResolverCounter counter;
+  bool same_name;  // the clients ask one name (waiters) or one each (pending, waiting)
+};
+
+void PrintTo(const Budget& b, std::ostream* os) { *os << b.title; }
+
+class OverBudget : public ::testing::TestWithParam<std::tuple<Budget, OverLimit>> {};
+
+TEST_P(OverBudget, ShedsTheClientBeyondItAndFreesItAfterwards) {
+  Budget b = std::get<0>(GetParam());
+  b.config.over_limit = std::get<1>(GetParam());
+  Replay r(b.config);
+  auto name = [&](int i) {
+    return b.same_name ? std::string("b.example") : "b" + std::to_string(i) + ".example";
+  };
+  // Two clients fit, the third does not.
+  r.submit({.name = name(0), .qtype = type::A});
+  r.submit({.name = name(1), .qtype = type::A, .id = 2});
+  EXPECT_EQ(r.resolver.waiting(), 2u);
+  EXPECT_TRUE(r.requester.replies.empty());
+  const auto shed = r.submit({.name = name(2), .qtype = type::A, .id = 3});
+  EXPECT_EQ(r.count(b.counter), 1u);
+  EXPECT_EQ(r.resolver.waiting(), 2u);
+  ASSERT_EQ(r.requester.replies.size(), 1u);
+  EXPECT_EQ(r.requester.replies[0].to.stream, shed);
+  if (b.config.over_limit == OverLimit::drop) {
+    EXPECT_TRUE(r.requester.replies[0].bytes.empty());
+  } else {
+    const Reply reply = parse_reply(r.requester.replies[0].bytes);
+    EXPECT_EQ(reply.m.header.rcode(), rcode::SERVFAIL);
+    EXPECT_EQ(reply.m.header.id, 3);
+    EXPECT_EQ(reply.question, name(2));
+    EXPECT_EQ(r.count(ResolverCounter::servfail), 1u);
+  }
+  // The lookups complete: the budget is whole again.
+  for (int i = 0; i < (b.same_name ? 1 : 2); ++i) {
+    ASSERT_TRUE(r.transport.release(name(i), type::A, records({rr_a(name(i), 300, "1.2.3.4")})));
+  }
+  r.run();
+  EXPECT_EQ(r.requester.replies.size(), 3u);
+  EXPECT_EQ(r.resolver.waiting(), 0u);
+  EXPECT_EQ(r.resolver.pending(), 0u);
+  r.submit({.name = "c1.example", .qtype = type::A});
+  r.submit({.name = "c2.example", .qtype = type::A});
+  EXPECT_EQ(r.resolver.waiting(), 2u);
+  EXPECT_EQ(r.count(b.counter), 1u);
+}
+
+ResolverConfig limits(std::size_t waiting, std::size_t pending, std::size_t waiters) {
+  ResolverConfig c;
+  c.max_waiting = waiting;
+  c.max_pending = pending;
+  c.max_waiters = waiters;
+  return c;
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Budgets, OverBudget,
+    ::testing::Combine(::testing::Values(Budget{"MaxWaiting", limits(2, 8, 8),
+                                                ResolverCounter::shed_waiting, false},
+                                         Budget{"MaxPending", limits(8, 2, 8),
+                                                ResolverCounter::shed_pending, false},
+                                         Budget{"MaxWaiters", limits(8, 8, 2),
+                                                ResolverCounter::shed_waiters, true}),
+                       ::testing::Values(OverLimit::servfail, OverLimit::drop)),
+    [](const auto& i) {
+      return std::string(std::get<0>(i.param).title) +
+             (std::get<1>(i.param) == OverLimit::drop ? "Drop" : "Servfail");
+    });
+
+// ---- sizes ----
+
+Answer big_txt(const std::string& name) {
+  std::vector<Rr> rrs;
+  for (char c = 'a'; c < 'e'; ++c) rrs.push_back(rr_txt(name, 300, std::string(200, c)));
+  return records(rrs);
+}
+
+TEST(Resolver, StreamClientGetsTheWholeAnswerDatagramClientGetsTc) {
+  Replay r;
+  r.transport.on("big.example", type::TXT, big_txt("big.example"));
+  const auto stream =
+      r.submit({.name = "big.example", .qtype = type::TXT, .kind = ReplyTo::Kind::stream});
+  const auto plain = r.submit({.name = "big.example", .qtype = type::TXT, .id = 2});
+  const auto edns = r.submit({.name = "big.example", .qtype = type::TXT, .edns = 1232, .id = 3});
+  r.run();
+  EXPECT_EQ(r.transport.sent.size(), 1u);
+
+  const Reply s = r.reply_for(stream);
+  EXPECT_GT(s.size, 512u);
+  EXPECT_FALSE(s.m.header.tc());
+  EXPECT_EQ(s.answer.size(), 4u);
+
+  const Reply p = r.reply_for(plain);
+  EXPECT_LE(p.size, 512u);
+  EXPECT_TRUE(p.m.header.tc());
+
+  const Reply e = r.reply_for(edns);
+  EXPECT_GT(e.size, 512u);
+  EXPECT_LE(e.size, 1232u);
+  EXPECT_FALSE(e.m.header.tc());
+  EXPECT_EQ(e.answer.size(), 4u);
+}
+
+TEST(Resolver, RelayedAnswerThatDoesNotFitIsTruncated) {
+  // A validating client's answer is relayed, never cached: the relay path
+  // must honour the client's size too.
+  Replay r;
+  r.transport.on("big.example", type::TXT, big_txt("big.example"));
+  const auto small = r.submit(
+      {.name = "big.example", .qtype = type::TXT, .edns = 512, .do_bit = true, .cd = true});
+  const auto stream = r.submit({.name = "big.example",
+                                .qtype = type::TXT,
+                                .edns = 512,
+                                .do_bit = true,
+                                .cd = true,
+                                .id = 2,
+                                .kind = ReplyTo::Kind::stream});
+  r.run();
+  const Reply p = r.reply_for(small);
+  EXPECT_LE(p.size, 512u);
+  EXPECT_TRUE(p.m.header.tc());
+  EXPECT_TRUE(p.m.opt.present);
+  const Reply s = r.reply_for(stream);
+  EXPECT_GT(s.size, 512u);
+  EXPECT_FALSE(s.m.header.tc());
+  EXPECT_EQ(s.answer.size(), 4u);
+  EXPECT_EQ(r.lookup("big.example", type::TXT).status, cache::LookupStatus::miss);
+}
+
+TEST(Resolver, TransportThatCannotStartGivesServfail) {
+  Replay r;
+  r.transport.refuse = true;
+  const auto client = r.submit({.name = "v4.example", .qtype = type::A});
+  r.run();
+  EXPECT_EQ(r.reply_for(client).m.header.rcode(), rcode::SERVFAIL);
+  EXPECT_EQ(r.count(ResolverCounter::upstream_queries), 0u);
+  EXPECT_EQ(r.resolver.pending(), 0u);
+}
+
+TEST(Resolver, CompletionOfAFinishedLookupIsIgnored) {
+  // One pending slot, so the second lookup reuses the first one's: the
+  // first lookup's late answer must not finish the second.
+  Replay r(limits(8, 1, 8));
+  r.transport.on("one.example", type::A, records({rr_a("one.example", 300, "1.1.1.1")}));
+  r.transport.on("two.example", type::A, held());
+  r.submit({.name = "one.example", .qtype = type::A});
+  r.run();
+  ASSERT_EQ(r.requester.replies.size(), 1u);
+  const auto second = r.submit({.name = "two.example", .qtype = type::A});
+  ASSERT_EQ(r.transport.sent.size(), 2u);
+  EXPECT_EQ(r.transport.sent[0].cookie & 0xffffffffu, r.transport.sent[1].cookie & 0xffffffffu);
+  r.transport.answer_again(r.transport.sent[0], records({rr_a("one.example", 300, "9.9.9.9")}));
+  r.run();
+  EXPECT_EQ(r.requester.replies.size(), 1u);  // nothing for the second yet
+  EXPECT_EQ(r.resolver.pending(), 1u);
+  ASSERT_TRUE(
+      r.transport.release("two.example", type::A, records({rr_a("two.example", 300, "2.2.2.2")})));
+  r.run();
+  EXPECT_EQ(r.reply_for(second).answer, std::vector<std::string>{"two.example 300 A 2.2.2.2"});
+  EXPECT_EQ(r.lookup("one.example", type::A).view.kind(), cache::Kind::rrset);
+}
+
+}  // namespace
+}  // namespace dns64d::control
