@@ -389,8 +389,7 @@ Config parse(const std::string& text, const std::string& origin) {
       check_keys(*t,
                  {"enabled", "servers", "timeout_ms", "attempts", "servfail_on_error",
                   "failure_ttl", "max_pending", "max_waiters", "max_waiting", "over_limit",
-                  "serve_stale",
-                  "stale_ttl", "max_stale_seconds"},
+                  "serve_stale", "stale_ttl", "max_stale_seconds"},
                  "upstream");
       Upstream& u = c.upstream;
       u.enabled = get_bool(*t, "enabled", "upstream", true);

@@ -88,7 +88,7 @@ struct Cache {
   std::uint64_t bytes = 256u << 20;
   std::uint32_t min_ttl = 0;
   std::uint32_t max_ttl = 86400;
-  std::uint32_t refresh_percent = 10;      // hits with less of their TTL left are refreshed
+  std::uint32_t refresh_percent = 10;       // hits with less of their TTL left are refreshed
   std::uint32_t refresh_sample_every = 16;  // one such hit in this many is reported
 };
 
@@ -99,10 +99,10 @@ struct Upstream {
   std::uint32_t attempts = 3;        // each on the next server
   bool servfail_on_error = false;    // RFC 6147 §5.1.2-3: SERVFAIL instead of synthesis
   std::uint32_t failure_ttl = 30;    // cap on answers cached after a failed AAAA query
-  bool drop_over_limit = false;      // beyond max_waiting/max_pending/max_waiters: drop, not SERVFAIL
+  bool drop_over_limit = false;  // beyond max_waiting/max_pending/max_waiters: drop, not SERVFAIL
   std::uint32_t max_pending = 4096;
-  std::uint32_t max_waiters = 64;     // clients waiting on one lookup
-  std::uint32_t max_waiting = 16384;  // clients waiting on all lookups together
+  std::uint32_t max_waiters = 64;           // clients waiting on one lookup
+  std::uint32_t max_waiting = 16384;        // clients waiting on all lookups together
   bool serve_stale = false;                 // RFC 8767: expired answers when every upstream fails
   std::uint32_t stale_ttl = 30;             // TTL of such answers
   std::uint32_t max_stale_seconds = 86400;  // how long past expiry an answer may serve
@@ -116,7 +116,7 @@ struct Config {
   unsigned rx_desc = 1024, tx_desc = 1024;
   unsigned mbufs = 8191;      // per port queue pair
   unsigned ring_size = 4096;  // punt and return rings, per worker
-  bool offloads = true;  // UDP checksums by the port where it can
+  bool offloads = true;       // UDP checksums by the port where it can
   Cache cache;
   Upstream upstream;
   Tcp tcp;

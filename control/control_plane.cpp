@@ -15,9 +15,9 @@ unsigned ControlPlane::step() {
   unsigned handled = 0;
   for (std::size_t wi = 0; wi < workers_.size(); ++wi) {
     dataplane::Worker* w = workers_[wi];
-    const unsigned n = rte_ring_sc_dequeue_burst_elem(w->punt_ring, punted_.data(),
-                                                      dataplane::punted_size,
-                                                      static_cast<unsigned>(punted_.size()), nullptr);
+    const unsigned n =
+        rte_ring_sc_dequeue_burst_elem(w->punt_ring, punted_.data(), dataplane::punted_size,
+                                       static_cast<unsigned>(punted_.size()), nullptr);
     stats_.punted += n;
     handled += n;
     for (unsigned i = 0; i < n; ++i) {
@@ -43,11 +43,11 @@ unsigned ControlPlane::step() {
   }
   if (exception_ != nullptr) handled += exception_->poll(workers_);
   if (tcp_ != nullptr) {
-    handled += tcp_->poll(dataplane::now_ms(rte_get_tsc_hz()),
-                          [&](std::uint64_t conn, const TcpPeer& peer,
-                              std::span<const std::uint8_t> query) {
-                            answer_stream(conn, peer, query, snap);
-                          });
+    handled += tcp_->poll(
+        dataplane::now_ms(rte_get_tsc_hz()),
+        [&](std::uint64_t conn, const TcpPeer& peer, std::span<const std::uint8_t> query) {
+          answer_stream(conn, peer, query, snap);
+        });
   }
   if (resolver_ != nullptr) resolver_->step();
   return handled;
@@ -64,24 +64,29 @@ void ControlPlane::resolve(const respond::QuestionKey& key, const respond::Clien
   const std::size_t len =
       respond::answer_rcode(key, stream_buf_, in_class ? dns::rcode::SERVFAIL : dns::rcode::REFUSED,
                             snap.edns_udp_size, stream);
-  if (len != 0) ++(in_class ? stats_.answered_servfail : stats_.answered_refused);
-  answer(to, std::span<const std::uint8_t>(stream_buf_.data(), len));
+  if (deliver(to, std::span<const std::uint8_t>(stream_buf_.data(), len)) && len != 0) {
+    ++(in_class ? stats_.answered_servfail : stats_.answered_refused);
+  }
 }
 
 void ControlPlane::answer(const ReplyTo& to, std::span<const std::uint8_t> reply) {
+  (void)deliver(to, reply);
+}
+
+bool ControlPlane::deliver(const ReplyTo& to, std::span<const std::uint8_t> reply) {
   if (to.kind == ReplyTo::Kind::stream) {
     if (tcp_ != nullptr) tcp_->answer(to.stream, reply);
-    return;
+    return tcp_ != nullptr;
   }
-  if (reply.empty()) return;  // no answer for this client
+  if (reply.empty()) return false;  // no answer for this client
   if (to.worker >= workers_.size()) {
     ++stats_.unanswerable;
-    return;
+    return false;
   }
   rte_mbuf* m = rte_pktmbuf_alloc(reply_pool_);
   if (m == nullptr) {
     ++stats_.reply_pool_empty;
-    return;
+    return false;
   }
   const std::span<std::uint8_t> room(rte_pktmbuf_mtod(m, std::uint8_t*),
                                      static_cast<std::size_t>(m->buf_len) - m->data_off);
@@ -89,7 +94,7 @@ void ControlPlane::answer(const ReplyTo& to, std::span<const std::uint8_t> reply
   if (len == 0) {
     ++stats_.unanswerable;
     rte_pktmbuf_free(m);
-    return;
+    return false;
   }
   m->data_len = static_cast<std::uint16_t>(len);
   m->pkt_len = static_cast<std::uint32_t>(len);
@@ -97,9 +102,10 @@ void ControlPlane::answer(const ReplyTo& to, std::span<const std::uint8_t> reply
   if (rte_ring_sp_enqueue(workers_[to.worker]->return_ring, m) != 0) {
     ++stats_.return_full;
     rte_pktmbuf_free(m);
-    return;
+    return false;
   }
   ++stats_.returned;
+  return true;
 }
 
 void ControlPlane::answer_stream(std::uint64_t conn, const TcpPeer& peer,

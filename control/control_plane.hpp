@@ -21,19 +21,26 @@
 
 namespace dns64d::control {
 
+#define DNS64D_CONTROL_COUNTERS(X)                                             \
+  X(punted, "queries taken off punt rings")                                    \
+  X(exceptions, "frames taken off exception rings")                            \
+  X(answered_servfail, "misses answered SERVFAIL: no upstream to ask")         \
+  X(answered_refused, "classes other than IN answered REFUSED: no upstream")   \
+  X(exceptions_freed, "exception frames freed: no kernel interface")           \
+  X(stream_cached, "TCP queries answered from the cache at once")              \
+  X(stream_resolved, "TCP queries handed to the resolver")                     \
+  X(stream_refused, "TCP queries answered SERVFAIL/REFUSED: no resolver")      \
+  X(unanswerable, "replies no frame could be built for")                       \
+  X(reply_pool_empty, "replies lost: the control plane's mbuf pool was empty") \
+  X(return_full, "reply frames freed: a worker's return ring was full")        \
+  X(returned, "reply frames put on a return ring")
+
 struct ControlStats {
-  std::uint64_t punted = 0;             // queries taken off punt rings
-  std::uint64_t exceptions = 0;         // frames taken off exception rings
-  std::uint64_t answered_servfail = 0;  // misses with no upstream to ask
-  std::uint64_t answered_refused = 0;   // classes other than IN with no upstream
-  std::uint64_t exceptions_freed = 0;   // no exception interface for the port
-  std::uint64_t stream_cached = 0;      // TCP queries answered from the cache at once
-  std::uint64_t stream_resolved = 0;    // TCP queries handed to the resolver
-  std::uint64_t stream_refused = 0;     // TCP queries answered SERVFAIL/REFUSED without one
-  std::uint64_t unanswerable = 0;       // no reply frame could be built
-  std::uint64_t reply_pool_empty = 0;   // no mbuf in the control plane's pool for a reply
-  std::uint64_t return_full = 0;        // a worker's return ring was full
-  std::uint64_t returned = 0;           // reply frames put on a return ring
+  DNS64D_CONTROL_COUNTERS(DNS64D_COUNTER_FIELD)
+  template <class F>
+  void for_each(F&& f) const {
+    DNS64D_CONTROL_COUNTERS(DNS64D_COUNTER_VISIT)
+  }
 };
 
 class ControlPlane final : public Requester {
@@ -65,6 +72,8 @@ class ControlPlane final : public Requester {
   void answer(const ReplyTo& to, std::span<const std::uint8_t> reply) override;
 
  private:
+  // Sends a reply; false when it was lost (no mbuf, no room, ring full).
+  bool deliver(const ReplyTo& to, std::span<const std::uint8_t> reply);
   void resolve(const respond::QuestionKey& key, const respond::Client& client, const ReplyTo& to,
                const dataplane::Snapshot& snap);
   void answer_stream(std::uint64_t conn, const TcpPeer& peer, std::span<const std::uint8_t> query,
@@ -79,7 +88,7 @@ class ControlPlane final : public Requester {
   const cache::Cache* cache_ = nullptr;
   cache::Reader* reader_ = nullptr;
   std::vector<std::uint8_t> stream_buf_ = std::vector<std::uint8_t>(65535);
-  std::array<respond::Punted, 32> punted_;
+  std::array<respond::Punted, 64> punted_;
   ControlStats stats_;
 };
 

@@ -23,9 +23,7 @@ namespace dns64d::control {
 
 namespace {
 
-std::string errno_text(const std::string& what) {
-  return what + ": " + std::strerror(errno);
-}
+std::string errno_text(const std::string& what) { return what + ": " + std::strerror(errno); }
 
 // One RTM_NEWADDR request and its acknowledgement.
 std::string add_address(int nl, unsigned ifindex, const KernelAddr& a, std::uint32_t seq) {
@@ -43,7 +41,8 @@ std::string add_address(int nl, unsigned ifindex, const KernelAddr& a, std::uint
   req.ifa.ifa_scope = RT_SCOPE_UNIVERSE;
   req.ifa.ifa_index = ifindex;
   auto put = [&](unsigned short type, const void* data, std::size_t len) {
-    auto* rta = reinterpret_cast<rtattr*>(reinterpret_cast<char*>(&req) + NLMSG_ALIGN(req.nh.nlmsg_len));
+    auto* rta =
+        reinterpret_cast<rtattr*>(reinterpret_cast<char*>(&req) + NLMSG_ALIGN(req.nh.nlmsg_len));
     rta->rta_type = type;
     rta->rta_len = static_cast<unsigned short>(RTA_LENGTH(len));
     std::memcpy(RTA_DATA(rta), data, len);

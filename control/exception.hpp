@@ -14,6 +14,7 @@
 #include <string>
 #include <vector>
 
+#include "dataplane/counter.hpp"
 #include "dataplane/worker.hpp"
 
 namespace dns64d::control {
@@ -32,12 +33,19 @@ std::string configure_kernel_interface(const std::string& ifname,
                                        const std::array<std::uint8_t, 6>& mac,
                                        const std::vector<KernelAddr>& addrs);
 
+#define DNS64D_EXCEPTION_COUNTERS(X)                                       \
+  X(to_kernel, "frames handed to a kernel interface")                      \
+  X(to_kernel_refused, "frames the kernel interface's queue did not take") \
+  X(from_kernel, "frames from the kernel put on a return ring")            \
+  X(from_kernel_dropped, "frames from the kernel: a return ring was full") \
+  X(unrouted, "frames for a port without a kernel interface")
+
 struct ExceptionStats {
-  std::uint64_t to_kernel = 0;
-  std::uint64_t to_kernel_refused = 0;  // the tap queue was full: freed
-  std::uint64_t from_kernel = 0;
-  std::uint64_t from_kernel_dropped = 0;  // a return ring was full
-  std::uint64_t unrouted = 0;             // a frame for a port without an interface
+  DNS64D_EXCEPTION_COUNTERS(DNS64D_COUNTER_FIELD)
+  template <class F>
+  void for_each(F&& f) const {
+    DNS64D_EXCEPTION_COUNTERS(DNS64D_COUNTER_VISIT)
+  }
 };
 
 class ExceptionPath {

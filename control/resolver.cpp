@@ -45,9 +45,11 @@ Resolver::Resolver(upstream::Transport& transport, cache::Cache& cache, cache::R
       by_key_(table_size(pending_.size()), none),
       scratch_(65535) {
   free_waiting_.reserve(waiting_.size());
-  for (std::size_t i = waiting_.size(); i-- > 0;) free_waiting_.push_back(static_cast<std::uint32_t>(i));
+  for (std::size_t i = waiting_.size(); i-- > 0;)
+    free_waiting_.push_back(static_cast<std::uint32_t>(i));
   free_pending_.reserve(pending_.size());
-  for (std::size_t i = pending_.size(); i-- > 0;) free_pending_.push_back(static_cast<std::uint32_t>(i));
+  for (std::size_t i = pending_.size(); i-- > 0;)
+    free_pending_.push_back(static_cast<std::uint32_t>(i));
   failed_.reserve(pending_.size() * 2);
   done_.reserve(pending_.size());
 }
@@ -210,7 +212,8 @@ bool Resolver::refresh(std::span<const std::uint8_t> name, std::uint16_t key_typ
     qtype = dns::type::AAAA;
     policy = static_cast<std::uint8_t>(i);
   }
-  if (find(name, key_type, qclass, false) != none) return false;
+  // Refreshes never take the second half of the lookup budget: clients' misses come first.
+  if (pending() * 2 >= max_pending() || find(name, key_type, qclass, false) != none) return false;
   const std::uint32_t index = open_lookup(name, qtype, qclass, key_type, policy, false, snap);
   if (index == none) return false;
   ++stats_[ResolverCounter::refreshes];
@@ -351,14 +354,15 @@ void Resolver::finish_aaaa(std::uint32_t index, const upstream::Completion& c) {
       Rrs rrs;
       AnswerScrub scrub;
       std::uint32_t answer_ttl = UINT32_MAX;  // for an answer left empty: the removed records'
-      const bool whole = append_answer(
-          c.response, m, dns::type::AAAA, p.lookup_name(), rrs, scrub, [&](const dns::RR& rr) {
-            answer_ttl = std::min(answer_ttl, rr.ttl);
-            if (rr.type != dns::type::AAAA || rr.rdata.size() != 16) return false;
-            dns64::V6 a;
-            std::copy(rr.rdata.begin(), rr.rdata.end(), a.begin());
-            return dns64::excluded(a, aaaa_policy.exclusions);
-          });
+      const bool whole = append_answer(c.response, m, dns::type::AAAA, p.lookup_name(), rrs, scrub,
+                                       [&](const dns::RR& rr) {
+                                         answer_ttl = std::min(answer_ttl, rr.ttl);
+                                         if (rr.type != dns::type::AAAA || rr.rdata.size() != 16)
+                                           return false;
+                                         dns64::V6 a;
+                                         std::copy(rr.rdata.begin(), rr.rdata.end(), a.begin());
+                                         return dns64::excluded(a, aaaa_policy.exclusions);
+                                       });
       stats_[ResolverCounter::scrubbed] += scrub.dropped;
       if (!whole) {
         answer_all(p);
@@ -415,8 +419,9 @@ void Resolver::finish_a(Pending& p, const upstream::Completion& c) {
     answer_all(p);
     return;
   }
-  const bool negative = s.verdict == dns64::SynthVerdict::nodata ||
-                        (s.verdict == dns64::SynthVerdict::error && s.rcode == dns::rcode::NXDOMAIN);
+  const bool negative =
+      s.verdict == dns64::SynthVerdict::nodata ||
+      (s.verdict == dns64::SynthVerdict::error && s.rcode == dns::rcode::NXDOMAIN);
   if (negative && ok && m.header.ancount > 0 && s.dropped == 0) {
     // A chain that ends without A records (NODATA or NXDOMAIN at its end):
     // the A answer, which holds only the chain and the SOA, is the answer
@@ -462,9 +467,9 @@ void Resolver::finish_a(Pending& p, const upstream::Completion& c) {
     // is nothing to cache, but the answer is still known: its rcode, no
     // records, rather than SERVFAIL.
     if (ok) {
-      answer_all(p, {},
-                 s.verdict == dns64::SynthVerdict::nodata ? dns::rcode::NOERROR
-                                                          : dns::rcode::NXDOMAIN);
+      answer_all(
+          p, {},
+          s.verdict == dns64::SynthVerdict::nodata ? dns::rcode::NOERROR : dns::rcode::NXDOMAIN);
       return;
     }
   }
@@ -552,8 +557,8 @@ void Resolver::answer_one(const Waiting& w, dns::Bytes relay, std::uint8_t fallb
       append_section(relay, up, dns::Section::authority, 0, {}, ns);
       if (mapped_view != nullptr && mapped_view->ptr_mode == respond::PtrMode::cname) {
         // §5.3.1: the CNAME from the ip6.arpa name to the in-addr.arpa one.
-        const std::uint32_t ttl = std::min(an.empty() ? ns.min_ttl : an.min_ttl,
-                                           mapped_view->ptr_cname_ttl);
+        const std::uint32_t ttl =
+            std::min(an.empty() ? ns.min_ttl : an.min_ttl, mapped_view->ptr_cname_ttl);
         (void)wr.add_name_rdata(dns::Section::answer, key.qname(), dns::type::CNAME, dns::cls::IN,
                                 ttl, in_addr);
       }

@@ -18,6 +18,7 @@
 
 #include "control/upstream/client.hpp"
 #include "dataplane/cache/cache.hpp"
+#include "dataplane/counter.hpp"
 #include "dataplane/dns64/rfc6147.hpp"
 #include "dataplane/net/origin.hpp"
 #include "dataplane/respond/respond.hpp"
@@ -39,23 +40,23 @@ struct ResolverConfig {
   std::uint32_t failure_ttl = 30;  // cap on what is cached after a failed AAAA query
 };
 
-#define DNS64D_RESOLVER_COUNTERS(X)                                                     \
-  X(lookups, "upstream lookups started (after coalescing)")                             \
-  X(coalesced, "clients that joined a lookup in flight")                                \
-  X(upstream_queries, "queries handed to the upstream transport")                       \
-  X(answered, "clients answered")                                                       \
-  X(relayed, "clients answered from the upstream's message, not the cache")             \
-  X(servfail, "clients answered SERVFAIL")                                              \
-  X(shed_waiting, "clients beyond max_waiting: the over_limit action")                  \
-  X(shed_pending, "clients beyond max_pending lookups: the over_limit action")          \
-  X(shed_waiters, "clients beyond max_waiters on one lookup: the over_limit action")    \
-  X(cache_fills, "answers written into the cache")                                      \
-  X(cache_fill_failed, "answers the cache refused (too large, no memory)")              \
-  X(synthesized, "lookups that ended in synthesis")                                     \
-  X(stale, "clients answered from expired entries (RFC 8767)")                          \
-  X(scrubbed, "answer records owned off the question's chain, dropped")                 \
-  X(uncached_negative, "NODATA/NXDOMAIN without a SOA: answered, not cached")           \
-  X(refreshes, "lookups for entries hit shortly before expiry")                         \
+#define DNS64D_RESOLVER_COUNTERS(X)                                                  \
+  X(lookups, "upstream lookups started (after coalescing)")                          \
+  X(coalesced, "clients that joined a lookup in flight")                             \
+  X(upstream_queries, "queries handed to the upstream transport")                    \
+  X(answered, "clients answered")                                                    \
+  X(relayed, "clients answered from the upstream's message, not the cache")          \
+  X(servfail, "clients answered SERVFAIL")                                           \
+  X(shed_waiting, "clients beyond max_waiting: the over_limit action")               \
+  X(shed_pending, "clients beyond max_pending lookups: the over_limit action")       \
+  X(shed_waiters, "clients beyond max_waiters on one lookup: the over_limit action") \
+  X(cache_fills, "answers written into the cache")                                   \
+  X(cache_fill_failed, "answers the cache refused (too large, no memory)")           \
+  X(synthesized, "lookups that ended in synthesis")                                  \
+  X(stale, "clients answered from expired entries (RFC 8767)")                       \
+  X(scrubbed, "answer records owned off the question's chain, dropped")              \
+  X(uncached_negative, "NODATA/NXDOMAIN without a SOA: answered, not cached")        \
+  X(refreshes, "lookups for entries hit shortly before expiry")                      \
   X(unanswerable, "clients whose answer could not be written (no room for the question)")
 
 enum class ResolverCounter : std::uint8_t {
@@ -70,11 +71,11 @@ std::string_view to_string(ResolverCounter c);
 std::string_view describe(ResolverCounter c);
 
 struct ResolverStats {
-  std::array<std::uint64_t, resolver_counter_count> counts{};
+  std::array<Counter, resolver_counter_count> counts{};
   std::uint64_t operator[](ResolverCounter c) const {
-    return counts[static_cast<std::size_t>(c)];
+    return counts[static_cast<std::size_t>(c)].get();
   }
-  std::uint64_t& operator[](ResolverCounter c) { return counts[static_cast<std::size_t>(c)]; }
+  Counter& operator[](ResolverCounter c) { return counts[static_cast<std::size_t>(c)]; }
 };
 
 // Where an answer goes: back through a worker's return ring (the frame is
@@ -107,8 +108,8 @@ class Resolver {
               const dataplane::Snapshot& snap);
   // Asks upstream again for a cache entry hit shortly before it expires
   // (cache::Cache::drain_refresh), with no client waiting: the answer
-  // replaces the entry. False when one is in flight already or the
-  // resolver is full.
+  // replaces the entry. False when one is in flight already or half the
+  // lookup budget is taken (clients' misses come first).
   bool refresh(std::span<const std::uint8_t> name, std::uint16_t key_type, std::uint16_t qclass,
                const dataplane::Snapshot& snap);
   // Drives the transport and finishes what completed.
@@ -183,7 +184,7 @@ class Resolver {
   std::vector<std::uint32_t> free_waiting_;
   std::vector<Pending> pending_;
   std::vector<std::uint32_t> free_pending_;
-  std::vector<std::uint32_t> by_key_;  // open addressing over pending_, a power of two
+  std::vector<std::uint32_t> by_key_;         // open addressing over pending_, a power of two
   std::vector<upstream::Completion> failed_;  // sends that never started
   std::vector<upstream::Completion> done_;
   std::vector<std::uint8_t> scratch_;  // the reply being written

@@ -36,8 +36,10 @@ void add_views(const config::Config& c, dataplane::Snapshot* s) {
     rv.aaaa_policy = static_cast<std::uint8_t>(own_i);
     rv.exclude_policy = static_cast<std::uint8_t>(never_i);
     rv.force_policy = static_cast<std::uint8_t>(always_i);
-    for (const auto& d : v.exclude_domains) rv.exclude_domains.emplace_back(d.wire.begin(), d.wire.begin() + d.size);
-    for (const auto& d : v.force_domains) rv.force_domains.emplace_back(d.wire.begin(), d.wire.begin() + d.size);
+    for (const auto& d : v.exclude_domains)
+      rv.exclude_domains.emplace_back(d.wire.begin(), d.wire.begin() + d.size);
+    for (const auto& d : v.force_domains)
+      rv.force_domains.emplace_back(d.wire.begin(), d.wire.begin() + d.size);
     const int idx = s->views.add_view(rv);
     for (const auto& n : v.clients_v4) s->views.add_client_v4(n.net, n.length, idx);
     for (const auto& n : v.clients_v6) s->views.add_client_v6(n.net, n.length, idx);

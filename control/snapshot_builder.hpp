@@ -16,9 +16,9 @@ namespace dns64d::control {
 
 // One configured port, in the order of config::Config::ports.
 struct PortFacts {
-  std::uint16_t id = 0;    // the DPDK port id (below dataplane::max_ports)
-  std::uint16_t mtu = 0;   // 0: unknown
-  net::Mac mac{};          // the device's own, used where the config names none
+  std::uint16_t id = 0;   // the DPDK port id (below dataplane::max_ports)
+  std::uint16_t mtu = 0;  // 0: unknown
+  net::Mac mac{};         // the device's own, used where the config names none
   bool tx_udp_checksum = false;
 };
 

@@ -15,6 +15,8 @@
 #include <unordered_map>
 #include <vector>
 
+#include "dataplane/counter.hpp"
+
 namespace dns64d::control {
 
 struct TcpConfig {
@@ -25,18 +27,25 @@ struct TcpConfig {
   int send_buffer = 0;  // SO_SNDBUF of each connection; 0: the kernel's, which grows on demand
 };
 
+#define DNS64D_TCP_COUNTERS(X)                                                          \
+  X(accepted, "connections accepted")                                                   \
+  X(refused_full, "connections closed at once: max_connections reached")                \
+  X(queries, "queries read")                                                            \
+  X(answers, "answers written")                                                         \
+  X(unanswered, "queries the answerer chose to send nothing for")                       \
+  X(late_answers, "answers for a connection that was gone by then")                     \
+  X(closed_idle, "connections closed: no whole message, nothing owed, idle_timeout_ms") \
+  X(closed_stalled, "connections closed: answers unsent, the peer not reading")         \
+  X(closed_by_peer, "connections the peer closed")                                      \
+  X(closed_error, "connections closed: socket errors, bad lengths, output overflow")    \
+  X(paused_reading, "times reading waited: max_outstanding reached")
+
 struct TcpStats {
-  std::uint64_t accepted = 0;
-  std::uint64_t refused_full = 0;  // max_connections reached: closed at once
-  std::uint64_t queries = 0;
-  std::uint64_t answers = 0;
-  std::uint64_t unanswered = 0;      // the answerer chose to send nothing
-  std::uint64_t late_answers = 0;    // the connection was gone by then
-  std::uint64_t closed_idle = 0;     // no whole message, and nothing owed, for idle_timeout_ms
-  std::uint64_t closed_stalled = 0;  // answers unsent, the peer not reading, for idle_timeout_ms
-  std::uint64_t closed_by_peer = 0;
-  std::uint64_t closed_error = 0;    // socket errors, bad lengths, output overflow
-  std::uint64_t paused_reading = 0;  // max_outstanding reached: reading waits
+  DNS64D_TCP_COUNTERS(DNS64D_COUNTER_FIELD)
+  template <class F>
+  void for_each(F&& f) const {
+    DNS64D_TCP_COUNTERS(DNS64D_COUNTER_VISIT)
+  }
 };
 
 // Who sent a query: the address family and the address in network order.

@@ -76,17 +76,4 @@ std::string describe_port(std::uint16_t port_id) {
   return out;
 }
 
-std::string port_stats(std::uint16_t port_id) {
-  rte_eth_stats s{};
-  (void)rte_eth_stats_get(port_id, &s);
-  char out[256];
-  std::snprintf(out, sizeof out,
-                "port %u: rx %lu tx %lu rx_missed %lu rx_errors %lu tx_errors %lu rx_nombuf %lu",
-                port_id, static_cast<unsigned long>(s.ipackets),
-                static_cast<unsigned long>(s.opackets), static_cast<unsigned long>(s.imissed),
-                static_cast<unsigned long>(s.ierrors), static_cast<unsigned long>(s.oerrors),
-                static_cast<unsigned long>(s.rx_nombuf));
-  return out;
-}
-
 }  // namespace dns64d::dataplane

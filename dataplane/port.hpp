@@ -28,7 +28,5 @@ std::string setup_port(const PortParams& p, PortFeatures* features = nullptr);
 
 // "port 0 (net_pcap0): link up, 10 Gbps, full duplex, mac 02:..."
 std::string describe_port(std::uint16_t port_id);
-// One line of the port's counters.
-std::string port_stats(std::uint16_t port_id);
 
 }  // namespace dns64d::dataplane

@@ -122,7 +122,7 @@ bool handle(Worker& w, const Snapshot& snap, rte_mbuf* m, std::uint16_t queue,
         count(w, v);
         return false;  // the ring owns it now
       }
-      count_glue(w, GlueOutcome::dropped_punt_full);
+      count_glue(w, GlueOutcome::dropped_exception_full);
       break;
     case respond::FrameAction::drop:
       count(w, v);
@@ -185,8 +185,8 @@ unsigned worker_poll(Worker& w) {
   const unsigned got =
       w.return_ring == nullptr
           ? 0
-          : rte_ring_sc_dequeue_burst(w.return_ring, reinterpret_cast<void**>(back.data()),
-                                      w.burst, nullptr);
+          : rte_ring_sc_dequeue_burst(w.return_ring, reinterpret_cast<void**>(back.data()), w.burst,
+                                      nullptr);
   for (unsigned i = 0; i < got; ++i) {
     rte_mbuf* m = back[i];
     std::size_t qi = 0;

@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "dataplane/cache/cache.hpp"
+#include "dataplane/counter.hpp"
 #include "dataplane/net/frame.hpp"
 #include "dataplane/respond/counters.hpp"
 #include "dataplane/respond/frame.hpp"
@@ -28,10 +29,11 @@ namespace dns64d::dataplane {
 inline constexpr unsigned max_burst = 256;
 
 // Frames the glue itself disposes of, before or after the pure rooms.
-#define DNS64D_GLUE_OUTCOMES(X)                                        \
-  X(dropped_multi_segment, "frame in a chain of mbufs (not expected)") \
-  X(dropped_unknown_port, "frame from a port without configuration")   \
-  X(dropped_punt_full, "punt ring full: the control plane is behind")  \
+#define DNS64D_GLUE_OUTCOMES(X)                                                 \
+  X(dropped_multi_segment, "frame in a chain of mbufs (not expected)")          \
+  X(dropped_unknown_port, "frame from a port without configuration")            \
+  X(dropped_punt_full, "punt ring full: the control plane is behind")           \
+  X(dropped_exception_full, "exception ring full: the control plane is behind") \
   X(dropped_reply_failed, "reply could not be written into the mbuf")
 
 enum class GlueOutcome : std::uint8_t {
@@ -46,15 +48,21 @@ std::string_view describe(GlueOutcome o);
 
 // Every received frame lands in exactly one of net (except net::dns_query,
 // which is split further), dns, or glue.
+// The worker writes them, the control plane reads them whole (Counter).
+#define DNS64D_WORKER_COUNTERS(X)                                \
+  X(rx, "frames received")                                       \
+  X(tx, "frames sent")                                           \
+  X(tx_refused, "frames the TX queue did not take: freed")       \
+  X(returned, "frames from the control plane put on a TX queue") \
+  X(bursts, "receive bursts that brought frames")
+
 struct alignas(64) WorkerStats {
-  std::array<std::uint64_t, net::outcome_count> net{};
-  std::array<std::uint64_t, respond::dns_outcome_count> dns{};
-  std::array<std::uint64_t, glue_outcome_count> glue{};
-  std::uint64_t rx = 0;
-  std::uint64_t tx = 0;
-  std::uint64_t tx_refused = 0;  // the TX queue did not take them: freed
-  std::uint64_t returned = 0;    // frames from the control plane put on a TX queue
-  std::uint64_t bursts = 0;
+  std::array<Counter, net::outcome_count> net{};
+  std::array<Counter, respond::dns_outcome_count> dns{};
+  std::array<Counter, glue_outcome_count> glue{};
+#define DNS64D_X(name, text) Counter name;
+  DNS64D_WORKER_COUNTERS(DNS64D_X)
+#undef DNS64D_X
 };
 
 struct QueueRef {
@@ -76,7 +84,7 @@ struct alignas(64) Worker {
   std::vector<QueueRef> queues;  // one queue on each port
   std::vector<TxBuffer> tx;      // one per queue, sized by prepare_worker
   std::shared_ptr<BurstState> burst_state;
-  rte_ring* punt_ring = nullptr;      // worker → control: respond::Punted records
+  rte_ring* punt_ring = nullptr;       // worker → control: respond::Punted records
   rte_ring* exception_ring = nullptr;  // worker → control: frames for the kernel
   rte_ring* return_ring = nullptr;     // control → worker: complete frames
   cache::Reader* reader = nullptr;

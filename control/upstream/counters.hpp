@@ -4,6 +4,7 @@
 #include <cstdint>
 
 #include "control/upstream/endpoint.hpp"
+#include "dataplane/counter.hpp"
 
 namespace dns64d::upstream {
 
@@ -31,15 +32,10 @@ namespace dns64d::upstream {
   X(completed_failed, "queries whose attempts failed otherwise (network, TCP)")
 
 struct Counters {
-#define DNS64D_X(name, help) std::uint64_t name = 0;
-  DNS64D_UPSTREAM_COUNTERS(DNS64D_X)
-#undef DNS64D_X
-
+  DNS64D_UPSTREAM_COUNTERS(DNS64D_COUNTER_FIELD)
   template <class F>
   void for_each(F&& f) const {
-#define DNS64D_X(name, help) f(#name, help, name);
-    DNS64D_UPSTREAM_COUNTERS(DNS64D_X)
-#undef DNS64D_X
+    DNS64D_UPSTREAM_COUNTERS(DNS64D_COUNTER_VISIT)
   }
 };
 

@@ -68,14 +68,40 @@ struct RefreshCandidate {
   std::span<const uint8_t> name_span() const { return {name, name_len}; }
 };
 
+#define DNS64D_CACHE_COUNTERS(X)                                                      \
+  X(entries, "live entries")                                                          \
+  X(bytes_used, "arena bytes held by live entries")                                   \
+  X(bytes_retired, "arena bytes retired, waiting for every reader to pass")           \
+  X(bytes_capacity, "arena bytes in all")                                             \
+  X(bytes_table, "bytes of the bucket table")                                         \
+  X(hits, "lookups that found a live entry")                                          \
+  X(misses, "lookups that found nothing")                                             \
+  X(expired_hits, "lookups that found an expired entry")                              \
+  X(stale_hits, "lookups answered from an expired entry (RFC 8767)")                  \
+  X(inserts, "entries written for a new key")                                         \
+  X(replaces, "entries written over an existing key")                                 \
+  X(deletes, "entries removed on request")                                            \
+  X(evictions, "entries removed to make room")                                        \
+  X(expired_removed, "expired entries swept")                                         \
+  X(insert_failures, "writes refused, all reasons")                                   \
+  X(fail_bad_input, "writes refused: malformed key or value")                         \
+  X(fail_too_large, "writes refused: larger than an entry may be")                    \
+  X(fail_zero_ttl, "writes refused: TTL 0")                                           \
+  X(fail_no_memory, "writes refused: no room even after eviction")                    \
+  X(refresh_sampled, "hits near expiry reported for refresh")                         \
+  X(refresh_dropped, "hits near expiry not reported: the refresh ring was full")      \
+  X(reclaim_lag_epochs, "epochs between now and the slowest reader")                  \
+  X(reclaim_lag_ms, "milliseconds since the slowest reader passed a quiescent point") \
+  X(stalled_readers, "readers that have not passed a quiescent point for too long")   \
+  X(stall_events, "times a reader was found stalled")
+
+// A reading of the cache's counters, taken by the writer (Cache::stats()).
 struct Stats {
-  uint64_t entries = 0, bytes_used = 0, bytes_retired = 0, bytes_capacity = 0, bytes_table = 0;
-  uint64_t hits = 0, misses = 0, expired_hits = 0, stale_hits = 0;
-  uint64_t inserts = 0, replaces = 0, deletes = 0, evictions = 0, expired_removed = 0;
-  uint64_t insert_failures = 0, fail_bad_input = 0, fail_too_large = 0, fail_zero_ttl = 0,
-           fail_no_memory = 0;
-  uint64_t refresh_sampled = 0, refresh_dropped = 0;
-  uint64_t reclaim_lag_epochs = 0, reclaim_lag_ms = 0, stalled_readers = 0, stall_events = 0;
+  DNS64D_CACHE_COUNTERS(DNS64D_PLAIN_FIELD)
+  template <class F>
+  void for_each(F&& f) const {
+    DNS64D_CACHE_COUNTERS(DNS64D_COUNTER_VISIT)
+  }
 };
 
 // The answer cache. Lookups are wait-free and may run on any registered

@@ -4,15 +4,12 @@
 #include <atomic>
 #include <cstdint>
 
+#include "dataplane/counter.hpp"
+
 namespace dns64d::cache {
 
-// A per-reader counter: only its reader writes it (a plain load+store, no
-// locked instruction); the control plane reads it relaxed.
-struct ReaderCounter {
-  std::atomic<uint64_t> value{0};
-  void bump() { value.store(value.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed); }
-  uint64_t get() const { return value.load(std::memory_order_relaxed); }
-};
+// A per-reader counter: only its reader writes it; the control plane reads it.
+using ReaderCounter = Counter;
 
 struct ReaderCounters {
   ReaderCounter hits, misses, expired, stale, refresh_sampled, refresh_dropped;

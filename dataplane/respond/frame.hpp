@@ -61,7 +61,7 @@ inline FrameVerdict reply_failed() { return {FrameAction::drop, CountIn::reply_f
 // Classifies `frame` (the received octets) and, for a DNS query, prepares it
 // (view, key, cache bucket prefetched).
 inline void classify_frame(std::span<const std::uint8_t> frame, const net::LocalAddrs& local,
-                    net::RxChecksum rx, const Context& ctx, FrameWork& work) {
+                           net::RxChecksum rx, const Context& ctx, FrameWork& work) {
   work.prepared.fast = false;
   work.outcome = net::parse_frame(frame, local, work.info, rx);
   if (work.outcome != net::Outcome::dns_query) return;
@@ -72,8 +72,7 @@ inline void classify_frame(std::span<const std::uint8_t> frame, const net::Local
   } else {
     work.client.v4 = net::v4_of(info.src_ip);
   }
-  prepare(frame.subspan(info.payload_offset, info.payload_length), work.client, ctx,
-          work.prepared);
+  prepare(frame.subspan(info.payload_offset, info.payload_length), work.client, ctx, work.prepared);
 }
 
 // The second pass: `frame` holds the received frame and its size is the
@@ -81,8 +80,8 @@ inline void classify_frame(std::span<const std::uint8_t> frame, const net::Local
 // For FrameAction::punt, `punted` gets the key, the client and the origin
 // (its port and queue are left to the caller).
 inline FrameVerdict decide_frame(std::span<std::uint8_t> frame, const FrameWork& work,
-                          const net::LocalAddrs& local, const Context& ctx, bool offload_l4,
-                          Punted& punted) {
+                                 const net::LocalAddrs& local, const Context& ctx, bool offload_l4,
+                                 Punted& punted) {
   const net::FrameInfo& info = work.info;
   const net::Outcome o = work.outcome;
   std::size_t out = 0;

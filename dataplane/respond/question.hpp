@@ -28,13 +28,13 @@ struct QuestionKey {
   bool ptr_mapped = false;     // ip6.arpa under a view prefix: `key` is the in-addr.arpa name
   bool opt = false;            // the query had an OPT record
   bool do_bit = false;
-  bool options_cut = false;  // the client's EDNS options did not fit `options`
+  bool options_cut = false;    // the client's EDNS options did not fit `options`
   std::uint16_t udp_size = 0;  // the client's EDNS payload size, as sent
   std::uint8_t name_len = 0;
   std::uint8_t key_len = 0;
   std::uint8_t options_len = 0;
-  std::array<std::uint8_t, dns::max_name> name;  // uncompressed, in the client's case
-  std::array<std::uint8_t, dns::max_name> key;   // the cache key's name, folded
+  std::array<std::uint8_t, dns::max_name> name;   // uncompressed, in the client's case
+  std::array<std::uint8_t, dns::max_name> key;    // the cache key's name, folded
   std::array<std::uint8_t, max_options> options;  // the client's EDNS options
 
   dns::Bytes qname() const { return {name.data(), name_len}; }

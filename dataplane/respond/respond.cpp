@@ -35,7 +35,8 @@ Result servfail(dns::Writer& w) {
 
 // Writes cached records whose owner may be 0xC00C (meaning `key_name`),
 // giving those of `key_name` `owner` instead when it is non-empty (the ptr mode).
-void copy_named(dns::Writer& w, Section s, cache::EntryView v, dns::Bytes key_name, dns::Bytes owner) {
+void copy_named(dns::Writer& w, Section s, cache::EntryView v, dns::Bytes key_name,
+                dns::Bytes owner) {
   const dns::Bytes rrs = v.rrs();
   std::size_t p = 0;
   for (std::size_t i = 0; i < v.ttl_offsets().size() && p < rrs.size(); ++i) {
@@ -550,7 +551,8 @@ Result respond_general(std::span<std::uint8_t> buf, std::size_t len, const Clien
     (void)w.begin(m.header, dns::rcode::FORMERR, dns::flag::RA);
     return finish(w, DnsOutcome::answered_formerr);
   }
-  dns::Writer w(buf, reply_limit(m.opt.present, m.opt.udp_size, ctx.edns_udp_size, ctx.stream_limit));
+  dns::Writer w(buf,
+                reply_limit(m.opt.present, m.opt.udp_size, ctx.edns_udp_size, ctx.stream_limit));
   if (m.header.opcode() != dns::opcode::QUERY) {
     (void)w.begin(m.header, dns::rcode::NOTIMP, dns::flag::RA);
     return finish(w, DnsOutcome::answered_notimp);
@@ -620,7 +622,8 @@ Result respond_general(std::span<std::uint8_t> buf, std::size_t len, const Clien
   const cache::Key key{qname, key_type, m.question.qclass};
   const cache::LookupResult r = ctx.cache->lookup(*ctx.reader, key, ctx.now_ms, lookup_flags(ctx));
   if ((validating && !(usable(r) && r.view.local())) || !usable(r)) {
-    if (punted != nullptr) key_of_message(m, query, vi, qname, key_type, false, validating, *punted);
+    if (punted != nullptr)
+      key_of_message(m, query, vi, qname, key_type, false, validating, *punted);
     return {validating ? DnsOutcome::punted_validating : DnsOutcome::punted_miss, 0};
   }
   start(dns::rcode::NOERROR);

@@ -1,8 +1,7 @@
 // Snapshot building from a configuration and the ports' facts, without DPDK.
-#include "control/snapshot_builder.hpp"
-
 #include <gtest/gtest.h>
 
+#include "control/snapshot_builder.hpp"
 #include "dataplane/dns64/prefix.hpp"
 
 namespace dns64d::control {
@@ -82,16 +81,17 @@ TEST(Snapshot, ViewsChooseByClientWithTheirPoliciesAndDefault) {
   // exclude_domains has a policy of its own that never synthesizes.
   EXPECT_NE(view.exclude_policy, view.aaaa_policy);
   EXPECT_EQ(v.policy(view.exclude_policy).mode, respond::Synthesis::none);
-  const std::uint8_t under[] = {1, 'x', 4, 'n', 'o', '6', '4', 7, 'e', 'x', 'a', 'm', 'p', 'l', 'e', 0};
+  const std::uint8_t under[] = {1,   'x', 4,   'n', 'o', '6', '4', 7,
+                                'e', 'x', 'a', 'm', 'p', 'l', 'e', 0};
   EXPECT_EQ(view.policy_for(under), view.exclude_policy);
 }
 
 TEST(Snapshot, FactsMustMatchThePorts) {
   std::vector<std::string> notes;
   EXPECT_THROW(build(two_ports, {{0, 1500, {}, false}}, notes), std::runtime_error);
-  EXPECT_THROW(build(two_ports, {{0, 1500, {}, false}, {dataplane::max_ports, 1500, {}, false}},
-                     notes),
-               std::runtime_error);
+  EXPECT_THROW(
+      build(two_ports, {{0, 1500, {}, false}, {dataplane::max_ports, 1500, {}, false}}, notes),
+      std::runtime_error);
 }
 
 }  // namespace

@@ -13,8 +13,8 @@
 #include "dataplane/dns/reader.hpp"
 #include "dataplane/dns64/ptr.hpp"
 #include "dataplane/net/frame.hpp"
-#include "dataplane/net/reply.hpp"
 #include "dataplane/net/origin.hpp"
+#include "dataplane/net/reply.hpp"
 #include "dataplane/respond/frame.hpp"
 #include "dataplane/respond/respond.hpp"
 

@@ -57,7 +57,7 @@ TOML
     echo "FAIL $limit over_limit=$mode: resolver.$counter=$dropped"; fail=$((fail + 1)); cat "$work/dns64d.log"; fi
   # The silent server timed out (it was asked, it did not refuse), by name.
   local timeouts unreachable
-  timeouts=$(sed -n 's/^counter upstream.127.0.0.1:5353.timeouts //p' "$work/dns64d.log")
+  timeouts=$(sed -n 's/^counter upstream.server.timeouts{server="127.0.0.1:5353"} //p' "$work/dns64d.log")
   unreachable=$(sed -n 's/^counter upstream.unreachable //p' "$work/dns64d.log")
   if [ "${timeouts:-0}" -ge 1 ] && [ "$unreachable" = "0" ]; then
     echo "ok   over_limit=$mode: the silent server timed out ($timeouts), none refused"; else

@@ -2,11 +2,11 @@
 // and IP/UDP headers by tests/support/frames.hpp, DNS by ldns), and every
 // malformed input checked for its defined outcome.
 #include <arpa/inet.h>
+#include <gtest/gtest.h>
+#include <ldns/ldns.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
 #include <unistd.h>
-#include <gtest/gtest.h>
-#include <ldns/ldns.h>
 
 #include <cctype>
 #include <functional>
@@ -668,7 +668,8 @@ TEST(PcapBudget, ClientsWaitingForASilentUpstreamTakeNoBuffersFromCacheHits) {
 [dataplane]
 mbufs = 1023
 [upstream]
-servers = ["127.0.0.1:)") + std::to_string(silent.port) + R"("]
+servers = ["127.0.0.1:)") +
+                          std::to_string(silent.port) + R"("]
 timeout_ms = 2000
 attempts = 2
 max_pending = 4096
@@ -734,7 +735,8 @@ TEST(PcapBudget, ClientsBeyondTheWaitingBudgetGetTheOverLimitAction) {
   SilentUpstream silent;
   const std::string cfg = std::string(R"(
 [upstream]
-servers = ["127.0.0.1:)") + std::to_string(silent.port) + R"("]
+servers = ["127.0.0.1:)") +
+                          std::to_string(silent.port) + R"("]
 timeout_ms = 2000
 max_waiting = 1
 [[port]]
@@ -747,9 +749,10 @@ prefixes = ["64:ff9b::/96"]
 )";
   std::vector<std::vector<std::uint8_t>> input;
   for (int i = 0; i < 5; ++i) {
-    input.push_back(udp4(to_us(), {198, 51, 100, 7}, our_v4, static_cast<std::uint16_t>(50000 + i),
-                         53, query("w" + std::to_string(i) + ".example", 28,
-                                   static_cast<std::uint16_t>(i), 1232).bytes));
+    input.push_back(
+        udp4(to_us(), {198, 51, 100, 7}, our_v4, static_cast<std::uint16_t>(50000 + i), 53,
+             query("w" + std::to_string(i) + ".example", 28, static_cast<std::uint16_t>(i), 1232)
+                 .bytes));
   }
   RunResult r = run_dns64d(cfg, input);
   ASSERT_EQ(r.exit_code, 0) << r.log;

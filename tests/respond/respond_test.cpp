@@ -576,8 +576,7 @@ QuestionKey punted_key(Fixture& f, const test::Packet& q, const char* client = "
 }
 
 TEST_F(Fixture, AnswerRcodeKeepsQuestionAndEdns) {
-  const QuestionKey key =
-      punted_key(*this, query("Miss.Example", dns::type::AAAA, 44, 4096, true));
+  const QuestionKey key = punted_key(*this, query("Miss.Example", dns::type::AAAA, 44, 4096, true));
   buf.assign(1500, 0);
   const std::size_t len = answer_rcode(key, buf, dns::rcode::SERVFAIL, 1232);
   ASSERT_GT(len, 0u);
@@ -665,10 +664,10 @@ TEST_F(Fixture, AnswerFromCacheMatchesTheWorkersAnswer) {
   synth("late.example", {{{8, 8, 4, 4}}});
   // What the worker now writes for the query itself...
   ASSERT_EQ(ask(q).outcome, DnsOutcome::answered_aaaa_synth);
-  const std::size_t worker_len = dns::parse_message(dns::Bytes(buf.data(), buf.size()), reply) ==
-                                         dns::Error::ok
-                                     ? reply.sections.end
-                                     : 0;
+  const std::size_t worker_len =
+      dns::parse_message(dns::Bytes(buf.data(), buf.size()), reply) == dns::Error::ok
+          ? reply.sections.end
+          : 0;
   const std::vector<std::uint8_t> from_worker(buf.begin(),
                                               buf.begin() + static_cast<long>(worker_len));
   // ...and what the control plane writes from the key alone.
