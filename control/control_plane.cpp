@@ -24,8 +24,10 @@ unsigned ControlPlane::step() {
       ReplyTo to;
       to.kind = ReplyTo::Kind::datagram;
       to.worker = static_cast<std::uint16_t>(wi);
-      to.origin = punted_[i].origin;
-      resolve(punted_[i].key, punted_[i].client, to, snap);
+      to.origin = punted_[i].query.origin;
+      const dataplane::Snapshot* decided = punted_[i].snapshot;
+      resolve(punted_[i].query.key, punted_[i].query.client, to,
+              decided != nullptr ? *decided : snap);
     }
     std::array<rte_mbuf*, 32> frames;
     const unsigned e = rte_ring_sc_dequeue_burst(

@@ -88,7 +88,7 @@ class ControlPlane final : public Requester {
   const cache::Cache* cache_ = nullptr;
   cache::Reader* reader_ = nullptr;
   std::vector<std::uint8_t> stream_buf_ = std::vector<std::uint8_t>(65535);
-  std::array<respond::Punted, 64> punted_;
+  std::array<dataplane::PuntRecord, 64> punted_;
   ControlStats stats_;
 };
 

@@ -5,6 +5,8 @@
 #include <rte_ethdev.h>
 #include <rte_prefetch.h>
 
+#include <type_traits>
+
 #include "dataplane/dns/xtable.hpp"
 #include "dataplane/net/reply.hpp"
 #include "dataplane/respond/respond.hpp"
@@ -13,7 +15,8 @@ namespace dns64d::dataplane {
 
 namespace {
 
-static_assert(sizeof(respond::Punted) % 4 == 0, "rte_ring elements are multiples of 4 octets");
+static_assert(sizeof(PuntRecord) % 4 == 0, "rte_ring elements are multiples of 4 octets");
+static_assert(std::is_trivially_copyable_v<PuntRecord>, "rte_ring copies elements as words");
 
 void flush(Worker& w, const QueueRef& q, TxBuffer& tx) {
   if (tx.count == 0) return;
@@ -61,7 +64,7 @@ void count(Worker& w, const respond::FrameVerdict& v) {
 
 struct BurstState {
   std::array<respond::FrameWork, max_burst> work;
-  respond::Punted punted;  // the record being punted
+  PuntRecord punted;  // the record being punted
 };
 
 namespace {
@@ -85,7 +88,7 @@ void classify(const Snapshot& snap, rte_mbuf* m, const respond::Context& ctx,
 // Second pass: does what the frame's verdict says; returns true when `m`
 // goes out on `tx`.
 bool handle(Worker& w, const Snapshot& snap, rte_mbuf* m, std::uint16_t queue,
-            const respond::Context& ctx, const respond::FrameWork& work, respond::Punted& punted) {
+            const respond::Context& ctx, const respond::FrameWork& work, PuntRecord& punted) {
   if (unlikely(m->nb_segs != 1)) {
     count_glue(w, GlueOutcome::dropped_multi_segment);
     rte_pktmbuf_free(m);
@@ -100,7 +103,7 @@ bool handle(Worker& w, const Snapshot& snap, rte_mbuf* m, std::uint16_t queue,
                                       static_cast<std::size_t>(m->buf_len) - m->data_off);
   const bool offload = snap.tx_udp_checksum[m->port];
   const respond::FrameVerdict v =
-      respond::decide_frame(frame, work, snap.local[m->port], ctx, offload, punted);
+      respond::decide_frame(frame, work, snap.local[m->port], ctx, offload, punted.query);
   switch (v.action) {
     case respond::FrameAction::transmit:
       if (offload && work.outcome == net::Outcome::dns_query) request_udp_checksum(m, work.info);
@@ -109,8 +112,9 @@ bool handle(Worker& w, const Snapshot& snap, rte_mbuf* m, std::uint16_t queue,
       return true;
     case respond::FrameAction::punt:
       // The query travels as a record; its buffer goes back to the pool now.
-      punted.origin.port = m->port;
-      punted.origin.queue = queue;
+      punted.query.origin.port = m->port;
+      punted.query.origin.queue = queue;
+      punted.snapshot = &snap;
       if (rte_ring_sp_enqueue_elem(w.punt_ring, &punted, punted_size) == 0) {
         count(w, v);
       } else {

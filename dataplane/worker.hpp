@@ -112,8 +112,15 @@ int worker_main(void* launch);
 // Milliseconds on the TSC, the clock of the cache and of every worker.
 std::uint64_t now_ms(std::uint64_t tsc_hz);
 
-// The punt ring: a ring of respond::Punted records, `size` of them.
+// What crosses the punt ring: the query as a record, and the snapshot it
+// was decided under, so that the control plane answers it under the same
+// one (a reload must not answer it half-old, half-new).
+struct PuntRecord {
+  respond::Punted query;
+  const Snapshot* snapshot = nullptr;
+};
+// The punt ring: a ring of PuntRecords, `size` of them.
 rte_ring* create_punt_ring(const char* name, unsigned size, int socket);
-inline constexpr unsigned punted_size = sizeof(respond::Punted);
+inline constexpr unsigned punted_size = sizeof(PuntRecord);
 
 }  // namespace dns64d::dataplane
