@@ -308,10 +308,10 @@ int main(int argc, char** argv) {
       const unsigned out =
           rte_ring_sc_dequeue_bulk(tx_ring, reinterpret_cast<void**>(mb.data()), o.burst, nullptr);
       if (out != o.burst) {
-        std::fprintf(stderr, "mix %s: only %u of %u answered (punted %lu)\n", mix.c_str(), out,
-                     o.burst,
-                     static_cast<unsigned long>(
-                         w.stats.dns[static_cast<std::size_t>(respond::DnsOutcome::punted_miss)]));
+        std::fprintf(
+            stderr, "mix %s: only %u of %u answered (punted %lu)\n", mix.c_str(), out, o.burst,
+            static_cast<unsigned long>(
+                w.stats.outcomes[respond::counter_of(respond::DnsOutcome::punted_miss)].get()));
         return 1;
       }
       done += o.burst;

@@ -93,24 +93,24 @@ void add_worker_metrics(Metrics& m, const std::vector<dataplane::Worker*>& worke
       const Labels worker{{"worker", std::to_string(w->index)}};
       const dataplane::WorkerStats& s = w->stats;
       std::uint64_t accounted = 0;
-      for (std::size_t i = 0; i < s.net.size(); ++i) {
+      for (std::size_t i = 0; i < net::outcome_count; ++i) {
         const auto o = static_cast<net::Outcome>(i);
         out.push_back({"net." + std::string(net::to_string(o)), std::string(net::describe(o)),
-                       worker, s.net[i]});
-        accounted += s.net[i];
+                       worker, w->stats.outcomes[respond::counter_of(o)]});
       }
-      for (std::size_t i = 0; i < s.dns.size(); ++i) {
+      for (std::size_t i = 0; i < respond::dns_outcome_count; ++i) {
         const auto o = static_cast<respond::DnsOutcome>(i);
         out.push_back({"dns." + std::string(respond::to_string(o)),
-                       std::string(respond::describe(o)), worker, s.dns[i]});
-        accounted += s.dns[i];
+                       std::string(respond::describe(o)), worker,
+                       w->stats.outcomes[respond::counter_of(o)]});
       }
-      for (std::size_t i = 0; i < s.glue.size(); ++i) {
+      for (std::size_t i = 0; i < dataplane::glue_outcome_count; ++i) {
         const auto o = static_cast<dataplane::GlueOutcome>(i);
         out.push_back({"glue." + std::string(dataplane::to_string(o)),
-                       std::string(dataplane::describe(o)), worker, s.glue[i]});
-        accounted += s.glue[i];
+                       std::string(dataplane::describe(o)), worker,
+                       w->stats.outcomes[respond::reply_failed_counter + i]});
       }
+      for (const Counter& c : s.outcomes) accounted += c;
 #define DNS64D_X(name, help) out.push_back({#name, help, worker, s.name});
       DNS64D_WORKER_COUNTERS(DNS64D_X)
 #undef DNS64D_X

@@ -15,6 +15,8 @@ namespace dns64d::dataplane {
 
 namespace {
 
+static_assert(static_cast<std::size_t>(GlueOutcome::dropped_reply_failed) == 0,
+              "the verdict's reply_failed_counter is the first glue outcome");
 static_assert(sizeof(PuntRecord) % 4 == 0, "rte_ring elements are multiples of 4 octets");
 static_assert(std::is_trivially_copyable_v<PuntRecord>, "rte_ring copies elements as words");
 
@@ -44,21 +46,10 @@ void set_length(rte_mbuf* m, std::size_t len) {
   m->pkt_len = static_cast<std::uint32_t>(len);
 }
 
-void count_glue(Worker& w, GlueOutcome o) { ++w.stats.glue[static_cast<std::size_t>(o)]; }
+void count_glue(Worker& w, GlueOutcome o) { ++w.stats.glue(o); }
 
-void count(Worker& w, const respond::FrameVerdict& v) {
-  switch (v.table) {
-    case respond::CountIn::net:
-      ++w.stats.net[v.index];
-      break;
-    case respond::CountIn::dns:
-      ++w.stats.dns[v.index];
-      break;
-    case respond::CountIn::reply_failed:
-      count_glue(w, GlueOutcome::dropped_reply_failed);
-      break;
-  }
-}
+// The frame verdict's counter indexes the worker's outcome table directly.
+void count(Worker& w, const respond::FrameVerdict& v) { ++w.stats.outcomes[v.counter]; }
 
 }  // namespace
 

@@ -28,13 +28,14 @@ namespace dns64d::dataplane {
 
 inline constexpr unsigned max_burst = 256;
 
-// Frames the glue itself disposes of, before or after the pure rooms.
-#define DNS64D_GLUE_OUTCOMES(X)                                                 \
-  X(dropped_multi_segment, "frame in a chain of mbufs (not expected)")          \
-  X(dropped_unknown_port, "frame from a port without configuration")            \
-  X(dropped_punt_full, "punt ring full: the control plane is behind")           \
-  X(dropped_exception_full, "exception ring full: the control plane is behind") \
-  X(dropped_reply_failed, "reply could not be written into the mbuf")
+// Frames the glue itself disposes of, before or after the pure rooms. The
+// first is the frame verdict's reply_failed_counter (respond/frame.hpp).
+#define DNS64D_GLUE_OUTCOMES(X)                                                \
+  X(dropped_reply_failed, "reply could not be written into the mbuf")          \
+  X(dropped_multi_segment, "frame in a chain of mbufs (not expected)")         \
+  X(dropped_unknown_port, "frame from a port without configuration")           \
+  X(dropped_punt_full, "punt ring full: the control plane is behind")          \
+  X(dropped_exception_full, "exception ring full: the control plane is behind")
 
 enum class GlueOutcome : std::uint8_t {
 #define DNS64D_X(name, text) name,
@@ -46,8 +47,6 @@ inline constexpr std::size_t glue_outcome_count = static_cast<std::size_t>(GlueO
 std::string_view to_string(GlueOutcome o);
 std::string_view describe(GlueOutcome o);
 
-// Every received frame lands in exactly one of net (except net::dns_query,
-// which is split further), dns, or glue.
 // The worker writes them, the control plane reads them whole (Counter).
 #define DNS64D_WORKER_COUNTERS(X)                                \
   X(rx, "frames received")                                       \
@@ -56,10 +55,19 @@ std::string_view describe(GlueOutcome o);
   X(returned, "frames from the control plane put on a TX queue") \
   X(bursts, "receive bursts that brought frames")
 
+// Every received frame lands in exactly one outcome: one flat table of the
+// net outcomes, the DNS outcomes and the glue's, in that order (the frame
+// verdict's counter indexes it).
+inline constexpr std::size_t outcome_counters = respond::reply_failed_counter + glue_outcome_count;
+static_assert(respond::reply_failed_counter == net::outcome_count + respond::dns_outcome_count);
+
 struct alignas(64) WorkerStats {
-  std::array<Counter, net::outcome_count> net{};
-  std::array<Counter, respond::dns_outcome_count> dns{};
-  std::array<Counter, glue_outcome_count> glue{};
+  std::array<Counter, outcome_counters> outcomes{};
+  Counter& net(net::Outcome o) { return outcomes[respond::counter_of(o)]; }
+  Counter& dns(respond::DnsOutcome o) { return outcomes[respond::counter_of(o)]; }
+  Counter& glue(GlueOutcome o) {
+    return outcomes[respond::reply_failed_counter + static_cast<std::size_t>(o)];
+  }
 #define DNS64D_X(name, text) Counter name;
   DNS64D_WORKER_COUNTERS(DNS64D_X)
 #undef DNS64D_X

@@ -32,14 +32,26 @@ enum class FrameAction : std::uint8_t {
   drop,
 };
 
-// Which counter table the frame lands in: net::Outcome or DnsOutcome by
-// `index`, or a reply that could not be written.
-enum class CountIn : std::uint8_t { net, dns, reply_failed };
+// The one counter a frame lands in, as an index into one flat table: every
+// net::Outcome, then every DnsOutcome, then `reply_failed_counter` (a reply
+// that could not be written), so the worker counts with a single increment.
+inline constexpr std::size_t dns_counter_base = net::outcome_count;
+inline constexpr std::size_t reply_failed_counter = net::outcome_count + dns_outcome_count;
+constexpr std::uint8_t counter_of(net::Outcome o) { return static_cast<std::uint8_t>(o); }
+constexpr std::uint8_t counter_of(DnsOutcome o) {
+  return static_cast<std::uint8_t>(dns_counter_base + static_cast<std::size_t>(o));
+}
+constexpr bool is_dns_counter(std::size_t c) {
+  return c >= dns_counter_base && c < reply_failed_counter;
+}
+constexpr DnsOutcome dns_outcome_of(std::size_t c) {
+  return static_cast<DnsOutcome>(c - dns_counter_base);
+}
+static_assert(reply_failed_counter < 256);
 
 struct FrameVerdict {
   FrameAction action = FrameAction::drop;
-  CountIn table = CountIn::net;
-  std::uint8_t index = 0;
+  std::uint8_t counter = 0;
   std::size_t len = 0;
 };
 
@@ -49,12 +61,14 @@ struct FrameVerdict {
 namespace detail {
 
 inline FrameVerdict counted(FrameAction a, net::Outcome o, std::size_t len = 0) {
-  return {a, CountIn::net, static_cast<std::uint8_t>(o), len};
+  return {a, counter_of(o), len};
 }
 inline FrameVerdict counted(FrameAction a, DnsOutcome o, std::size_t len = 0) {
-  return {a, CountIn::dns, static_cast<std::uint8_t>(o), len};
+  return {a, counter_of(o), len};
 }
-inline FrameVerdict reply_failed() { return {FrameAction::drop, CountIn::reply_failed, 0, 0}; }
+inline FrameVerdict reply_failed() {
+  return {FrameAction::drop, static_cast<std::uint8_t>(reply_failed_counter), 0};
+}
 
 }  // namespace detail
 

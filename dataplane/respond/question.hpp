@@ -43,13 +43,13 @@ struct QuestionKey {
 };
 
 // The most a reply may take: over a stream `stream` octets; over UDP 512
-// without EDNS, else what the client offered, at least 512 and at most ours.
+// without EDNS, else what the client offered, at least 512 and at most ours
+// (which the configuration and the port MTUs keep at 512 or more).
 inline std::size_t reply_limit(bool opt, std::uint16_t client_udp_size, std::uint16_t ours,
                                std::uint16_t stream = 0) {
   if (stream != 0) return stream;
   if (!opt) return dns::min_udp_payload;
-  return std::clamp<std::size_t>(client_udp_size, dns::min_udp_payload,
-                                 std::max<std::uint16_t>(ours, dns::min_udp_payload));
+  return std::clamp<std::size_t>(client_udp_size, dns::min_udp_payload, ours);
 }
 inline std::size_t reply_limit(const QuestionKey& q, std::uint16_t ours, std::uint16_t stream = 0) {
   return reply_limit(q.opt, q.udp_size, ours, stream);

@@ -455,7 +455,6 @@ void prepare(std::span<const std::uint8_t> query, const Client& client, const Co
   p.view = view_for_client(*ctx.views, client);
   if (p.view == ViewTable::none) return;
   p.ptr_mapped = false;
-  p.validating = false;
   cache::Key key{{q.key.data(), q.key_len}, q.qtype, q.qclass};
   const View& view = ctx.views->view(p.view);
   if (q.qtype == dns::type::AAAA) key.qtype = aaaa_key_type(view.policy_for(key.name));
@@ -503,7 +502,6 @@ Result respond(std::span<std::uint8_t> buf, std::size_t len, const Client& clien
     if (punted != nullptr) key_of_fast(p, dns::Bytes(buf.data(), len), *punted);
     return {DnsOutcome::punted_miss, 0};
   }
-  if (p.validating && !r.view.local()) return {DnsOutcome::punted_validating, 0};
   const std::size_t limit = reply_limit(q.opt, q.udp_size, ctx.edns_udp_size, ctx.stream_limit);
   if (p.ptr_mapped && r.view.kind() == cache::Kind::rrset) {
     const std::size_t n = write_ptr_fast(buf, q, limit, r.view, view, in_addr, ctx.edns_udp_size);
@@ -656,14 +654,21 @@ Result answer_from_cache(const QuestionKey& key, std::span<std::uint8_t> buf, co
   for (std::size_t i = 0; i < key.name_len; ++i) q.key[i] = dns::fold(key.name[i]);
   p.view = key.view;
   p.key_type = key.key_type;
-  p.validating = key.validating;
   p.ptr_mapped = key.ptr_mapped;
   if (key.ptr_mapped) {
     if (key.key_len > p.in_addr.size()) return {DnsOutcome::punted_miss, 0};
     std::memcpy(p.in_addr.data(), key.key.data(), key.key_len);
     p.in_addr_len = key.key_len;
   }
-  p.hash = ctx.cache->hash_key({key.key_name(), key.key_type, key.qclass});
+  const cache::Key cache_key{key.key_name(), key.key_type, key.qclass};
+  if (key.validating) {
+    // §5.5: only local data (static records) answers a validating client;
+    // what the cache learnt upstream was asked without DO.
+    const cache::LookupResult r =
+        ctx.cache->lookup(*ctx.reader, cache_key, ctx.now_ms, lookup_flags(ctx));
+    if (!usable(r) || !r.view.local()) return {DnsOutcome::punted_validating, 0};
+  }
+  p.hash = ctx.cache->hash_key(cache_key);
   p.hint = 0;
   p.fast = true;
   return respond(buf, q.question_end, Client{}, ctx, p, nullptr);

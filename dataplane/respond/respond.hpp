@@ -79,7 +79,6 @@ struct FastQuery {
 // are left to respond() whole.
 struct Prepared {
   bool fast = false;
-  bool validating = false;  // set only by answer_from_cache: answered from local entries alone
   bool ptr_mapped = false;  // ip6.arpa under a view prefix: the key is `in_addr`
   int view = -1;
   std::uint16_t key_type = 0;  // the cache key's type: the qtype, or the AAAA policy's type

@@ -85,8 +85,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     case respond::FrameAction::transmit: {
       if (v.len > buf.size() || v.len < 14) std::abort();
       if (work.outcome != net::Outcome::dns_query) break;
-      if (v.table != respond::CountIn::dns ||
-          !respond::is_answer(static_cast<respond::DnsOutcome>(v.index))) {
+      if (!respond::is_dns_counter(v.counter) ||
+          !respond::is_answer(respond::dns_outcome_of(v.counter))) {
         std::abort();
       }
       // The reply's DNS part: no larger than the client allows, and a response.
@@ -104,8 +104,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     }
     case respond::FrameAction::punt: {
       // Only queries are punted, never a response, and the key echoes them.
-      if (work.outcome != net::Outcome::dns_query || v.table != respond::CountIn::dns ||
-          !respond::is_punt(static_cast<respond::DnsOutcome>(v.index))) {
+      if (work.outcome != net::Outcome::dns_query || !respond::is_dns_counter(v.counter) ||
+          !respond::is_punt(respond::dns_outcome_of(v.counter))) {
         std::abort();
       }
       const respond::QuestionKey& k = punted.key;
