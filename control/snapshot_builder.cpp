@@ -73,7 +73,10 @@ std::unique_ptr<dataplane::Snapshot> build_snapshot(const config::Config& c,
     if (p.id >= dataplane::max_ports) throw std::runtime_error("port id above max_ports");
     net::LocalAddrs& l = s->local[p.id];
     l.mac = c.ports[i].mac ? *c.ports[i].mac : p.mac;
-    for (const auto& a : c.ports[i].ipv4) l.add_v4(a);
+    const config::Port& port = c.ports[i];
+    for (std::size_t k = 0; k < port.ipv4.size(); ++k) {
+      l.add_v4(port.ipv4[k], k < port.ipv4_len.size() ? port.ipv4_len[k] : 32);
+    }
     for (const auto& a : c.ports[i].ipv6) l.add_v6(a);
     l.clear_ports();
     for (std::uint16_t dns_port : c.dns_ports) l.add_port(dns_port);

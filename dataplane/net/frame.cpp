@@ -73,6 +73,23 @@ bool bad_v4_source(const std::uint8_t* a) { return a[0] == 0 || a[0] == 127 || a
 
 bool is_unspecified_v6(const std::uint8_t* a) { return (word64(a) | word64(a + 8)) == 0; }
 
+// ::/96 (IPv4-compatible, RFC 4291 §2.5.5.1; :: and ::1 among them) and
+// ::ffff:0:0/96 (IPv4-mapped): never a sender on the wire, and a reply could
+// be turned into IPv4 by a stack that maps them.
+bool v4_embedded_v6(const std::uint8_t* a) {
+  static constexpr std::uint8_t mapped[4] = {0, 0, 0xff, 0xff};
+  const std::uint32_t w = word32(a + 8);
+  return word64(a) == 0 && (w == 0 || w == word32(mapped));
+}
+
+int find_v4_broadcast(const LocalAddrs& local, const std::uint8_t* a) {
+  const std::uint32_t w = word32(a);
+  for (std::size_t i = 0; i < local.n_v4_broadcast; ++i) {
+    if (word32(local.v4_broadcast[i].data()) == w) return static_cast<int>(i);
+  }
+  return -1;
+}
+
 bool is_loopback_v6(const std::uint8_t* a) {
   static constexpr std::uint8_t one[8] = {0, 0, 0, 0, 0, 0, 0, 1};
   return (word64(a) | (word64(a + 8) ^ word64(one))) == 0;
@@ -159,10 +176,8 @@ bool common_udp6(const std::uint8_t* ip, std::size_t avail, const LocalAddrs& lo
     return false;
   }
   const std::uint8_t* src = ip + 8;
-  const std::uint64_t src_hi = word64(src);
-  const std::uint64_t src_lo = word64(src + 8);
-  // Multicast, :: and ::1 never send to us.
-  if (src[0] == 0xff || (src_hi == 0 && (src_lo == 0 || is_loopback_v6(src)))) return false;
+  // Multicast, ::/96 (:: and ::1 among them) and ::ffff:0:0/96 never send to us.
+  if (src[0] == 0xff || v4_embedded_v6(src)) return false;
   const int idx = find_v6(local, ip + 24);
   if (idx < 0 || find_v6(local, src) >= 0) return false;
   info.local_index = static_cast<std::uint8_t>(idx);
@@ -188,7 +203,10 @@ bool common_udp4(const std::uint8_t* ip, std::size_t avail, const LocalAddrs& lo
     if (header.value() != 0xffff) return false;
   }
   const int idx = find_v4(local, ip + 16);
-  if (idx < 0 || bad_v4_source(ip + 12) || find_v4(local, ip + 12) >= 0) return false;
+  if (idx < 0 || bad_v4_source(ip + 12) || find_v4(local, ip + 12) >= 0 ||
+      find_v4_broadcast(local, ip + 12) >= 0) {
+    return false;
+  }
   info.local_index = static_cast<std::uint8_t>(idx);
   info.ip_version = 4;
   info.ttl = ip[8];
@@ -307,6 +325,7 @@ class Parser {
     const std::uint8_t* src = ip + 12;
     const std::uint8_t* dst_ip = ip + 16;
     if (bad_v4_source(src) || find_v4(local_, src) >= 0) return Outcome::drop_bad_source;
+    if (find_v4_broadcast(local_, src) >= 0) return Outcome::drop_broadcast_source;
     const int idx = find_v4(local_, dst_ip);
     if (idx < 0) return Outcome::drop_not_for_us;
     info_.local_index = static_cast<std::uint8_t>(idx);
@@ -343,6 +362,8 @@ class Parser {
     if (src[0] == 0xff || is_loopback_v6(src) || find_v6(local_, src) >= 0) {
       return Outcome::drop_bad_source;
     }
+    // :: stays: duplicate address detection sends from it (checked below).
+    if (v4_embedded_v6(src) && !is_unspecified_v6(src)) return Outcome::drop_mapped_source;
     bool multicast = false;
     int idx = find_v6(local_, dst_ip);
     if (idx >= 0) {

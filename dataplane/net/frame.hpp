@@ -32,10 +32,12 @@ struct LocalAddrs {
 
   Mac mac{};
   std::array<V4, max_v4> v4{};
+  std::array<V4, max_v4> v4_broadcast{};  // of the on-link prefixes of `v4`
   // Each IPv6 address implies its solicited-node group ff02::1:ffXX:XXXX.
   std::array<V6, max_v6> v6{};
   std::array<std::uint16_t, max_ports> dns_ports{53};
   std::uint8_t n_v4 = 0;
+  std::uint8_t n_v4_broadcast = 0;
   std::uint8_t n_v6 = 0;
   std::uint8_t n_ports = 1;
   FragmentPolicy fragments = FragmentPolicy::punt;
@@ -46,9 +48,18 @@ struct LocalAddrs {
   // promiscuous mode, or captures with zeroed MACs).
   bool any_unicast_mac = false;
 
-  bool add_v4(const V4& a) {
+  // `length` is the on-link prefix: no reply ever goes to its directed
+  // broadcast address (a spoofed source there would make us a smurf
+  // amplifier for the whole link).
+  bool add_v4(const V4& a, std::uint8_t length = 32) {
     if (n_v4 == max_v4) return false;
     v4[n_v4++] = a;
+    if (length <= 30) {
+      const std::uint32_t host = 0xffffffffu >> length;
+      V4 b = a;
+      for (int i = 0; i < 4; ++i) b[i] |= static_cast<std::uint8_t>(host >> (24 - 8 * i));
+      v4_broadcast[n_v4_broadcast++] = b;
+    }
     return true;
   }
   bool add_v6(const V6& a) {

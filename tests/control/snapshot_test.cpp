@@ -54,6 +54,8 @@ TEST(Snapshot, PortsGetTheirAddressesMacsAndChecksumOffload) {
   EXPECT_EQ(a.mac, device_mac);  // none configured: the device's
   ASSERT_EQ(a.n_v4, 1);
   EXPECT_EQ(a.v4[0], (net::V4{192, 0, 2, 53}));
+  ASSERT_EQ(a.n_v4_broadcast, 1);  // 192.0.2.53/24
+  EXPECT_EQ(a.v4_broadcast[0], (net::V4{192, 0, 2, 255}));
   EXPECT_TRUE(a.exception_path);
   ASSERT_EQ(a.n_ports, 2);
   EXPECT_EQ(a.dns_ports[1], 5353);

@@ -285,6 +285,30 @@ inline std::vector<Case> cases() {
        Outcome::drop_bad_source});
   c.push_back({"source port zero", v4frame(peer4, our4, 17, udp(0, 53, q)),
                Outcome::drop_source_port_zero});
+  {
+    // 192.0.2.53/24: a query "from" 192.0.2.255 would be answered to the
+    // whole link; so would an echo request.
+    LocalAddrs on_link;
+    on_link.mac = our_mac;
+    on_link.add_v4(our4, 24);
+    on_link.add_v6(our6);
+    c.push_back({"ipv4 directed broadcast source",
+                 v4frame({192, 0, 2, 255}, our4, 17, udp(1, 53, q)), Outcome::drop_broadcast_source,
+                 on_link});
+    c.push_back({"icmp4 echo from the directed broadcast",
+                 v4frame({192, 0, 2, 255}, our4, 1, icmp(8, 0, echo_body(1, 1, {}))),
+                 Outcome::drop_broadcast_source, on_link});
+    c.push_back({"ipv4 source inside the on-link prefix",
+                 v4frame({192, 0, 2, 7}, our4, 17, udp(1, 53, q)), Outcome::dns_query, on_link});
+  }
+  c.push_back({"ipv6 ipv4-mapped source",
+               v6frame({0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff, 198, 51, 100, 1}, our6, 17,
+                       udp(1, 53, q)),
+               Outcome::drop_mapped_source});
+  c.push_back(
+      {"ipv6 ipv4-compatible source",
+       v6frame({0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 198, 51, 100, 1}, our6, 17, udp(1, 53, q)),
+       Outcome::drop_mapped_source});
   c.push_back({"arp reply", eth(our_mac, peer_mac, 0x0806, arp(2, peer_mac, peer4, our_mac, our4)),
                Outcome::drop_arp_other});
   c.push_back({"arp other hardware",
