@@ -193,7 +193,8 @@ bool append_answer(dns::Bytes msg, const dns::Message& m, std::uint16_t qtype, d
 }
 
 bool append_section(dns::Bytes msg, const dns::Message& m, dns::Section s, std::uint16_t type,
-                    dns::Bytes key_name, Rrs& out) {
+                    dns::Bytes key_name, Rrs& out,
+                    const std::function<bool(const dns::RR&)>& skip) {
   dns::Reader rd(msg);
   std::size_t count = 0;
   if (s == dns::Section::answer) {
@@ -209,7 +210,47 @@ bool append_section(dns::Bytes msg, const dns::Message& m, dns::Section s, std::
   for (std::size_t i = 0; i < count; ++i) {
     if (rd.rr(rr) != dns::Error::ok) return false;
     if (rr.type == dns::type::OPT || (type != 0 && rr.type != type)) continue;
+    if (skip && skip(rr)) continue;
     if (!append_rr(msg, rr, key_name, out)) return false;
+  }
+  return true;
+}
+
+bool answered_name(dns::Bytes msg, const dns::Message& m, dns::Name& out) {
+  dns64::Chain chain;
+  if (dns64::follow_chain(m, msg, chain) != dns::Error::ok || !chain.complete) return false;
+  out = chain.end;
+  return true;
+}
+
+bool stray_soa(const dns::RR& rr, dns::Bytes answered) {
+  bool soa = rr.type == dns::type::SOA;
+  if (rr.type == dns::type::RRSIG && rr.rdata.size() >= 2) {
+    soa = dns::load16(rr.rdata.data()) == dns::type::SOA;  // the type covered
+  }
+  return soa && !dns::is_subdomain(answered, rr.owner.bytes());
+}
+
+bool negative_soa(dns::Bytes msg, const dns::Message& m, NegativeSoa& out) {
+  out = NegativeSoa{};
+  dns::Name answered;
+  const bool known = answered_name(msg, m, answered);
+  dns::Reader rd(msg);
+  rd.seek(m.sections.authority);
+  dns::RR rr;
+  for (std::uint16_t i = 0; i < m.header.nscount; ++i) {
+    if (rd.rr(rr) != dns::Error::ok) return false;
+    if (rr.type != dns::type::SOA) continue;
+    // A chain that cannot be followed leaves no name a SOA could be checked against.
+    if (!known || stray_soa(rr, answered.bytes())) {
+      ++out.stray;
+      continue;
+    }
+    if (!append_rr(msg, rr, {}, out.rrs)) return false;
+    out.ttl = std::min(out.ttl, rr.ttl);
+    if (rr.rdata.size() >= 22) {
+      out.ttl = std::min(out.ttl, dns::load32(rr.rdata.data() + rr.rdata.size() - 4));
+    }
   }
   return true;
 }

@@ -43,8 +43,31 @@ bool append_answer(dns::Bytes msg, const dns::Message& m, std::uint16_t qtype, d
                    const std::function<bool(const dns::RR&)>& skip = {});
 
 // Appends the records of one section of `m` (answer or authority) whose
-// type is `type` (0: any type but OPT).
+// type is `type` (0: any type but OPT), but those for which `skip` says true.
 bool append_section(dns::Bytes msg, const dns::Message& m, dns::Section s, std::uint16_t type,
-                    dns::Bytes key_name, Rrs& out);
+                    dns::Bytes key_name, Rrs& out,
+                    const std::function<bool(const dns::RR&)>& skip = {});
+
+// The name a negative answer speaks of: the end of the answer section's
+// CNAME/DNAME chain from the question's name, or that name without a
+// chain. False when the chain cannot be followed.
+bool answered_name(dns::Bytes msg, const dns::Message& m, dns::Name& out);
+
+// Whether `rr`, from an authority section, is a SOA (or the signature over
+// one) owned neither by `answered` nor by an ancestor of it: not the zone
+// that answered, so it says nothing about the name (RFC 2308 §2.1, §5) and
+// is neither cached nor passed on.
+bool stray_soa(const dns::RR& rr, dns::Bytes answered);
+
+// The SOA records of a negative answer that cover the name it answers
+// (above), and its negative TTL from them: min(SOA TTL, MINIMUM) (RFC 2308
+// §5). `stray`: the SOA records left out. False when a record cannot be
+// read or expanded.
+struct NegativeSoa {
+  Rrs rrs;
+  std::uint32_t ttl = UINT32_MAX;
+  std::size_t stray = 0;
+};
+bool negative_soa(dns::Bytes msg, const dns::Message& m, NegativeSoa& out);
 
 }  // namespace dns64d::control

@@ -388,8 +388,8 @@ Config parse(const std::string& text, const std::string& origin) {
       if (t == nullptr) fail("upstream", "must be a table");
       check_keys(*t,
                  {"enabled", "servers", "timeout_ms", "attempts", "servfail_on_error",
-                  "failure_ttl", "max_pending", "max_waiters", "max_waiting", "over_limit",
-                  "serve_stale", "stale_ttl", "max_stale_seconds"},
+                  "randomize_case", "failure_ttl", "max_pending", "max_waiters", "max_waiting",
+                  "over_limit", "serve_stale", "stale_ttl", "max_stale_seconds"},
                  "upstream");
       Upstream& u = c.upstream;
       u.enabled = get_bool(*t, "enabled", "upstream", true);
@@ -397,6 +397,7 @@ Config parse(const std::string& text, const std::string& origin) {
       u.timeout_ms = get_int<std::uint32_t>(*t, "timeout_ms", "upstream", 800, 10, 60000);
       u.attempts = get_int<std::uint32_t>(*t, "attempts", "upstream", 3, 1, 10);
       u.servfail_on_error = get_bool(*t, "servfail_on_error", "upstream", false);
+      u.randomize_case = get_bool(*t, "randomize_case", "upstream", false);
       u.failure_ttl = get_int<std::uint32_t>(*t, "failure_ttl", "upstream", 30, 1, 300);
       u.max_pending = get_int<std::uint32_t>(*t, "max_pending", "upstream", 4096, 1, 1 << 20);
       u.max_waiters = get_int<std::uint32_t>(*t, "max_waiters", "upstream", 64, 1, 1 << 16);

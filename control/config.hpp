@@ -98,6 +98,7 @@ struct Upstream {
   std::uint32_t timeout_ms = 800;    // per attempt
   std::uint32_t attempts = 3;        // each on the next server
   bool servfail_on_error = false;    // RFC 6147 §5.1.2-3: SERVFAIL instead of synthesis
+  bool randomize_case = false;       // 0x20: random letter case asked, answers must echo it
   std::uint32_t failure_ttl = 30;    // cap on answers cached after a failed AAAA query
   bool drop_over_limit = false;  // beyond max_waiting/max_pending/max_waiters: drop, not SERVFAIL
   std::uint32_t max_pending = 4096;

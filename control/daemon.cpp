@@ -322,6 +322,7 @@ std::string Daemon::make_control_and_resolver() {
   uc.attempt_timeout = std::chrono::milliseconds(cfg.upstream.timeout_ms);
   uc.max_attempts = cfg.upstream.attempts;
   uc.max_in_flight = cfg.upstream.max_pending * 2;
+  uc.randomize_case = cfg.upstream.randomize_case;
   upstream_client = std::make_unique<upstream::Client>(uc);
   const ResolverConfig rc = resolver_config(cfg);
   const std::uint64_t tsc_hz = hz;

@@ -272,6 +272,11 @@ void Resolver::count_fill(cache::InsertStatus st) {
   ++stats_[ok ? ResolverCounter::cache_fills : ResolverCounter::cache_fill_failed];
 }
 
+void Resolver::count_stray_soa(dns::Bytes msg, const dns::Message& m) {
+  NegativeSoa soa;
+  if (negative_soa(msg, m, soa) && soa.stray > 0) ++stats_[ResolverCounter::stray_soa];
+}
+
 bool Resolver::cache_response(const Pending& p, dns::Bytes msg, const dns::Message& m) {
   const cache::Key key{p.lookup_name(), p.key_type, p.qclass};
   const std::uint8_t rcode = static_cast<std::uint8_t>(m.header.rcode() | (m.opt.ext_rcode << 4));
@@ -292,19 +297,10 @@ bool Resolver::cache_response(const Pending& p, dns::Bytes msg, const dns::Messa
     return false;
   } else if (rcode == dns::rcode::NOERROR || rcode == dns::rcode::NXDOMAIN) {
     // RFC 2308: negative answers are cached with their SOA, for the SOA's TTL
-    // or MINIMUM, whichever is lower.
-    Rrs soa;
-    if (!append_section(msg, m, dns::Section::authority, dns::type::SOA, {}, soa) || soa.empty())
-      return false;
-    dns::Reader rd(msg);
-    rd.seek(m.sections.authority);
-    std::uint32_t ttl = soa.min_ttl;
-    dns::RR rr;
-    for (std::uint16_t i = 0; i < m.header.nscount && rd.rr(rr) == dns::Error::ok; ++i) {
-      if (rr.type != dns::type::SOA || rr.rdata.size() < 22) continue;
-      ttl = std::min(ttl, dns::load32(rr.rdata.data() + rr.rdata.size() - 4));
-    }
-    st = cache_.insert_negative(key, ttl, rcode, soa.bytes, soa.ttl_offsets);
+    // or MINIMUM, whichever is lower; a SOA of another zone makes it uncacheable.
+    NegativeSoa soa;
+    if (!negative_soa(msg, m, soa) || soa.rrs.empty()) return false;
+    st = cache_.insert_negative(key, soa.ttl, rcode, soa.rrs.bytes, soa.rrs.ttl_offsets);
   } else {
     return false;
   }
@@ -319,6 +315,7 @@ void Resolver::finish_plain(Pending& p, const upstream::Completion& c) {
     answer_all(p);
     return;
   }
+  count_stray_soa(c.response, m);
   if (!p.validating) cache_response(p, c.response, m);
   answer_all(p, c.response);
 }
@@ -332,8 +329,17 @@ void Resolver::finish_aaaa(std::uint32_t index, const upstream::Completion& c) {
   const respond::AaaaPolicy& aaaa_policy = p.snap->views.policy(p.policy);
   policy.exclusions = aaaa_policy.exclusions;
   policy.servfail_on_error = config_.servfail_on_error;
-  const dns64::AaaaDecision d =
+  dns64::AaaaDecision d =
       dns64::decide_aaaa(ok ? &m : nullptr, c.response, dns64::Client{}, policy);
+  if (ok) {
+    // §5.1.7's TTL cap comes from the NODATA's SOA only where it covers the
+    // name: a stray one counts as none (its TTL would replace the 600 cap).
+    NegativeSoa soa;
+    if (negative_soa(c.response, m, soa) && soa.stray > 0) {
+      ++stats_[ResolverCounter::stray_soa];
+      d.negative_ttl = soa.rrs.empty() ? std::nullopt : std::optional<std::uint32_t>(soa.ttl);
+    }
+  }
   dns64::AaaaVerdict verdict = d.verdict;
   if (aaaa_policy.mode == respond::Synthesis::none && verdict == dns64::AaaaVerdict::synthesize) {
     // Never synthesized under this name: what the AAAA query gave, without
@@ -422,6 +428,7 @@ void Resolver::finish_a(Pending& p, const upstream::Completion& c) {
   const bool negative =
       s.verdict == dns64::SynthVerdict::nodata ||
       (s.verdict == dns64::SynthVerdict::error && s.rcode == dns::rcode::NXDOMAIN);
+  if (negative && ok) count_stray_soa(c.response, m);
   if (negative && ok && m.header.ancount > 0 && s.dropped == 0) {
     // A chain that ends without A records (NODATA or NXDOMAIN at its end):
     // the A answer, which holds only the chain and the SOA, is the answer
@@ -443,29 +450,20 @@ void Resolver::finish_a(Pending& p, const upstream::Completion& c) {
     // The A query's empty or NXDOMAIN answer is the basis of ours (§5.1.6):
     // its rcode and SOA. Its answer section is not (it may hold A records
     // of other owners), so the AAAA entry is a negative one.
-    Rrs soa;
-    if (ok && append_section(c.response, m, dns::Section::authority, dns::type::SOA, {}, soa) &&
-        !soa.empty()) {
-      std::uint32_t ttl = soa.min_ttl;
-      dns::Reader rd(c.response);
-      rd.seek(m.sections.authority);
-      dns::RR rr;
-      for (std::uint16_t i = 0; i < m.header.nscount && rd.rr(rr) == dns::Error::ok; ++i) {
-        if (rr.type == dns::type::SOA && rr.rdata.size() >= 22) {
-          ttl = std::min(ttl, dns::load32(rr.rdata.data() + rr.rdata.size() - 4));
-        }
-      }
+    NegativeSoa soa;
+    if (ok && negative_soa(c.response, m, soa) && !soa.rrs.empty()) {
+      std::uint32_t ttl = soa.ttl;
       // No AAAA because that query failed: this NODATA may hide a real one.
       if (p.aaaa.failed) ttl = std::min(ttl, config_.failure_ttl);
       const std::uint8_t rcode =
           s.verdict == dns64::SynthVerdict::nodata ? dns::rcode::NOERROR : dns::rcode::NXDOMAIN;
-      const auto st = cache_.insert_negative(key, std::max<std::uint32_t>(ttl, 1), rcode, soa.bytes,
-                                             soa.ttl_offsets);
+      const auto st = cache_.insert_negative(key, std::max<std::uint32_t>(ttl, 1), rcode,
+                                             soa.rrs.bytes, soa.rrs.ttl_offsets);
       count_fill(st);
     }
-    // Without a SOA (some forwarders and local-data setups send none) there
-    // is nothing to cache, but the answer is still known: its rcode, no
-    // records, rather than SERVFAIL.
+    // Without a SOA that covers the name (some forwarders and local-data
+    // setups send none) there is nothing to cache, but the answer is still
+    // known: its rcode, no records, rather than SERVFAIL.
     if (ok) {
       answer_all(
           p, {},
@@ -554,7 +552,13 @@ void Resolver::answer_one(const Waiting& w, dns::Bytes relay, std::uint8_t fallb
       const dns::Bytes in_addr = up.question.name.bytes();
       Rrs ns;
       stats_[ResolverCounter::scrubbed] += scrub.dropped;
-      append_section(relay, up, dns::Section::authority, 0, {}, ns);
+      // The authority section without a SOA of another zone (counted where
+      // the answer came in). The chain was followed above, so its end is known.
+      dns::Name answered;
+      if (answered_name(relay, up, answered)) {
+        append_section(relay, up, dns::Section::authority, 0, {}, ns,
+                       [&](const dns::RR& rr) { return stray_soa(rr, answered.bytes()); });
+      }
       if (mapped_view != nullptr && mapped_view->ptr_mode == respond::PtrMode::cname) {
         // §5.3.1: the CNAME from the ip6.arpa name to the in-addr.arpa one.
         const std::uint32_t ttl =

@@ -56,6 +56,7 @@ struct ResolverConfig {
   X(stale, "clients answered from expired entries (RFC 8767)")                       \
   X(scrubbed, "answer records owned off the question's chain, dropped")              \
   X(uncached_negative, "NODATA/NXDOMAIN without a SOA: answered, not cached")        \
+  X(stray_soa, "answers with a SOA not above the name: SOA left out, not cached")    \
   X(refreshes, "lookups for entries hit shortly before expiry")                      \
   X(unanswerable, "clients whose answer could not be written (no room for the question)")
 
@@ -165,6 +166,8 @@ class Resolver {
   void finish_aaaa(std::uint32_t index, const upstream::Completion& c);
   void finish_a(Pending& p, const upstream::Completion& c);
   bool cache_response(const Pending& p, dns::Bytes msg, const dns::Message& m);
+  // Counts an answer with a SOA that does not cover the name it answers.
+  void count_stray_soa(dns::Bytes msg, const dns::Message& m);
   void count_fill(cache::InsertStatus st);
   // Answers every client of `p` from the cache, else from `relay` (the
   // upstream's message), else with `fallback_rcode` and no records; then

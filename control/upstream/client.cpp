@@ -20,6 +20,7 @@ struct Client::Query {
   QueryId id = 0;
   std::uint64_t cookie = 0;
   std::vector<std::uint8_t> qname;
+  std::vector<std::uint8_t> asked;  // qname as this attempt sent it (its case randomized or not)
   std::uint16_t qtype = 0;
   std::uint16_t qclass = 0;
   bool do_bit = false;
@@ -40,7 +41,7 @@ struct Client::Query {
   std::vector<std::uint8_t> in;  // 2-octet length, then the answer
   std::size_t in_done = 0;
 
-  Question question() const { return {qname, qtype, qclass}; }
+  Question question() const { return {asked, qtype, qclass}; }
 };
 
 const char* to_string(Status status) {
@@ -95,6 +96,9 @@ Verdict drop_verdict_counter(Counters& c, Verdict v) {
     case Verdict::wrong_question:
       ++c.drop_wrong_question;
       break;
+    case Verdict::case_mismatch:
+      ++c.drop_case_mismatch;
+      break;
   }
   return v;
 }
@@ -136,6 +140,26 @@ std::uint16_t Client::random16() {
                                             random_pool_[random_used_ + 1]);
   random_used_ += 2;
   return v;
+}
+
+// Every letter of the (valid) wire name in a random case, one bit of the
+// random pool each: what a spoofer must guess besides the ID and the port.
+void Client::randomize_case(std::vector<std::uint8_t>& wire) {
+  std::uint16_t bits = 0;
+  int left = 0;
+  for (std::size_t at = 0; at < wire.size() && wire[at] != 0; at += 1u + wire[at]) {
+    for (std::size_t i = at + 1; i <= at + wire[at]; ++i) {
+      const auto lower = static_cast<std::uint8_t>(wire[i] | 0x20);
+      if (lower < 'a' || lower > 'z') continue;
+      if (left == 0) {
+        bits = random16();
+        left = 16;
+      }
+      wire[i] = (bits & 1) != 0 ? static_cast<std::uint8_t>(lower & ~0x20) : lower;
+      bits >>= 1;
+      --left;
+    }
+  }
 }
 
 bool Client::upstream_down(std::size_t index, Clock::time_point now) const {
@@ -268,6 +292,7 @@ std::optional<QueryId> Client::send(const Request& request) {
   query->id = next_id_++;
   query->cookie = request.cookie;
   query->qname.assign(request.qname_wire.begin(), request.qname_wire.end());
+  query->asked = query->qname;
   query->qtype = request.qtype;
   query->qclass = request.qclass;
   query->do_bit = request.do_bit;
@@ -291,6 +316,7 @@ void Client::start_attempt(std::unique_ptr<Query> query, Clock::time_point now) 
     }
 
     query->dns_id = random16();
+    if (config_.randomize_case) randomize_case(query->asked);
     const auto wire = build_query(query->dns_id, query->question(),
                                   {query->do_bit, query->cd, config_.edns_payload});
     const int fd = wire.empty() ? -1 : open_udp_socket(stats.endpoint.family());
@@ -331,6 +357,7 @@ void Client::start_tcp(std::unique_ptr<Query> query, Clock::time_point now) {
   query->tcp_connected = false;
   query->tcp_have_length = false;
   query->dns_id = random16();
+  if (config_.randomize_case) randomize_case(query->asked);
   const auto wire = build_query(query->dns_id, query->question(),
                                 {query->do_bit, query->cd, config_.edns_payload});
   query->out.assign(2, 0);
@@ -428,7 +455,10 @@ void Client::on_udp_readable(int fd, Clock::time_point now) {
       continue;
     }
     const Bytes message(rx_buffer_.data(), static_cast<std::size_t>(n));
-    const Check check = check_response(message, query.dns_id, query.question());
+    // Like a wrong ID, a wrong case is someone else's guess: the attempt
+    // keeps waiting for the real answer.
+    const Check check =
+        check_response(message, query.dns_id, query.question(), config_.randomize_case);
     if (drop_verdict_counter(counters_, check.verdict) != Verdict::accept) continue;
 
     stats.consecutive_timeouts = 0;
@@ -497,7 +527,8 @@ void Client::on_tcp_event(int fd, std::uint32_t events, Clock::time_point now) {
       continue;
     }
     const Bytes message(query.in.data() + 2, query.in.size() - 2);
-    const Check check = check_response(message, query.dns_id, query.question());
+    const Check check =
+        check_response(message, query.dns_id, query.question(), config_.randomize_case);
     if (drop_verdict_counter(counters_, check.verdict) != Verdict::accept) return fail();
     ++stats.answers;
     stats.consecutive_timeouts = 0;

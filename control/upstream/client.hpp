@@ -33,6 +33,10 @@ struct Config {
   unsigned down_after_timeouts = 3;           // consecutive timeouts that take an upstream out
   std::chrono::milliseconds down_for{10000};  // then one query probes it again
   std::uint16_t edns_payload = 1232;
+  // 0x20: each attempt asks with the name's letters in random case, and an
+  // answer must echo that case exactly; one that does not is taken for a
+  // spoof and dropped. Off by default: a few upstreams do not echo the case.
+  bool randomize_case = false;
 };
 
 struct Request {
@@ -123,6 +127,7 @@ class Client final : public Transport {
   static bool unreachable(int fd, const Endpoint& upstream);
   int open_udp_socket(int family);
   std::uint16_t random16();
+  void randomize_case(std::vector<std::uint8_t>& wire);
 
   Config config_;
   int epoll_fd_ = -1;

@@ -27,6 +27,7 @@ namespace dns64d::upstream {
   X(drop_not_response, "datagrams with QR clear or an opcode other than QUERY") \
   X(drop_malformed, "datagrams ldns could not parse")                           \
   X(drop_wrong_question, "answers to another question")                         \
+  X(drop_case_mismatch, "answers not echoing our random case (0x20): spoofs")   \
   X(completed_ok, "queries completed with an upstream answer")                  \
   X(completed_timeout, "queries whose attempts all timed out")                  \
   X(completed_failed, "queries whose attempts failed otherwise (network, TCP)")

@@ -2,6 +2,7 @@
 
 #include <ldns/ldns.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <memory>
 
@@ -63,7 +64,7 @@ std::vector<std::uint8_t> build_query(std::uint16_t id, const Question& question
   return out;
 }
 
-Check check_response(Bytes response, std::uint16_t id, const Question& question) {
+Check check_response(Bytes response, std::uint16_t id, const Question& question, bool exact_case) {
   Check check;
   if (response.size() < header_size) {
     check.verdict = Verdict::short_packet;
@@ -93,6 +94,15 @@ Check check_response(Bytes response, std::uint16_t id, const Question& question)
   if (ldns_rr_get_type(q) != question.qtype || ldns_rr_get_class(q) != question.qclass ||
       ldns_dname_compare(ldns_rr_owner(q), expected.get()) != 0) {
     check.verdict = Verdict::wrong_question;
+    return check;
+  }
+  // The question's name follows the header, uncompressed (nothing precedes
+  // it to point to); an answer that does not echo our case was not made
+  // from our query.
+  const Bytes qname = question.qname_wire;
+  if (exact_case && (response.size() < header_size + qname.size() ||
+                     !std::equal(qname.begin(), qname.end(), response.begin() + header_size))) {
+    check.verdict = Verdict::case_mismatch;
     return check;
   }
   check.verdict = Verdict::accept;

@@ -36,6 +36,7 @@ enum class Verdict : std::uint8_t {
   not_response,    // QR clear or opcode not QUERY
   malformed,       // ldns could not parse the whole message
   wrong_question,  // not exactly our question (name compared case-insensitively)
+  case_mismatch,   // our question, but its name not in the case we sent (0x20)
 };
 
 struct Check {
@@ -44,6 +45,9 @@ struct Check {
   std::uint8_t rcode = 0;
 };
 
-Check check_response(Bytes response, std::uint16_t id, const Question& question);
+// `exact_case`: the question's name must come back octet for octet, as
+// sent with randomized case (0x20), not merely equal ignoring case.
+Check check_response(Bytes response, std::uint16_t id, const Question& question,
+                     bool exact_case = false);
 
 }  // namespace dns64d::upstream

@@ -47,6 +47,7 @@ TEST(Config, ShippedExampleLoads) {
   EXPECT_EQ(c.upstream.servers[0], "127.0.0.1:5353");
   EXPECT_EQ(c.upstream.timeout_ms, 800u);
   EXPECT_EQ(c.upstream.failure_ttl, 30u);
+  EXPECT_FALSE(c.upstream.randomize_case);
   EXPECT_EQ(c.cache.refresh_percent, 10u);
   EXPECT_EQ(c.cache.refresh_sample_every, 16u);
   ASSERT_EQ(c.records.size(), 2u);
@@ -126,6 +127,7 @@ TEST(Config, ErrorsNameTheKey) {
       {"[[port]]\ndevice = \"x\"\nipv6 = [\"2001:db8::1\"]\nexception = \"a-very-long-name0\"\n",
        "port[0].exception: interface names have at most 15"},
       {port + "[upstream]\nover_limit = \"ignore\"\n", "upstream.over_limit: must be"},
+      {port + "[upstream]\nrandomize_case = 1\n", "upstream.randomize_case: must be true or false"},
       {port + "[tcp]\nmax_connections = 0\n", "tcp.max_connections: must be between"},
       {port + "[tcp]\nkeepalive = 1\n", "tcp.keepalive: unknown key"},
       {port + "[[view]]\nname = \"v\"\nexclude_domains = [\"a..b\"]\n",
@@ -149,6 +151,7 @@ TEST(Config, PortAddressesWithLengthsAndExceptionInterface) {
 [upstream]
 over_limit = "drop"
 max_waiting = 300
+randomize_case = true
 [tcp]
 idle_timeout_ms = 2000
 [[port]]
@@ -167,6 +170,7 @@ exception = "dns64x0"
   EXPECT_EQ(p.ipv6_len[0], 64);
   EXPECT_TRUE(c.upstream.drop_over_limit);
   EXPECT_EQ(c.upstream.max_waiting, 300u);
+  EXPECT_TRUE(c.upstream.randomize_case);
   EXPECT_TRUE(c.tcp.enabled);
   EXPECT_EQ(c.tcp.idle_timeout_ms, 2000u);
 }

@@ -445,8 +445,10 @@ struct Case {
   std::vector<std::string> answer = {};  // "owner TTL TYPE rdata"
   std::vector<CacheCheck> cache = {};
   ResolverConfig config = {};
-  std::uint16_t flag_mask = 0, flags = 0;  // reply header bits: (flags & flag_mask) == flags
-  std::uint64_t synthesized = 0;           // lookups that ended in synthesis
+  std::uint16_t flag_mask = 0, flags = 0;   // reply header bits: (flags & flag_mask) == flags
+  std::uint64_t synthesized = 0;            // lookups that ended in synthesis
+  std::uint64_t stray_soa = 0;              // answers with a SOA of another zone
+  std::vector<std::string> authority = {};  // owners of the reply's authority records, if given
 };
 
 constexpr std::uint16_t tc = dns::flag::TC, ad = dns::flag::AD, aa = dns::flag::AA;
@@ -719,6 +721,104 @@ std::vector<Case> cases() {
        .answer = {"V4.Example 300 AAAA 64:ff9b::102:304"},
        .cache = {{"v4.example", type::AAAA, true, cache::Kind::synth_aaaa, 300}},
        .synthesized = 1},
+      // A negative answer is cached only with a SOA owned by the name it
+      // answers or an ancestor: another zone's SOA is left out, the rcode
+      // stays, nothing is cached.
+      {.title = "NxdomainWithAnUnrelatedSoaIsNotCached",
+       .query = {.name = "gone.example", .qtype = type::MX},
+       .upstream = {{"gone.example", type::MX, nxdomain(rr_soa("victim.test", 3600, 86400))}},
+       .rcode = rcode::NXDOMAIN,
+       .cache = {{"gone.example", type::MX, false}},
+       .stray_soa = 1},
+      {.title = "NodataWithAChildZonesSoaIsNotCached",
+       .query = {.name = "nomail.example", .qtype = type::MX},
+       .upstream = {{"nomail.example", type::MX, nodata(rr_soa("sub.nomail.example", 3600, 900))}},
+       .cache = {{"nomail.example", type::MX, false}},
+       .stray_soa = 1},
+      {.title = "AaaaNxdomainWithAnUnrelatedSoaIsNotCached",
+       .query = {.name = "gone.example"},
+       .upstream = {{"gone.example", type::AAAA, nxdomain(rr_soa("victim.test", 3600, 86400))}},
+       .rcode = rcode::NXDOMAIN,
+       .cache = {{"gone.example", type::AAAA, false}},
+       .stray_soa = 1},
+      // §5.1.6: the A query's negative answer is ours only with its zone's SOA.
+      {.title = "ANxdomainWithAnUnrelatedSoaIsNotCached",
+       .query = {.name = "racy.example"},
+       .upstream = {{"racy.example", type::AAAA, nodata(soa_example())},
+                    {"racy.example", type::A, nxdomain(rr_soa("victim.test", 3600, 86400))}},
+       .rcode = rcode::NXDOMAIN,
+       .cache = {{"racy.example", type::AAAA, false}},
+       .stray_soa = 1},
+      // §5.1.7: a stray SOA on the AAAA NODATA is no SOA: the cap is 600,
+      // not the stray SOA's negative TTL.
+      {.title = "StraySoaOnAaaaNodataDoesNotSetTheSynthesizedTtl",
+       .query = {.name = "v4.example"},
+       .upstream = {{"v4.example", type::AAAA, nodata(rr_soa("victim.test", 86400, 86400))},
+                    {"v4.example", type::A, records({rr_a("v4.example", 3600, "1.2.3.4")})}},
+       .answer = {"v4.example 600 AAAA 64:ff9b::102:304"},
+       .cache = {{"v4.example", type::AAAA, true, cache::Kind::synth_aaaa, 600}},
+       .synthesized = 1,
+       .stray_soa = 1},
+      // Beside the zone's own SOA a stray one is dropped; the entry is cached.
+      {.title = "StraySoaBesideTheZonesSoaIsLeftOut",
+       .query = {.name = "gone.example", .qtype = type::MX},
+       .upstream = {{"gone.example",
+                     type::MX,
+                     {Answer::Kind::reply,
+                      rcode::NXDOMAIN,
+                      {},
+                      {rr_soa("victim.test", 3600, 86400), soa_example(3600, 60)},
+                      0}}},
+       .rcode = rcode::NXDOMAIN,
+       .cache = {{"gone.example", type::MX, true, cache::Kind::negative, 60, rcode::NXDOMAIN}},
+       .stray_soa = 1,
+       .authority = {"example"}},
+      {.title = "SoaOwnedByTheNameItselfIsCached",
+       .query = {.name = "apex.example", .qtype = type::MX},
+       .upstream = {{"apex.example", type::MX, nodata(rr_soa("APEX.example", 3600, 120))}},
+       .cache = {{"apex.example", type::MX, true, cache::Kind::negative, 120, rcode::NOERROR}},
+       .authority = {"apex.example"}},
+      // Behind a CNAME the SOA is the chain end's zone's, which need not be
+      // above the question's name; the question's own zone is not above the end.
+      {
+          .title = "ChainToNodataInAnotherZoneKeepsThatZonesSoa",
+          .query = {.name = "www.example"},
+          .upstream = {{"www.example", type::AAAA,
+                        nodata(rr_soa("cdn.test", 3600, 300),
+                               {rr_cname("www.example", 600, "edge.cdn.test")})},
+                       {"www.example", type::A,
+                        nodata(rr_soa("cdn.test", 3600, 300),
+                               {rr_cname("www.example", 600, "edge.cdn.test")})}},
+          .answer = {"www.example 600 CNAME edge.cdn.test"},
+          .cache = {{"www.example", type::AAAA, false}},
+          .authority = {"cdn.test"}},
+      {.title = "ChainToNxdomainInAnotherZoneKeepsThatZonesSoa",
+       .query = {.name = "dangling.example", .qtype = type::MX},
+       .upstream = {{"dangling.example", type::MX,
+                     nxdomain(rr_soa("cdn.test", 3600, 300),
+                              {rr_cname("dangling.example", 300, "gone.cdn.test")})}},
+       .rcode = rcode::NXDOMAIN,
+       .answer = {"dangling.example 300 CNAME gone.cdn.test"},
+       .cache = {{"dangling.example", type::MX, false}},
+       .authority = {"cdn.test"}},
+      {.title = "ChainToNxdomainWithTheQuestionsZoneSoaLeavesItOut",
+       .query = {.name = "dangling.example", .qtype = type::MX},
+       .upstream = {{"dangling.example", type::MX,
+                     nxdomain(soa_example(),
+                              {rr_cname("dangling.example", 300, "gone.cdn.test")})}},
+       .rcode = rcode::NXDOMAIN,
+       .answer = {"dangling.example 300 CNAME gone.cdn.test"},
+       .cache = {{"dangling.example", type::MX, false}},
+       .stray_soa = 1},
+      {.title = "DnameChainKeepsTheTargetZonesSoa",
+       .query = {.name = "a.old.example", .qtype = type::MX},
+       .upstream = {{"a.old.example", type::MX,
+                     nodata(rr_soa("new.test", 3600, 300),
+                            {rr_dname("old.example", 600, "new.test"),
+                             rr_cname("a.old.example", 600, "a.new.test")})}},
+       .answer = {"old.example 600 DNAME new.test", "a.old.example 600 CNAME a.new.test"},
+       .cache = {{"a.old.example", type::MX, false}},
+       .authority = {"new.test"}},
   };
 }
 
@@ -763,8 +863,14 @@ TEST_P(ReplayCase, Replays) {
   EXPECT_LE(reply.size, 512u);
   EXPECT_EQ(r.count(ResolverCounter::answered), 1u);
   EXPECT_EQ(r.count(ResolverCounter::synthesized), c.synthesized);
-  // A negative answer names its zone's SOA.
-  if (c.answer.empty() && c.rcode != rcode::SERVFAIL) {
+  EXPECT_EQ(r.count(ResolverCounter::stray_soa), c.stray_soa);
+  std::vector<std::string> owners;
+  for (const std::string& rr : reply.authority) owners.push_back(rr.substr(0, rr.find(' ')));
+  if (!c.authority.empty() || c.stray_soa > 0) {
+    // A SOA of another zone never reaches the client.
+    EXPECT_EQ(owners, c.authority);
+  } else if (c.answer.empty() && c.rcode != rcode::SERVFAIL) {
+    // A negative answer names its zone's SOA.
     ASSERT_EQ(reply.authority.size(), 1u);
     EXPECT_NE(reply.authority[0].find(" SOA "), std::string::npos) << reply.authority[0];
   }

@@ -77,6 +77,19 @@ TEST(Message, AcceptsMatchingAnswerWithAnyCase) {
   EXPECT_EQ(check.rcode, 0);
 }
 
+TEST(Message, ExactCaseWantsTheCaseAsked) {
+  const auto asked = wire_name("v4OnLy.eXample.");
+  const auto query = build_query(77, {asked, LDNS_RR_TYPE_A, 1}, {});
+  const auto answer = answer_for(query);
+  EXPECT_EQ(check_response(answer, 77, {asked, LDNS_RR_TYPE_A, 1}, true).verdict, Verdict::accept);
+  EXPECT_EQ(
+      check_response(answer, 77, {wire_name("v4only.example."), LDNS_RR_TYPE_A, 1}, true).verdict,
+      Verdict::case_mismatch);
+  EXPECT_EQ(
+      check_response(answer, 77, {wire_name("w4only.example."), LDNS_RR_TYPE_A, 1}, true).verdict,
+      Verdict::wrong_question);
+}
+
 TEST(Message, RejectsEverythingElse) {
   const auto name = wire_name("v4only.example.");
   const Question question{name, LDNS_RR_TYPE_A, 1};
