@@ -333,7 +333,8 @@ Config parse(const std::string& text, const std::string& origin) {
     throw ConfigError(os.str());
   }
   try {
-    check_keys(root, {"dataplane", "cache", "upstream", "tcp", "port", "view", "record"}, "");
+    check_keys(root, {"dataplane", "cache", "upstream", "tcp", "server", "port", "view", "record"},
+               "");
     Config c;
     if (const toml::node* n = root.get("dataplane")) {
       const toml::table* t = n->as_table();
@@ -424,6 +425,22 @@ Config parse(const std::string& text, const std::string& origin) {
           get_int<std::uint32_t>(*t, "idle_timeout_ms", "tcp", 10000, 100, 600000);
       c.tcp.max_outstanding = get_int<std::uint32_t>(*t, "max_outstanding", "tcp", 32, 1, 1024);
       c.tcp.send_buffer = get_int<std::uint32_t>(*t, "send_buffer", "tcp", 0, 0, 16u << 20);
+    }
+    if (const toml::node* n = root.get("server")) {
+      const toml::table* t = n->as_table();
+      if (t == nullptr) fail("server", "must be a table");
+      check_keys(*t, {"identity", "version"}, "server");
+      for (const auto& [key, field] :
+           {std::pair{"identity", &c.server.identity}, std::pair{"version", &c.server.version}}) {
+        if (const auto v = get_string(*t, key, "server")) {
+          // One TXT character-string, printable: what an operator chose to say.
+          if (v->size() > 255) fail(std::string("server.") + key, "at most 255 characters");
+          for (const char ch : *v) {
+            if (ch < 0x20 || ch > 0x7e) fail(std::string("server.") + key, "printable ASCII only");
+          }
+          *field = *v;
+        }
+      }
     }
     if (const toml::array* ports = get_tables(root, "port")) {
       for (std::size_t i = 0; i < ports->size(); ++i) {

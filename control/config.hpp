@@ -36,6 +36,13 @@ struct Port {
   std::string exception;
 };
 
+// What the server says of itself to CHAOS queries (version.bind,
+// hostname.bind, id.server, version.server); empty: REFUSED.
+struct Server {
+  std::string identity;
+  std::string version;
+};
+
 // DNS over TCP through the exception interface.
 struct Tcp {
   bool enabled = true;  // where a port has an exception interface
@@ -121,6 +128,7 @@ struct Config {
   Cache cache;
   Upstream upstream;
   Tcp tcp;
+  Server server;
   std::vector<ViewConfig> views;  // the last one without clients is the default
   std::vector<Record> records;
 };

@@ -122,6 +122,7 @@ void ControlPlane::answer_stream(std::uint64_t conn, const TcpPeer& peer,
   respond::Context ctx{&snap.views, cache_, reader_, dataplane::now_ms(rte_get_tsc_hz()),
                        snap.edns_udp_size};
   ctx.stream_limit = static_cast<std::uint16_t>(stream_buf_.size());
+  ctx.server = &snap.server;
   respond::QuestionKey key;
   const respond::Result r = respond::respond(buf, query.size(), client, ctx, &key);
   reader_->quiescent();

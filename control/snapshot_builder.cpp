@@ -84,6 +84,7 @@ std::unique_ptr<dataplane::Snapshot> build_snapshot(const config::Config& c,
     s->tx_udp_checksum[p.id] = p.tx_udp_checksum;
   }
   add_views(c, s.get());
+  s->server = {c.server.identity, c.server.version};
   return s;
 }
 

@@ -7,6 +7,7 @@
 #include <cstdint>
 
 #include "dataplane/net/frame.hpp"
+#include "dataplane/respond/respond.hpp"
 #include "dataplane/respond/view.hpp"
 
 namespace dns64d::dataplane {
@@ -18,6 +19,7 @@ struct Snapshot {
   respond::ViewTable views;
   std::uint16_t edns_udp_size = 1232;
   std::array<bool, max_ports> tx_udp_checksum{};  // the port computes UDP checksums
+  respond::ServerInfo server;                     // what CHAOS queries are told
 };
 
 }  // namespace dns64d::dataplane

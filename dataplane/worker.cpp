@@ -146,7 +146,8 @@ unsigned worker_poll(Worker& w) {
   unsigned received = 0;
   std::array<rte_mbuf*, max_burst> rx;
   BurstState& state = *w.burst_state;
-  const respond::Context ctx{&snap.views, w.cache, w.reader, now, snap.edns_udp_size};
+  respond::Context ctx{&snap.views, w.cache, w.reader, now, snap.edns_udp_size};
+  ctx.server = &snap.server;
   for (std::size_t qi = 0; qi < w.queues.size(); ++qi) {
     const QueueRef& q = w.queues[qi];
     TxBuffer& tx = w.tx[qi];

@@ -9,22 +9,24 @@
 
 namespace dns64d::respond {
 
-#define DNS64D_DNS_OUTCOMES(X)                                                     \
-  X(answered_aaaa_synth, "AAAA synthesized from cached IPv4 addresses")            \
-  X(answered_aaaa_real, "AAAA answered with cached real AAAA records")             \
-  X(answered_ptr_mapped, "ip6.arpa PTR under a prefix answered from in-addr.arpa") \
-  X(answered_ptr_partial, "partial ip6.arpa name under a prefix: NODATA")          \
-  X(answered_cached, "other types answered from cached records")                   \
-  X(answered_negative, "NXDOMAIN or NODATA from the cache")                        \
-  X(answered_formerr, "malformed query answered FORMERR")                          \
-  X(answered_notimp, "opcode other than QUERY answered NOTIMP")                    \
-  X(answered_badvers, "EDNS version above 0 answered BADVERS")                     \
-  X(answered_refused, "no view serves the client: REFUSED")                        \
-  X(answered_servfail, "cached entry could not be written: SERVFAIL")              \
-  X(punted_miss, "cache miss sent to the control plane")                           \
-  X(punted_class, "class other than IN sent to the control plane")                 \
-  X(punted_validating, "DO and CD set: the upstream's answer, not the cache")      \
-  X(dropped_response, "QR set: never answer a response")                           \
+#define DNS64D_DNS_OUTCOMES(X)                                                        \
+  X(answered_aaaa_synth, "AAAA synthesized from cached IPv4 addresses")               \
+  X(answered_aaaa_real, "AAAA answered with cached real AAAA records")                \
+  X(answered_ptr_mapped, "ip6.arpa PTR under a prefix answered from in-addr.arpa")    \
+  X(answered_ptr_partial, "partial ip6.arpa name under a prefix: NODATA")             \
+  X(answered_cached, "other types answered from cached records")                      \
+  X(answered_negative, "NXDOMAIN or NODATA from the cache")                           \
+  X(answered_formerr, "malformed query answered FORMERR")                             \
+  X(answered_notimp, "opcode other than QUERY answered NOTIMP")                       \
+  X(answered_badvers, "EDNS version above 0 answered BADVERS")                        \
+  X(answered_refused, "no view serves the client: REFUSED")                           \
+  X(answered_chaos, "CHAOS version or identity from the configuration")               \
+  X(answered_refused_class, "class other than IN (or CHAOS not configured): REFUSED") \
+  X(answered_any_minimal, "ANY answered with RFC 8482's HINFO, never relayed")        \
+  X(answered_servfail, "cached entry could not be written: SERVFAIL")                 \
+  X(punted_miss, "cache miss sent to the control plane")                              \
+  X(punted_validating, "DO and CD set: the upstream's answer, not the cache")         \
+  X(dropped_response, "QR set: never answer a response")                              \
   X(dropped_short, "shorter than a DNS header")
 
 enum class DnsOutcome : std::uint8_t {
@@ -41,8 +43,7 @@ std::string_view describe(DnsOutcome o);
 
 inline bool is_answer(DnsOutcome o) { return o <= DnsOutcome::answered_servfail; }
 inline bool is_punt(DnsOutcome o) {
-  return o == DnsOutcome::punted_miss || o == DnsOutcome::punted_class ||
-         o == DnsOutcome::punted_validating;
+  return o == DnsOutcome::punted_miss || o == DnsOutcome::punted_validating;
 }
 
 }  // namespace dns64d::respond

@@ -363,6 +363,22 @@ std::size_t write_ptr_fast(std::span<std::uint8_t> buf, const FastQuery& q, std:
 Result respond_general(std::span<std::uint8_t> buf, std::size_t len, const Client& client,
                        const Context& ctx, QuestionKey* punted);
 
+// The TTL of RFC 8482's HINFO: long, so that resolvers keep it (§4.2).
+constexpr std::uint32_t any_ttl = 3600;
+
+// What a CHAOS TXT (or ANY) question about us is answered with; empty when
+// it is not one, or the configuration says nothing.
+std::string_view chaos_text(const dns::Question& q, const ServerInfo* server) {
+  if (server == nullptr || (q.qtype != dns::type::TXT && q.qtype != dns::type::ANY)) return {};
+  dns::Name n;
+  const auto is = [&](std::string_view text) {
+    return dns::from_text(text, n) && dns::names_equal(q.name.bytes(), n.bytes());
+  };
+  if (is("version.bind") || is("version.server")) return server->version;
+  if (is("hostname.bind") || is("id.server")) return server->identity;
+  return {};
+}
+
 void copy_options(dns::Bytes options, QuestionKey& k) {
   k.options_cut = options.size() > k.options.size();
   k.options_len = static_cast<std::uint8_t>(std::min(options.size(), k.options.size()));
@@ -449,7 +465,7 @@ void prepare(std::span<const std::uint8_t> query, const Client& client, const Co
   // plane to relay the upstream's answer.
   if (query.size() < dns::header_size || !parse_fast(query.data(), query.size(), q) ||
       (q.opt && (q.edns_version != 0 || (q.do_bit && (q.flags & dns::flag::CD) != 0))) ||
-      q.qclass != dns::cls::IN || is_policy_type(q.qtype)) {
+      q.qclass != dns::cls::IN || is_policy_type(q.qtype) || q.qtype == dns::type::ANY) {
     return;
   }
   p.view = view_for_client(*ctx.views, client);
@@ -574,12 +590,32 @@ Result respond_general(std::span<std::uint8_t> buf, std::size_t len, const Clien
     start(dns::rcode::REFUSED);  // the cache keys of our AAAA policies, never asked upstream
     return finish(w, DnsOutcome::answered_refused);
   }
+  // Other classes are never relayed: CHAOS says who we are where the
+  // configuration lets it, everything else is refused.
   if (m.question.qclass != dns::cls::IN) {
-    if (punted != nullptr) {
-      key_of_message(m, query, vi, m.question.name.bytes(), m.question.qtype, false, false,
-                     *punted);
+    const std::string_view text =
+        m.question.qclass == dns::cls::CH ? chaos_text(m.question, ctx.server) : std::string_view{};
+    if (text.empty()) {
+      start(dns::rcode::REFUSED);
+      return finish(w, DnsOutcome::answered_refused_class);
     }
-    return {DnsOutcome::punted_class, 0};
+    start(dns::rcode::NOERROR);
+    w.set_flags(dns::flag::AA);
+    std::array<std::uint8_t, 256> rdata;
+    rdata[0] = static_cast<std::uint8_t>(text.size());
+    std::memcpy(rdata.data() + 1, text.data(), text.size());
+    (void)w.add_at(Section::answer, dns::header_size, dns::type::TXT, dns::cls::CH, 0,
+                   dns::Bytes(rdata.data(), text.size() + 1));
+    return finish(w, DnsOutcome::answered_chaos);
+  }
+  // RFC 8482 §4.2: ANY gets one synthesized HINFO, from us, whatever the
+  // name; never an upstream's full answer (an amplifier's favourite).
+  if (m.question.qtype == dns::type::ANY) {
+    static constexpr std::uint8_t hinfo[] = {7, 'R', 'F', 'C', '8', '4', '8', '2', 0};
+    start(dns::rcode::NOERROR);
+    (void)w.add_at(Section::answer, dns::header_size, dns::type::HINFO, dns::cls::IN, any_ttl,
+                   dns::Bytes(hinfo, sizeof hinfo));
+    return finish(w, DnsOutcome::answered_any_minimal);
   }
   // §5.5: a validating client (DO and CD) gets the upstream's own answer,
   // signatures and all: the cache has neither those nor unsynthesized data,
@@ -635,7 +671,7 @@ Result respond_general(std::span<std::uint8_t> buf, std::size_t len, const Clien
 Result answer_from_cache(const QuestionKey& key, std::span<std::uint8_t> buf, const Context& ctx) {
   if (key.qclass != dns::cls::IN || key.view < 0 ||
       static_cast<std::size_t>(key.view) >= ctx.views->size()) {
-    return {DnsOutcome::punted_class, 0};
+    return {DnsOutcome::punted_miss, 0};  // never punted: the worker answers them itself
   }
   Prepared p;
   FastQuery& q = p.q;

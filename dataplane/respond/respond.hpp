@@ -7,6 +7,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <span>
+#include <string>
 
 #include "dataplane/cache/cache.hpp"
 #include "dataplane/dns/wire.hpp"
@@ -44,6 +45,13 @@ struct alignas(8) Punted {
   net::Origin origin;
 };
 
+// What the server says of itself over CHAOS (version.bind, hostname.bind,
+// id.server, version.server); empty: REFUSED, as for every other class.
+struct ServerInfo {
+  std::string identity;
+  std::string version;
+};
+
 struct Context {
   const ViewTable* views = nullptr;
   const cache::Cache* cache = nullptr;
@@ -56,6 +64,7 @@ struct Context {
   // Over a stream (DNS over TCP) the reply may use this many octets,
   // whatever the query's EDNS says; 0 for datagrams.
   std::uint16_t stream_limit = 0;
+  const ServerInfo* server = nullptr;  // none: CHAOS is refused
 };
 
 namespace detail {

@@ -128,6 +128,8 @@ TEST(Config, ErrorsNameTheKey) {
        "port[0].exception: interface names have at most 15"},
       {port + "[upstream]\nover_limit = \"ignore\"\n", "upstream.over_limit: must be"},
       {port + "[upstream]\nrandomize_case = 1\n", "upstream.randomize_case: must be true or false"},
+      {port + "[server]\nversion = \"a\\nb\"\n", "server.version: printable ASCII only"},
+      {port + "[server]\nname = \"x\"\n", "server"},
       {port + "[tcp]\nmax_connections = 0\n", "tcp.max_connections: must be between"},
       {port + "[tcp]\nkeepalive = 1\n", "tcp.keepalive: unknown key"},
       {port + "[[view]]\nname = \"v\"\nexclude_domains = [\"a..b\"]\n",
@@ -154,6 +156,8 @@ max_waiting = 300
 randomize_case = true
 [tcp]
 idle_timeout_ms = 2000
+[server]
+identity = "dns64-a"
 [[port]]
 device = "net_af_packet0"
 ipv4 = ["192.0.2.53/24", "198.51.100.53"]
@@ -171,6 +175,8 @@ exception = "dns64x0"
   EXPECT_TRUE(c.upstream.drop_over_limit);
   EXPECT_EQ(c.upstream.max_waiting, 300u);
   EXPECT_TRUE(c.upstream.randomize_case);
+  EXPECT_EQ(c.server.identity, "dns64-a");
+  EXPECT_TRUE(c.server.version.empty());
   EXPECT_TRUE(c.tcp.enabled);
   EXPECT_EQ(c.tcp.idle_timeout_ms, 2000u);
 }

@@ -371,7 +371,8 @@ TEST_F(PcapRun, PtrUnderPrefixes) {
 TEST_F(PcapRun, MissesAndOddQueriesGoThroughTheControlPlane) {
   ask6("2001:db8:a096::1", query("unknown.example", 28, 40), 40, "miss: SERVFAIL without upstream",
        [](const Decoded&, ldns_pkt* p) { EXPECT_EQ(ldns_pkt_get_rcode(p), LDNS_RCODE_SERVFAIL); });
-  ask6("2001:db8:a096::1", query("version.bind", 16, 41, -1, false, 3), 41, "class CH: REFUSED",
+  ask6("2001:db8:a096::1", query("version.bind", 16, 41, -1, false, 3), 41,
+       "class CH, nothing configured: REFUSED by the worker",
        [](const Decoded&, ldns_pkt* p) { EXPECT_EQ(ldns_pkt_get_rcode(p), LDNS_RCODE_REFUSED); });
   ask4({198, 51, 100, 1}, query("unknown.example", 1, 42, 1232), 42, "miss over IPv4 with EDNS",
        [](const Decoded&, ldns_pkt* p) {
@@ -380,10 +381,56 @@ TEST_F(PcapRun, MissesAndOddQueriesGoThroughTheControlPlane) {
        });
   RunResult r = run(config);
   EXPECT_EQ(r.counters["dns.punted_miss"], 2u);
-  EXPECT_EQ(r.counters["dns.punted_class"], 1u);
+  EXPECT_EQ(r.counters["dns.answered_refused_class"], 1u);
   EXPECT_EQ(r.counters["control.answered_servfail"], 2u);
-  EXPECT_EQ(r.counters["control.answered_refused"], 1u);
-  EXPECT_EQ(r.counters["returned"], 3u);
+  EXPECT_EQ(r.counters["control.answered_refused"], 0u);
+  EXPECT_EQ(r.counters["returned"], 2u);
+}
+
+// ANY and the classes other than IN are the worker's own business: RFC
+// 8482's HINFO, the CHAOS names from [server], REFUSED otherwise; none
+// reaches the control plane or an upstream.
+TEST_F(PcapRun, AnyAndOtherClassesAreAnsweredByTheWorker) {
+  const std::string cfg = std::string(config) + R"(
+[server]
+identity = "dns64-test"
+version = "dns64d test"
+)";
+  const auto txt_is = [](std::string want) {
+    return [want](const Decoded&, ldns_pkt* p) {
+      EXPECT_EQ(ldns_pkt_get_rcode(p), LDNS_RCODE_NOERROR);
+      EXPECT_TRUE(ldns_pkt_aa(p));
+      ASSERT_EQ(ldns_rr_list_rr_count(ldns_pkt_answer(p)), 1u);
+      ldns_rr* rr = ldns_rr_list_rr(ldns_pkt_answer(p), 0);
+      EXPECT_EQ(ldns_rr_get_type(rr), LDNS_RR_TYPE_TXT);
+      EXPECT_EQ(ldns_rr_get_class(rr), LDNS_RR_CLASS_CH);
+      EXPECT_EQ(text6(ldns_rr_rdf(rr, 0)), "\"" + want + "\"");
+    };
+  };
+  ask6("2001:db8:a096::1", query("version.bind", 16, 60, -1, false, 3), 60, "version.bind",
+       txt_is("dns64d test"));
+  ask4({198, 51, 100, 1}, query("id.server", 16, 61, 1232, false, 3), 61, "id.server",
+       txt_is("dns64-test"));
+  ask6("2001:db8:a096::1", query("authors.bind", 16, 62, -1, false, 3), 62, "authors.bind",
+       [](const Decoded&, ldns_pkt* p) { EXPECT_EQ(ldns_pkt_get_rcode(p), LDNS_RCODE_REFUSED); });
+  ask6("2001:db8:a096::1", query("ipv4only.example", 1, 63, -1, false, 4), 63, "class HS",
+       [](const Decoded&, ldns_pkt* p) { EXPECT_EQ(ldns_pkt_get_rcode(p), LDNS_RCODE_REFUSED); });
+  for (const std::uint16_t id : {std::uint16_t{64}, std::uint16_t{65}}) {
+    ask6("2001:db8:a096::1",
+         query(id == 64 ? "ipv4only.example" : "unknown.example", 255, id, 1232), id, "ANY",
+         [](const Decoded&, ldns_pkt* p) {
+           EXPECT_EQ(ldns_pkt_get_rcode(p), LDNS_RCODE_NOERROR);
+           ASSERT_EQ(ldns_rr_list_rr_count(ldns_pkt_answer(p)), 1u);
+           ldns_rr* rr = ldns_rr_list_rr(ldns_pkt_answer(p), 0);
+           EXPECT_EQ(ldns_rr_get_type(rr), LDNS_RR_TYPE_HINFO);
+           EXPECT_EQ(text6(ldns_rr_rdf(rr, 0)), "\"RFC8482\"");
+         });
+  }
+  RunResult r = run(cfg);
+  EXPECT_EQ(r.counters["dns.answered_chaos"], 2u);
+  EXPECT_EQ(r.counters["dns.answered_refused_class"], 2u);
+  EXPECT_EQ(r.counters["dns.answered_any_minimal"], 2u);
+  EXPECT_EQ(r.counters["control.punted"], 0u);
 }
 
 TEST_F(PcapRun, MalformedInputGetsItsDefinedOutcome) {

@@ -540,7 +540,8 @@ TEST_F(Fixture, ErrorsAndRefusals) {
   resp.bytes[2] |= 0x80;
   EXPECT_EQ(ask(resp).outcome, DnsOutcome::dropped_response);
   EXPECT_EQ(ask(query("x.example", 1, 1, -1, false, dns::cls::CH)).outcome,
-            DnsOutcome::punted_class);
+            DnsOutcome::answered_refused_class);
+  EXPECT_EQ(reply.header.rcode(), dns::rcode::REFUSED);
   test::Packet tiny;
   tiny.raw({1, 2, 3});
   EXPECT_EQ(ask(tiny).outcome, DnsOutcome::dropped_short);
@@ -573,6 +574,72 @@ QuestionKey punted_key(Fixture& f, const test::Packet& q, const char* client = "
   const Result r = respond(f.buf, q.size(), c, ctx, &key);
   EXPECT_TRUE(is_punt(r.outcome)) << to_string(r.outcome);
   return key;
+}
+
+TEST_F(Fixture, AnyGetsTheMinimalAnswerOfRfc8482) {
+  synth("v4.example", {{{8, 8, 8, 8}}});  // cached, yet never handed out whole
+  for (const char* name : {"v4.example", "nothing.example"}) {
+    ASSERT_EQ(ask(query(name, dns::type::ANY, 3, 1232)).outcome, DnsOutcome::answered_any_minimal)
+        << name;
+    EXPECT_EQ(reply.header.rcode(), dns::rcode::NOERROR);
+    const auto an = answers();
+    ASSERT_EQ(an.size(), 1u);
+    EXPECT_EQ(an[0].type, dns::type::HINFO);
+    EXPECT_EQ(an[0].ttl, 3600u);
+    EXPECT_EQ(std::vector<std::uint8_t>(an[0].rdata.begin(), an[0].rdata.end()),
+              (std::vector<std::uint8_t>{7, 'R', 'F', 'C', '8', '4', '8', '2', 0}));
+  }
+}
+
+TEST_F(Fixture, ChaosSaysWhatTheConfigurationAllowsAndOtherClassesAreRefused) {
+  const ServerInfo server{"dns64-a", "dns64d 1.0"};
+  const auto chaos = [&](const char* name, std::uint16_t type, std::uint16_t cls = dns::cls::CH,
+                         const ServerInfo* info = nullptr) {
+    buf = query(name, type, 9, -1, false, cls).bytes;
+    const std::size_t len = buf.size();
+    buf.resize(1500);
+    Client c;
+    c.is_v6 = true;
+    c.v6 = *dns64::parse_v6("2001:db8:ffff::1");
+    Context ctx{&views, &cache, reader, now, 1232};
+    ctx.server = info;
+    const Result r = respond(buf, len, c, ctx);
+    EXPECT_EQ(dns::parse_message(dns::Bytes(buf.data(), r.reply_len), reply, false),
+              dns::Error::ok);
+    return r.outcome;
+  };
+  const auto txt = [&] {
+    const auto an = answers();
+    return an.size() == 1 && an[0].rdata.size() > 1
+               ? std::string(an[0].rdata.begin() + 1, an[0].rdata.end())
+               : std::string("-");
+  };
+  EXPECT_EQ(chaos("version.bind", dns::type::TXT, dns::cls::CH, &server),
+            DnsOutcome::answered_chaos);
+  EXPECT_TRUE(reply.header.flags & dns::flag::AA);
+  EXPECT_EQ(txt(), "dns64d 1.0");
+  EXPECT_EQ(chaos("VERSION.server", dns::type::TXT, dns::cls::CH, &server),
+            DnsOutcome::answered_chaos);
+  EXPECT_EQ(txt(), "dns64d 1.0");
+  EXPECT_EQ(chaos("hostname.bind", dns::type::TXT, dns::cls::CH, &server),
+            DnsOutcome::answered_chaos);
+  EXPECT_EQ(txt(), "dns64-a");
+  EXPECT_EQ(chaos("id.server", dns::type::ANY, dns::cls::CH, &server), DnsOutcome::answered_chaos);
+  EXPECT_EQ(txt(), "dns64-a");
+  // Unset, unknown names, other types and other classes: REFUSED, never relayed.
+  const ServerInfo unset;
+  EXPECT_EQ(chaos("version.bind", dns::type::TXT, dns::cls::CH, &unset),
+            DnsOutcome::answered_refused_class);
+  EXPECT_EQ(reply.header.rcode(), dns::rcode::REFUSED);
+  EXPECT_EQ(chaos("version.bind", dns::type::TXT), DnsOutcome::answered_refused_class);
+  EXPECT_EQ(chaos("authors.bind", dns::type::TXT, dns::cls::CH, &server),
+            DnsOutcome::answered_refused_class);
+  EXPECT_EQ(chaos("version.bind", dns::type::A, dns::cls::CH, &server),
+            DnsOutcome::answered_refused_class);
+  EXPECT_EQ(chaos("example.com", dns::type::A, 4 /* HS */, &server),
+            DnsOutcome::answered_refused_class);
+  EXPECT_EQ(chaos("example.com", dns::type::A, dns::cls::ANY, &server),
+            DnsOutcome::answered_refused_class);
 }
 
 TEST_F(Fixture, AnswerRcodeKeepsQuestionAndEdns) {
