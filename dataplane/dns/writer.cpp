@@ -210,6 +210,7 @@ Error Writer::add_name_rdata(Section s, Bytes owner, std::uint16_t rtype, std::u
 
 Error Writer::add_raw(Section s, Bytes rrs, std::span<const std::uint16_t> ttl_offsets,
                       std::uint32_t ttl) {
+  if (rrs.empty() && ttl_offsets.empty()) return Error::ok;  // nothing (and no memcpy from null)
   for (std::uint16_t off : ttl_offsets) {
     if (std::size_t{off} + 4 > rrs.size()) return Error::truncated;
   }
