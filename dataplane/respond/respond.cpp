@@ -382,7 +382,7 @@ std::string_view chaos_text(const dns::Question& q, const ServerInfo* server) {
 void copy_options(dns::Bytes options, QuestionKey& k) {
   k.options_cut = options.size() > k.options.size();
   k.options_len = static_cast<std::uint8_t>(std::min(options.size(), k.options.size()));
-  std::memcpy(k.options.data(), options.data(), k.options_len);
+  if (k.options_len != 0) std::memcpy(k.options.data(), options.data(), k.options_len);
 }
 
 // The key of a fast-path query that missed; `query` is still as the client sent it.
