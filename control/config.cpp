@@ -333,7 +333,7 @@ Config parse(const std::string& text, const std::string& origin) {
     throw ConfigError(os.str());
   }
   try {
-    check_keys(root, {"dataplane", "cache", "upstream", "tcp", "server", "port", "view", "record"},
+    check_keys(root, {"dataplane", "cache", "upstream", "tcp", "server", "rrl", "port", "view", "record"},
                "");
     Config c;
     if (const toml::node* n = root.get("dataplane")) {
@@ -389,8 +389,8 @@ Config parse(const std::string& text, const std::string& origin) {
       if (t == nullptr) fail("upstream", "must be a table");
       check_keys(*t,
                  {"enabled", "servers", "timeout_ms", "attempts", "servfail_on_error",
-                  "randomize_case", "failure_ttl", "max_pending", "max_waiters", "max_waiting",
-                  "over_limit", "serve_stale", "stale_ttl", "max_stale_seconds"},
+                  "randomize_case", "failure_ttl", "max_pending", "max_waiters", "max_waiting", "over_limit",
+                  "serve_stale", "stale_ttl", "max_stale_seconds"},
                  "upstream");
       Upstream& u = c.upstream;
       u.enabled = get_bool(*t, "enabled", "upstream", true);
@@ -441,6 +441,25 @@ Config parse(const std::string& text, const std::string& origin) {
           *field = *v;
         }
       }
+    }
+    if (const toml::node* n = root.get("rrl")) {
+      const toml::table* t = n->as_table();
+      if (t == nullptr) fail("rrl", "must be a table");
+      check_keys(*t,
+                 {"enabled", "responses_per_second", "window", "slip", "ipv4_prefix",
+                  "ipv6_prefix", "table_size"},
+                 "rrl");
+      rrl::Settings& r = c.rrl;
+      r.enabled = get_bool(*t, "enabled", "rrl", false);
+      r.responses_per_second =
+          get_int<std::uint32_t>(*t, "responses_per_second", "rrl", 20, 1, 10000000);
+      r.window = get_int<std::uint32_t>(*t, "window", "rrl", 5, 1, 3600);
+      r.slip = get_int<std::uint32_t>(*t, "slip", "rrl", 2, 0, 10);
+      r.ipv4_prefix = get_int<std::uint8_t>(*t, "ipv4_prefix", "rrl", 24, 1, 32);
+      // The bucket's key holds the first 64 bits of an IPv6 client.
+      r.ipv6_prefix = get_int<std::uint8_t>(*t, "ipv6_prefix", "rrl", 56, 1, 64);
+      r.table_size = get_int<std::uint32_t>(*t, "table_size", "rrl", 65536, 16, 1u << 24);
+      if ((r.table_size & (r.table_size - 1)) != 0) fail("rrl.table_size", "must be a power of two");
     }
     if (const toml::array* ports = get_tables(root, "port")) {
       for (std::size_t i = 0; i < ports->size(); ++i) {

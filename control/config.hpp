@@ -13,6 +13,7 @@
 #include "dataplane/dns64/prefix.hpp"
 #include "dataplane/dns64/rfc6147.hpp"
 #include "dataplane/respond/view.hpp"
+#include "dataplane/rrl/rrl.hpp"
 
 namespace dns64d::config {
 
@@ -109,8 +110,8 @@ struct Upstream {
   std::uint32_t failure_ttl = 30;    // cap on answers cached after a failed AAAA query
   bool drop_over_limit = false;  // beyond max_waiting/max_pending/max_waiters: drop, not SERVFAIL
   std::uint32_t max_pending = 4096;
-  std::uint32_t max_waiters = 64;           // clients waiting on one lookup
-  std::uint32_t max_waiting = 16384;        // clients waiting on all lookups together
+  std::uint32_t max_waiters = 64;               // clients waiting on one lookup
+  std::uint32_t max_waiting = 16384;            // clients waiting on all lookups together
   bool serve_stale = false;                 // RFC 8767: expired answers when every upstream fails
   std::uint32_t stale_ttl = 30;             // TTL of such answers
   std::uint32_t max_stale_seconds = 86400;  // how long past expiry an answer may serve
@@ -129,6 +130,7 @@ struct Config {
   Upstream upstream;
   Tcp tcp;
   Server server;
+  rrl::Settings rrl;  // [rrl]: response rate limiting per client prefix, off by default
   std::vector<ViewConfig> views;  // the last one without clients is the default
   std::vector<Record> records;
 };

@@ -140,6 +140,43 @@ void add_upstream_metrics(Metrics& m, const upstream::Client& client) {
   });
 }
 
+// The workers' rate limiting events (a prefix starts or stops being
+// limited), one line each on stderr, but at most `per_second` lines a
+// second over all workers: the rest are counted and summed up in one line.
+class RrlLog {
+ public:
+  static constexpr unsigned per_second = 5;
+
+  void drain(const std::vector<dataplane::Worker*>& workers) {
+    rrl::Event e;
+    for (dataplane::Worker* w : workers) {
+      if (!w->rrl) continue;
+      while (w->rrl->events().pop(e)) {
+        if (budget_ == 0) {
+          ++suppressed_;
+          continue;
+        }
+        --budget_;
+        std::fprintf(stderr, "dns64d: rrl: %s\n", rrl::describe(e).c_str());
+      }
+    }
+  }
+  void second() {
+    if (unsaid_ != suppressed_) {
+      std::fprintf(stderr, "dns64d: rrl: %lu more event(s) not logged\n",
+                   static_cast<unsigned long>(suppressed_.get() - unsaid_));
+      unsaid_ = suppressed_;
+    }
+    budget_ = per_second;
+  }
+  std::uint64_t suppressed() const { return suppressed_; }
+
+ private:
+  unsigned budget_ = per_second;
+  Counter suppressed_;
+  std::uint64_t unsaid_ = 0;
+};
+
 // Everything the daemon holds, set up in order by the named steps below.
 struct Daemon {
   Daemon(const Options& o, const config::Config& c) : opt(o), cfg(c) {}
@@ -163,6 +200,7 @@ struct Daemon {
   std::unique_ptr<upstream::Client> upstream_client;
   std::unique_ptr<Resolver> resolver;
   Metrics metrics;
+  RrlLog rrl_log;
 
   std::string make_cache_and_snapshot();
   std::string make_workers();
@@ -214,11 +252,24 @@ std::string Daemon::make_workers() {
     w->snapshot = &current;
     w->burst = cfg.burst;
     w->tsc_hz = hz;
+    if (snapshot->rrl.enabled) {
+      // Each worker limits a prefix to its share of the rate; the bucket
+      // index is keyed by a secret, so collisions cannot be aimed at.
+      w->rrl = std::make_unique<rrl::Limiter>(snapshot->rrl, queues, rte_rdtsc() * 2 + 1 + i);
+    }
     dataplane::prepare_worker(*w);
     raw.push_back(w.get());
     workers.push_back(std::move(w));
   }
   control_reader = cache->register_reader();
+  if (snapshot->rrl.enabled) {
+    const rrl::Settings& r = snapshot->rrl;
+    std::printf(
+        "dns64d: rrl: %u responses/s per /%u (IPv4) and /%u (IPv6) prefix, window %u s, "
+        "slip %u, %u buckets per worker\n",
+        r.responses_per_second, r.ipv4_prefix, r.ipv6_prefix, r.window, r.slip,
+        static_cast<unsigned>(workers[0]->rrl->table_size()));
+  }
   return {};
 }
 
@@ -338,6 +389,15 @@ std::string Daemon::make_control_and_resolver() {
 
 void Daemon::register_metrics() {
   add_worker_metrics(metrics, raw);
+  if (snapshot->rrl.enabled) {
+    metrics.add([this](std::vector<Sample>& out) {
+      std::uint64_t lost = 0;
+      for (const dataplane::Worker* w : raw) lost += w->rrl->events().lost();
+      out.push_back({"rrl.events_lost", "limiting events a full worker ring did not take", {}, lost});
+      out.push_back(
+          {"rrl.log_suppressed", "limiting events over the log's rate", {}, rrl_log.suppressed()});
+    });
+  }
   metrics.add([this](std::vector<Sample>& out) {
     add_each(out, "control.", control->stats());
     add_each(out, "exception.", exception_path->stats());
@@ -379,9 +439,11 @@ void Daemon::loop(const std::atomic<bool>& stop) {
     unsigned work = 0;
     if (single) work += dataplane::worker_poll(*workers[0]);
     work += control->step();
+    rrl_log.drain(raw);
     const std::uint64_t now = dataplane::now_ms(hz);
     if (now - last_second >= 1000) {
       last_second = now;
+      rrl_log.second();
       // Static records are re-written so their TTL never runs down.
       insert_static(*cache, cfg.records, static_failed, policy_modes);
       cache->expire(4096);
@@ -420,6 +482,8 @@ void Daemon::loop(const std::atomic<bool>& stop) {
   if (single) {
     for (int i = 0; i < 4; ++i) dataplane::worker_poll(*workers[0]);
   }
+  rrl_log.drain(raw);
+  rrl_log.second();
 }
 
 // Every counter, from the one table, and the audit of received frames.

@@ -85,6 +85,7 @@ std::unique_ptr<dataplane::Snapshot> build_snapshot(const config::Config& c,
   }
   add_views(c, s.get());
   s->server = {c.server.identity, c.server.version};
+  s->rrl = c.rrl;
   return s;
 }
 

@@ -9,6 +9,7 @@
 #include "dataplane/net/frame.hpp"
 #include "dataplane/respond/respond.hpp"
 #include "dataplane/respond/view.hpp"
+#include "dataplane/rrl/rrl.hpp"
 
 namespace dns64d::dataplane {
 
@@ -20,6 +21,9 @@ struct Snapshot {
   std::uint16_t edns_udp_size = 1232;
   std::array<bool, max_ports> tx_udp_checksum{};  // the port computes UDP checksums
   respond::ServerInfo server;                     // what CHAOS queries are told
+  // Response rate limiting: each worker's Limiter is built from these once,
+  // at start (its table is allocated then); enabled false: none is built.
+  rrl::Settings rrl;
 };
 
 }  // namespace dns64d::dataplane

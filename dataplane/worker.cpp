@@ -148,6 +148,7 @@ unsigned worker_poll(Worker& w) {
   BurstState& state = *w.burst_state;
   respond::Context ctx{&snap.views, w.cache, w.reader, now, snap.edns_udp_size};
   ctx.server = &snap.server;
+  ctx.rrl = w.rrl.get();
   for (std::size_t qi = 0; qi < w.queues.size(); ++qi) {
     const QueueRef& q = w.queues[qi];
     TxBuffer& tx = w.tx[qi];

@@ -22,6 +22,7 @@
 #include "dataplane/respond/counters.hpp"
 #include "dataplane/respond/frame.hpp"
 #include "dataplane/respond/view.hpp"
+#include "dataplane/rrl/rrl.hpp"
 #include "dataplane/snapshot.hpp"
 
 namespace dns64d::dataplane {
@@ -100,6 +101,10 @@ struct alignas(64) Worker {
   const std::atomic<const Snapshot*>* snapshot = nullptr;
   unsigned burst = 32;
   std::uint64_t tsc_hz = 1;
+  // Response rate limiting, when [rrl] is on: its buckets, allocated once;
+  // its events (a prefix starts or stops being limited) go to the control
+  // loop's log.
+  std::unique_ptr<rrl::Limiter> rrl;
   WorkerStats stats;
 };
 

@@ -27,7 +27,9 @@ namespace dns64d::respond {
   X(punted_miss, "cache miss sent to the control plane")                              \
   X(punted_validating, "DO and CD set: the upstream's answer, not the cache")         \
   X(dropped_response, "QR set: never answer a response")                              \
-  X(dropped_short, "shorter than a DNS header")
+  X(dropped_short, "shorter than a DNS header")                                       \
+  X(limited_slipped, "over its prefix's response rate: TC=1 and the question only")   \
+  X(limited_dropped, "over its prefix's response rate: dropped")
 
 enum class DnsOutcome : std::uint8_t {
 #define DNS64D_X(name, text) name,

@@ -3,7 +3,8 @@
 // what becomes of it: a reply written in place, a query for the control
 // plane, a frame for the exception path, or a drop, with the one counter it
 // lands in. Pure, so it is tested and fuzzed without DPDK; the worker only
-// moves the mbuf as the verdict says.
+// moves the mbuf as the verdict says. The one state it changes is the
+// response rate limiter's buckets, when the context hands it one.
 #pragma once
 
 #include <cstddef>
@@ -14,6 +15,7 @@
 #include "dataplane/net/origin.hpp"
 #include "dataplane/net/reply.hpp"
 #include "dataplane/respond/respond.hpp"
+#include "dataplane/rrl/rrl.hpp"
 
 namespace dns64d::respond {
 
@@ -70,6 +72,11 @@ inline FrameVerdict reply_failed() {
   return {FrameAction::drop, static_cast<std::uint8_t>(reply_failed_counter), 0};
 }
 
+// The limiter's word on an answer about to go out to `client`.
+inline rrl::Decision limit(rrl::Limiter& rrl, const Client& client, std::uint64_t now_ms) {
+  return client.is_v6 ? rrl.decide_v6(client.v6, now_ms) : rrl.decide_v4(client.v4, now_ms);
+}
+
 }  // namespace detail
 
 // Classifies `frame` (the received octets) and, for a DNS query, prepares it
@@ -110,9 +117,25 @@ inline FrameVerdict decide_frame(std::span<std::uint8_t> frame, const FrameWork&
         return detail::counted(FrameAction::punt, r.outcome);
       }
       if (!is_answer(r.outcome)) return detail::counted(FrameAction::drop, r.outcome);
-      out = net::make_udp_reply(frame, info, r.reply_len, offload_l4);
+      DnsOutcome sent = r.outcome;
+      std::size_t dns_len = r.reply_len;
+      // Every answer the worker sends counts against its client's prefix;
+      // punted queries are answered later by the control plane, unlimited.
+      if (ctx.rrl != nullptr) [[unlikely]] {
+        switch (detail::limit(*ctx.rrl, work.client, ctx.now_ms)) {
+          case rrl::Decision::allow:
+            break;
+          case rrl::Decision::slip:
+            sent = DnsOutcome::limited_slipped;
+            dns_len = rrl::make_slip(dns, dns_len);
+            break;
+          case rrl::Decision::drop:
+            return detail::counted(FrameAction::drop, DnsOutcome::limited_dropped);
+        }
+      }
+      out = net::make_udp_reply(frame, info, dns_len, offload_l4);
       if (out == 0) return detail::reply_failed();
-      return detail::counted(FrameAction::transmit, r.outcome, out);
+      return detail::counted(FrameAction::transmit, sent, out);
     }
     case net::Outcome::arp_request:
       out = net::make_arp_reply(frame, info, local);

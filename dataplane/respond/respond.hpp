@@ -17,6 +17,10 @@
 #include "dataplane/respond/question.hpp"
 #include "dataplane/respond/view.hpp"
 
+namespace dns64d::rrl {
+class Limiter;
+}
+
 namespace dns64d::respond {
 
 struct Client {
@@ -65,6 +69,9 @@ struct Context {
   // whatever the query's EDNS says; 0 for datagrams.
   std::uint16_t stream_limit = 0;
   const ServerInfo* server = nullptr;  // none: CHAOS is refused
+  // The worker's response rate limiter ([rrl]); none: every answer goes out.
+  // Only decide_frame consults it, for answers the worker itself sends.
+  rrl::Limiter* rrl = nullptr;
 };
 
 namespace detail {

@@ -193,5 +193,52 @@ TEST(Config, Networks) {
   EXPECT_FALSE(parse_v6_net("2001:db8::/129"));
 }
 
+TEST(Config, RateLimitingIsOffByDefaultAndOneSectionTurnsItOn) {
+  const Config off = parse(minimal);
+  EXPECT_FALSE(off.rrl.enabled);
+  EXPECT_EQ(off.rrl.responses_per_second, 20u);
+  EXPECT_EQ(off.rrl.window, 5u);
+  EXPECT_EQ(off.rrl.slip, 2u);
+  EXPECT_EQ(off.rrl.ipv4_prefix, 24);
+  EXPECT_EQ(off.rrl.ipv6_prefix, 56);
+  EXPECT_EQ(off.rrl.table_size, 65536u);
+  EXPECT_FALSE(load(DNS64D_SOURCE_DIR "/etc/dns64d.toml").rrl.enabled);
+
+  const Config on = parse(std::string(minimal) + R"(
+[rrl]
+enabled = true
+responses_per_second = 100
+window = 2
+slip = 0
+ipv4_prefix = 32
+ipv6_prefix = 48
+table_size = 1024
+)");
+  EXPECT_TRUE(on.rrl.enabled);
+  EXPECT_EQ(on.rrl.responses_per_second, 100u);
+  EXPECT_EQ(on.rrl.window, 2u);
+  EXPECT_EQ(on.rrl.slip, 0u);
+  EXPECT_EQ(on.rrl.ipv4_prefix, 32);
+  EXPECT_EQ(on.rrl.ipv6_prefix, 48);
+  EXPECT_EQ(on.rrl.table_size, 1024u);
+
+  const std::string port = minimal;
+  const std::pair<std::string, std::string> bad[] = {
+      {"[rrl]\nrate = 5\n", "rrl.rate: unknown key"},
+      {"[rrl]\nresponses_per_second = 0\n", "rrl.responses_per_second: must be between"},
+      {"[rrl]\nwindow = 0\n", "rrl.window: must be between"},
+      {"[rrl]\nslip = 11\n", "rrl.slip: must be between"},
+      {"[rrl]\nipv4_prefix = 33\n", "rrl.ipv4_prefix: must be between"},
+      {"[rrl]\nipv6_prefix = 65\n", "rrl.ipv6_prefix: must be between"},
+      {"[rrl]\ntable_size = 1000\n", "rrl.table_size: must be a power of two"},
+      {"[rrl]\nenabled = 1\n", "rrl.enabled: must be true or false"},
+  };
+  for (const auto& [text, expect] : bad) {
+    const std::string e = error_of(port + text);
+    EXPECT_NE(e.find(expect), std::string::npos) << text << "error: " << e;
+  }
+  EXPECT_NE(error_of("rrl = 1\n" + port).find("rrl: must be a table"), std::string::npos);
+}
+
 }  // namespace
 }  // namespace dns64d::config

@@ -823,3 +823,98 @@ prefixes = ["64:ff9b::/96"]
 
 }  // namespace
 }  // namespace dns64d::test
+
+namespace dns64d::test {
+namespace {
+
+// Response rate limiting: one /24 floods a static name, another /24 and an
+// IPv6 client ask a few times. The flood gets its burst answered, then every
+// second limited reply is a slip (TC=1, the question only) and the rest are
+// dropped; the others are answered in full; every frame is counted once.
+TEST(PcapRrl, AFloodingPrefixGetsItsBurstThenSlipsAndDrops) {
+  const std::string cfg = R"(
+[upstream]
+enabled = false
+[rrl]
+enabled = true
+responses_per_second = 10
+window = 2
+slip = 2
+[[port]]
+device = "net_pcap0"
+ipv4 = ["192.0.2.53"]
+ipv6 = ["2001:db8::53"]
+mac = "02:00:00:00:00:53"
+[[view]]
+name = "default"
+prefixes = ["64:ff9b::/96"]
+[[record]]
+name = "global.example"
+type = "A"
+ttl = 120
+data = "93.184.216.34"
+)";
+  constexpr int flood = 200, others = 5;
+  std::vector<std::vector<std::uint8_t>> input;
+  for (int i = 0; i < flood; ++i) {
+    const Ip4 src{198, 51, 100, static_cast<std::uint8_t>(1 + i % 200)};
+    input.push_back(udp4(to_us(), src, our_v4, static_cast<std::uint16_t>(40000 + i), 53,
+                         query("global.example", 28, static_cast<std::uint16_t>(i)).bytes));
+    if (i % 40 == 0) {
+      const int k = i / 40;
+      input.push_back(udp4(to_us(), {203, 0, 113, static_cast<std::uint8_t>(9 + k)}, our_v4,
+                           static_cast<std::uint16_t>(41000 + k), 53,
+                           query("global.example", 28, static_cast<std::uint16_t>(1000 + k)).bytes));
+      input.push_back(udp6(to_us(), v6("2001:db8:ffff:1::1"), our_v6,
+                           static_cast<std::uint16_t>(42000 + k), 53,
+                           query("global.example", 28, static_cast<std::uint16_t>(2000 + k)).bytes));
+    }
+  }
+  ASSERT_EQ(input.size(), static_cast<std::size_t>(flood + 2 * others));
+  RunResult r = run_dns64d(cfg, input);
+  ASSERT_EQ(r.exit_code, 0) << r.log;
+  EXPECT_EQ(r.counters["rx"], input.size());
+  EXPECT_EQ(r.counters["accounted"], r.counters["rx"]) << r.log;
+
+  int flood_answered = 0, flood_slipped = 0, other_answered = 0;
+  for (const auto& f : r.frames) {
+    const auto d = decode(f);
+    ASSERT_TRUE(d.has_value());
+    EXPECT_TRUE(d->ip_checksum_ok);
+    EXPECT_TRUE(d->l4_checksum_ok);
+    Pkt p = parse_dns(d->payload);
+    ASSERT_NE(p, nullptr) << "reply does not parse";
+    const std::uint16_t id = ldns_pkt_id(p.get());
+    EXPECT_EQ(ldns_rr_list_rr_count(ldns_pkt_question(p.get())), 1u);
+    EXPECT_EQ(text6(ldns_rr_owner(ldns_rr_list_rr(ldns_pkt_question(p.get()), 0))),
+              "global.example.");
+    if (ldns_pkt_tc(p.get())) {
+      EXPECT_LT(id, flood) << "only the flooding prefix is limited";
+      EXPECT_EQ(ldns_pkt_ancount(p.get()), 0u);
+      EXPECT_EQ(ldns_pkt_nscount(p.get()), 0u);
+      EXPECT_EQ(ldns_pkt_arcount(p.get()), 0u);
+      ++flood_slipped;
+      continue;
+    }
+    ASSERT_EQ(ldns_rr_list_rr_count(ldns_pkt_answer(p.get())), 1u);
+    EXPECT_EQ(text6(ldns_rr_rdf(ldns_rr_list_rr(ldns_pkt_answer(p.get()), 0), 0)),
+              "64:ff9b::5db8:d822");
+    ++(id < flood ? flood_answered : other_answered);
+  }
+  EXPECT_EQ(other_answered, 2 * others);
+  // 10/s for 2 s: a burst of 20, and one more for each 100 ms the run takes.
+  EXPECT_GE(flood_answered, 20);
+  EXPECT_LE(flood_answered, 25);
+  const int limited = flood - flood_answered;
+  EXPECT_NEAR(flood_slipped, limited / 2, 1);
+  EXPECT_EQ(r.counters["dns.limited_slipped"], static_cast<std::uint64_t>(flood_slipped)) << r.log;
+  EXPECT_EQ(r.counters["dns.limited_dropped"], static_cast<std::uint64_t>(limited - flood_slipped));
+  EXPECT_EQ(r.counters["dns.answered_aaaa_synth"],
+            static_cast<std::uint64_t>(flood_answered + 2 * others));
+  EXPECT_NE(r.log.find("dns64d: rrl: 198.51.100.0/24 limited"), std::string::npos) << r.log;
+  EXPECT_EQ(r.log.find("203.0.113.0/24 limited"), std::string::npos) << r.log;
+  EXPECT_EQ(r.log.find("2001:db8:ffff::/56 limited"), std::string::npos) << r.log;
+}
+
+}  // namespace
+}  // namespace dns64d::test
