@@ -333,7 +333,8 @@ Config parse(const std::string& text, const std::string& origin) {
     throw ConfigError(os.str());
   }
   try {
-    check_keys(root, {"dataplane", "cache", "upstream", "tcp", "server", "rrl", "port", "view", "record"},
+    check_keys(root,
+               {"dataplane", "cache", "upstream", "tcp", "server", "rrl", "port", "view", "record"},
                "");
     Config c;
     if (const toml::node* n = root.get("dataplane")) {
@@ -389,7 +390,8 @@ Config parse(const std::string& text, const std::string& origin) {
       if (t == nullptr) fail("upstream", "must be a table");
       check_keys(*t,
                  {"enabled", "servers", "timeout_ms", "attempts", "servfail_on_error",
-                  "randomize_case", "failure_ttl", "max_pending", "max_waiters", "max_waiting", "over_limit",
+                  "randomize_case", "failure_ttl", "max_pending", "max_waiters", "max_waiting",
+                  "max_waiting_per_prefix", "client_prefix_v4", "client_prefix_v6", "over_limit",
                   "serve_stale", "stale_ttl", "max_stale_seconds"},
                  "upstream");
       Upstream& u = c.upstream;
@@ -403,6 +405,10 @@ Config parse(const std::string& text, const std::string& origin) {
       u.max_pending = get_int<std::uint32_t>(*t, "max_pending", "upstream", 4096, 1, 1 << 20);
       u.max_waiters = get_int<std::uint32_t>(*t, "max_waiters", "upstream", 64, 1, 1 << 16);
       u.max_waiting = get_int<std::uint32_t>(*t, "max_waiting", "upstream", 16384, 1, 1 << 22);
+      u.max_waiting_per_prefix =
+          get_int<std::uint32_t>(*t, "max_waiting_per_prefix", "upstream", 1024, 0, 1 << 22);
+      u.client_prefix_v4 = get_int<std::uint8_t>(*t, "client_prefix_v4", "upstream", 24, 8, 32);
+      u.client_prefix_v6 = get_int<std::uint8_t>(*t, "client_prefix_v6", "upstream", 56, 16, 128);
       if (const auto o = get_string(*t, "over_limit", "upstream")) {
         if (*o != "servfail" && *o != "drop")
           fail("upstream.over_limit", "must be \"servfail\" or \"drop\"");
@@ -446,8 +452,8 @@ Config parse(const std::string& text, const std::string& origin) {
       const toml::table* t = n->as_table();
       if (t == nullptr) fail("rrl", "must be a table");
       check_keys(*t,
-                 {"enabled", "responses_per_second", "window", "slip", "ipv4_prefix",
-                  "ipv6_prefix", "table_size"},
+                 {"enabled", "responses_per_second", "window", "slip", "ipv4_prefix", "ipv6_prefix",
+                  "table_size"},
                  "rrl");
       rrl::Settings& r = c.rrl;
       r.enabled = get_bool(*t, "enabled", "rrl", false);
@@ -459,7 +465,8 @@ Config parse(const std::string& text, const std::string& origin) {
       // The bucket's key holds the first 64 bits of an IPv6 client.
       r.ipv6_prefix = get_int<std::uint8_t>(*t, "ipv6_prefix", "rrl", 56, 1, 64);
       r.table_size = get_int<std::uint32_t>(*t, "table_size", "rrl", 65536, 16, 1u << 24);
-      if ((r.table_size & (r.table_size - 1)) != 0) fail("rrl.table_size", "must be a power of two");
+      if ((r.table_size & (r.table_size - 1)) != 0)
+        fail("rrl.table_size", "must be a power of two");
     }
     if (const toml::array* ports = get_tables(root, "port")) {
       for (std::size_t i = 0; i < ports->size(); ++i) {

@@ -112,6 +112,9 @@ struct Upstream {
   std::uint32_t max_pending = 4096;
   std::uint32_t max_waiters = 64;               // clients waiting on one lookup
   std::uint32_t max_waiting = 16384;            // clients waiting on all lookups together
+  std::uint32_t max_waiting_per_prefix = 1024;  // of one client prefix; 0: no limit
+  std::uint8_t client_prefix_v4 = 24;           // what one client prefix is
+  std::uint8_t client_prefix_v6 = 56;
   bool serve_stale = false;                 // RFC 8767: expired answers when every upstream fails
   std::uint32_t stale_ttl = 30;             // TTL of such answers
   std::uint32_t max_stale_seconds = 86400;  // how long past expiry an answer may serve

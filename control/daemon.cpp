@@ -76,6 +76,9 @@ ResolverConfig resolver_config(const config::Config& cfg) {
   rc.max_pending = cfg.upstream.max_pending;
   rc.max_waiters = cfg.upstream.max_waiters;
   rc.max_waiting = cfg.upstream.max_waiting;
+  rc.max_waiting_per_prefix = cfg.upstream.max_waiting_per_prefix;
+  rc.client_prefix_v4 = cfg.upstream.client_prefix_v4;
+  rc.client_prefix_v6 = cfg.upstream.client_prefix_v6;
   rc.over_limit = cfg.upstream.drop_over_limit ? OverLimit::drop : OverLimit::servfail;
   rc.servfail_on_error = cfg.upstream.servfail_on_error;
   rc.serve_stale = cfg.upstream.serve_stale;
@@ -393,7 +396,8 @@ void Daemon::register_metrics() {
     metrics.add([this](std::vector<Sample>& out) {
       std::uint64_t lost = 0;
       for (const dataplane::Worker* w : raw) lost += w->rrl->events().lost();
-      out.push_back({"rrl.events_lost", "limiting events a full worker ring did not take", {}, lost});
+      out.push_back(
+          {"rrl.events_lost", "limiting events a full worker ring did not take", {}, lost});
       out.push_back(
           {"rrl.log_suppressed", "limiting events over the log's rate", {}, rrl_log.suppressed()});
     });

@@ -43,6 +43,7 @@ Resolver::Resolver(upstream::Transport& transport, cache::Cache& cache, cache::R
       waiting_(std::max<std::size_t>(config.max_waiting, 1)),
       pending_(std::max<std::size_t>(config.max_pending, 1)),
       by_key_(table_size(pending_.size()), none),
+      prefixes_(config.max_waiting_per_prefix == 0 ? 0 : table_size(waiting_.size())),
       scratch_(65535) {
   free_waiting_.reserve(waiting_.size());
   for (std::size_t i = waiting_.size(); i-- > 0;)
@@ -133,11 +134,81 @@ void Resolver::shed(ResolverCounter reason, const respond::QuestionKey& key, con
   requester_.answer(to, std::span<const std::uint8_t>(scratch_.data(), len));
 }
 
+Resolver::PrefixKey Resolver::prefix_of(const respond::Client& client) const {
+  // IPv4 as ::ffff:a.b.c.d, so one table serves both families.
+  dns64::V6 a = client.v6;
+  std::size_t bits = config_.client_prefix_v6;
+  if (!client.is_v6) {
+    a = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
+    std::copy(client.v4.begin(), client.v4.end(), a.begin() + 12);
+    bits = 96u + config_.client_prefix_v4;
+  }
+  for (std::size_t i = 0; i < 16; ++i) {
+    const std::size_t keep = bits > i * 8 ? std::min<std::size_t>(bits - i * 8, 8) : 0;
+    a[i] &= static_cast<std::uint8_t>(0xff00u >> keep);
+  }
+  PrefixKey k;
+  for (std::size_t i = 0; i < 8; ++i) {
+    k.hi = k.hi << 8 | a[i];
+    k.lo = k.lo << 8 | a[8 + i];
+  }
+  return k;
+}
+
+namespace {
+std::size_t hash_prefix(std::uint64_t hi, std::uint64_t lo) {
+  const std::uint64_t h = (hi ^ (lo * 0x9e3779b97f4a7c15ull)) * 0xff51afd7ed558ccdull;
+  return static_cast<std::size_t>(h ^ h >> 32);
+}
+}  // namespace
+
+std::uint32_t* Resolver::prefix_count(const PrefixKey& key, bool insert) {
+  const std::size_t mask = prefixes_.size() - 1;
+  for (std::size_t i = hash_prefix(key.hi, key.lo) & mask;; i = (i + 1) & mask) {
+    PrefixSlot& s = prefixes_[i];
+    if (s.count != 0 && s.key == key) return &s.count;
+    if (s.count == 0) {
+      if (!insert) return nullptr;
+      s.key = key;
+      return &s.count;  // the caller makes it 1
+    }
+  }
+}
+
+void Resolver::release_prefix(const PrefixKey& key) {
+  if (prefixes_.empty()) return;
+  const std::size_t mask = prefixes_.size() - 1;
+  std::size_t i = hash_prefix(key.hi, key.lo) & mask;
+  while (prefixes_[i].count == 0 || !(prefixes_[i].key == key)) {
+    if (prefixes_[i].count == 0) return;  // not counted (cannot happen)
+    i = (i + 1) & mask;
+  }
+  if (--prefixes_[i].count != 0) return;
+  // The slot is empty now: move later members of its run back (linear
+  // probing's deletion), as for the lookup table.
+  for (std::size_t j = (i + 1) & mask; prefixes_[j].count != 0; j = (j + 1) & mask) {
+    const std::size_t home = hash_prefix(prefixes_[j].key.hi, prefixes_[j].key.lo) & mask;
+    if (((j - home) & mask) >= ((j - i) & mask)) {
+      prefixes_[i] = prefixes_[j];
+      prefixes_[j].count = 0;
+      i = j;
+    }
+  }
+}
+
 void Resolver::submit(const respond::QuestionKey& key, const respond::Client& client,
                       const ReplyTo& to, const dataplane::Snapshot& snap) {
   if (free_waiting_.empty()) {
     shed(ResolverCounter::shed_waiting, key, to, snap);
     return;
+  }
+  const PrefixKey prefix = prefix_of(client);
+  if (!prefixes_.empty()) {
+    const std::uint32_t* n = prefix_count(prefix, false);
+    if (n != nullptr && *n >= config_.max_waiting_per_prefix) {
+      shed(ResolverCounter::shed_prefix, key, to, snap);
+      return;
+    }
   }
   const dns::Bytes name = key.key_name();
   std::uint32_t index = find(name, key.key_type, key.qclass, key.validating);
@@ -166,9 +237,11 @@ void Resolver::submit(const respond::QuestionKey& key, const respond::Client& cl
   }
   const std::uint32_t wi = free_waiting_.back();
   free_waiting_.pop_back();
+  if (!prefixes_.empty()) ++*prefix_count(prefix, true);
   Waiting& w = waiting_[wi];
   w.key = key;
   w.client = client;
+  w.prefix = prefix;
   w.to = to;
   w.snap = &snap;
   w.next = none;
@@ -243,11 +316,19 @@ void Resolver::ask(std::uint32_t index, std::uint16_t qtype) {
 
 void Resolver::step() {
   transport_.drive();
-  done_.clear();
+  if (done_head_ == done_.size()) {
+    done_.clear();
+    done_head_ = 0;
+  }
   transport_.take_completed(done_);
   for (upstream::Completion& f : failed_) done_.push_back(std::move(f));
   failed_.clear();
-  for (const upstream::Completion& c : done_) {
+  const std::size_t end =
+      config_.max_completions_per_step == 0
+          ? done_.size()
+          : std::min(done_.size(), done_head_ + config_.max_completions_per_step);
+  for (; done_head_ < end; ++done_head_) {
+    const upstream::Completion& c = done_[done_head_];
     const auto index = static_cast<std::uint32_t>(c.cookie & 0xffffffffu);
     if (index >= pending_.size()) continue;
     Pending& p = pending_[index];
@@ -479,6 +560,7 @@ void Resolver::answer_all(Pending& p, dns::Bytes relay, std::uint8_t fallback_rc
     const Waiting& w = waiting_[wi];
     answer_one(w, relay, fallback_rcode);
     const std::uint32_t next = w.next;
+    release_prefix(w.prefix);
     free_waiting_.push_back(wi);
     wi = next;
   }

@@ -34,6 +34,15 @@ struct ResolverConfig {
   std::size_t max_pending = 4096;   // lookups in flight
   std::size_t max_waiters = 64;     // clients waiting on one lookup
   std::size_t max_waiting = 16384;  // clients waiting, all lookups together
+  // Clients of one prefix (IPv4 /client_prefix_v4, IPv6 /client_prefix_v6)
+  // waiting at once: one prefix cannot take the whole budget (a random-name
+  // flood is all misses). 0: no such limit.
+  std::size_t max_waiting_per_prefix = 1024;
+  std::uint8_t client_prefix_v4 = 24;
+  std::uint8_t client_prefix_v6 = 56;
+  // Upstream completions finished in one step(): the rest wait for the next
+  // one, so a burst of answers never holds up a worker sharing the lcore.
+  std::size_t max_completions_per_step = 256;
   OverLimit over_limit = OverLimit::servfail;
   bool servfail_on_error = false;  // RFC 6147 §5.1.2-3 switch
   bool serve_stale = false;        // RFC 8767: expired cache entries when upstream fails
@@ -50,6 +59,7 @@ struct ResolverConfig {
   X(shed_waiting, "clients beyond max_waiting: the over_limit action")               \
   X(shed_pending, "clients beyond max_pending lookups: the over_limit action")       \
   X(shed_waiters, "clients beyond max_waiters on one lookup: the over_limit action") \
+  X(shed_prefix, "clients beyond max_waiting_per_prefix: the over_limit action")     \
   X(cache_fills, "answers written into the cache")                                   \
   X(cache_fill_failed, "answers the cache refused (too large, no memory)")           \
   X(synthesized, "lookups that ended in synthesis")                                  \
@@ -123,9 +133,19 @@ class Resolver {
 
  private:
   static constexpr std::uint32_t none = UINT32_MAX;
+  // A client prefix, masked, as the key of the per-prefix budget.
+  struct PrefixKey {
+    std::uint64_t hi = 0, lo = 0;
+    bool operator==(const PrefixKey&) const = default;
+  };
+  struct PrefixSlot {
+    PrefixKey key;
+    std::uint32_t count = 0;  // 0: empty
+  };
   struct Waiting {
     respond::QuestionKey key;
     respond::Client client;
+    PrefixKey prefix;
     ReplyTo to;
     const dataplane::Snapshot* snap = nullptr;
     std::uint32_t next = none;
@@ -189,7 +209,12 @@ class Resolver {
   std::vector<std::uint32_t> free_pending_;
   std::vector<std::uint32_t> by_key_;         // open addressing over pending_, a power of two
   std::vector<upstream::Completion> failed_;  // sends that never started
-  std::vector<upstream::Completion> done_;
+  std::vector<upstream::Completion> done_;    // completions not yet finished
+  std::size_t done_head_ = 0;                 // the next one to finish
+  std::vector<PrefixSlot> prefixes_;          // waiting clients by prefix, open addressing
+  PrefixKey prefix_of(const respond::Client& client) const;
+  std::uint32_t* prefix_count(const PrefixKey& key, bool insert);
+  void release_prefix(const PrefixKey& key);
   std::vector<std::uint8_t> scratch_;  // the reply being written
 };
 

@@ -31,11 +31,11 @@ inline constexpr unsigned max_burst = 256;
 
 // Frames the glue itself disposes of, before or after the pure rooms. The
 // first is the frame verdict's reply_failed_counter (respond/frame.hpp).
-#define DNS64D_GLUE_OUTCOMES(X)                                                \
-  X(dropped_reply_failed, "reply could not be written into the mbuf")          \
-  X(dropped_multi_segment, "frame in a chain of mbufs (not expected)")         \
-  X(dropped_unknown_port, "frame from a port without configuration")           \
-  X(dropped_punt_full, "punt ring full: the control plane is behind")          \
+#define DNS64D_GLUE_OUTCOMES(X)                                        \
+  X(dropped_reply_failed, "reply could not be written into the mbuf")  \
+  X(dropped_multi_segment, "frame in a chain of mbufs (not expected)") \
+  X(dropped_unknown_port, "frame from a port without configuration")   \
+  X(dropped_punt_full, "punt ring full: the control plane is behind")  \
   X(dropped_exception_full, "exception ring full: the control plane is behind")
 
 enum class GlueOutcome : std::uint8_t {

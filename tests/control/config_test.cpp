@@ -153,6 +153,8 @@ TEST(Config, PortAddressesWithLengthsAndExceptionInterface) {
 [upstream]
 over_limit = "drop"
 max_waiting = 300
+max_waiting_per_prefix = 7
+client_prefix_v6 = 48
 randomize_case = true
 [tcp]
 idle_timeout_ms = 2000
@@ -174,6 +176,9 @@ exception = "dns64x0"
   EXPECT_EQ(p.ipv6_len[0], 64);
   EXPECT_TRUE(c.upstream.drop_over_limit);
   EXPECT_EQ(c.upstream.max_waiting, 300u);
+  EXPECT_EQ(c.upstream.max_waiting_per_prefix, 7u);
+  EXPECT_EQ(c.upstream.client_prefix_v4, 24);
+  EXPECT_EQ(c.upstream.client_prefix_v6, 48);
   EXPECT_TRUE(c.upstream.randomize_case);
   EXPECT_EQ(c.server.identity, "dns64-a");
   EXPECT_TRUE(c.server.version.empty());

@@ -1166,27 +1166,83 @@ TEST_P(OverBudget, ShedsTheClientBeyondItAndFreesItAfterwards) {
   EXPECT_EQ(r.count(b.counter), 1u);
 }
 
-ResolverConfig limits(std::size_t waiting, std::size_t pending, std::size_t waiters) {
+ResolverConfig limits(std::size_t waiting, std::size_t pending, std::size_t waiters,
+                      std::size_t per_prefix = 1024) {
   ResolverConfig c;
   c.max_waiting = waiting;
   c.max_pending = pending;
   c.max_waiters = waiters;
+  c.max_waiting_per_prefix = per_prefix;
   return c;
 }
 
 INSTANTIATE_TEST_SUITE_P(
     Budgets, OverBudget,
-    ::testing::Combine(::testing::Values(Budget{"MaxWaiting", limits(2, 8, 8),
-                                                ResolverCounter::shed_waiting, false},
-                                         Budget{"MaxPending", limits(8, 2, 8),
-                                                ResolverCounter::shed_pending, false},
-                                         Budget{"MaxWaiters", limits(8, 8, 2),
-                                                ResolverCounter::shed_waiters, true}),
-                       ::testing::Values(OverLimit::servfail, OverLimit::drop)),
+    ::testing::Combine(
+        ::testing::Values(
+            Budget{"MaxWaiting", limits(2, 8, 8), ResolverCounter::shed_waiting, false},
+            Budget{"MaxPending", limits(8, 2, 8), ResolverCounter::shed_pending, false},
+            Budget{"MaxWaiters", limits(8, 8, 2), ResolverCounter::shed_waiters, true},
+            Budget{"MaxWaitingPerPrefix", limits(8, 8, 8, 2), ResolverCounter::shed_prefix, false}),
+        ::testing::Values(OverLimit::servfail, OverLimit::drop)),
     [](const auto& i) {
       return std::string(std::get<0>(i.param).title) +
              (std::get<1>(i.param) == OverLimit::drop ? "Drop" : "Servfail");
     });
+
+// A flood of misses from one prefix takes only its share: clients of the
+// same /56 (IPv6) or /24 (IPv4) beyond it are shed, other prefixes are not.
+TEST(Resolver, OnePrefixCannotTakeTheWholeWaitingBudget) {
+  Replay r(limits(64, 64, 8, 3));
+  for (int i = 0; i < 5; ++i) {
+    const std::string client = "2001:db8:ffff:" + std::to_string(10 + i) + "::1";  // one /56
+    r.submit({.name = "w" + std::to_string(i) + ".example", .qtype = type::A, .client = client});
+  }
+  EXPECT_EQ(r.count(ResolverCounter::shed_prefix), 2u);
+  for (int i = 0; i < 4; ++i) {
+    const std::string client = "198.51.100." + std::to_string(1 + i);  // one /24
+    r.submit({.name = "v" + std::to_string(i) + ".example", .qtype = type::A, .client = client});
+  }
+  EXPECT_EQ(r.count(ResolverCounter::shed_prefix), 3u);
+  // Another /56 and another /24 still get in.
+  r.submit({.name = "x.example", .qtype = type::A, .client = "2001:db8:ffff:100::1"});
+  r.submit({.name = "y.example", .qtype = type::A, .client = "198.51.101.1"});
+  EXPECT_EQ(r.count(ResolverCounter::shed_prefix), 3u);
+  EXPECT_EQ(r.resolver.waiting(), 8u);
+  // Answered, the prefixes' shares are free again.
+  for (const char* n : {"w0", "w1", "w2", "v0", "v1", "v2", "x", "y"}) {
+    const std::string name = std::string(n) + ".example";
+    ASSERT_TRUE(r.transport.release(name, type::A, records({rr_a(name, 300, "1.2.3.4")}))) << n;
+  }
+  r.run();
+  EXPECT_EQ(r.resolver.waiting(), 0u);
+  r.submit({.name = "z.example", .qtype = type::A, .client = "2001:db8:ffff:10::1"});
+  EXPECT_EQ(r.resolver.waiting(), 1u);
+  EXPECT_EQ(r.count(ResolverCounter::shed_prefix), 3u);
+}
+
+// A burst of upstream answers is finished a bounded number per step.
+TEST(Resolver, CompletionsAreFinishedWithinABudgetPerStep) {
+  ResolverConfig c;
+  c.max_completions_per_step = 2;
+  Replay r(c);
+  for (int i = 0; i < 5; ++i) {
+    const std::string name = "s" + std::to_string(i) + ".example";
+    r.transport.on(name, type::A, held());
+    r.submit({.name = name, .qtype = type::A});
+  }
+  for (int i = 0; i < 5; ++i) {
+    const std::string name = "s" + std::to_string(i) + ".example";
+    ASSERT_TRUE(r.transport.release(name, type::A, records({rr_a(name, 300, "1.2.3.4")})));
+  }
+  r.resolver.step();
+  EXPECT_EQ(r.requester.replies.size(), 2u);
+  r.resolver.step();
+  EXPECT_EQ(r.requester.replies.size(), 4u);
+  r.resolver.step();
+  EXPECT_EQ(r.requester.replies.size(), 5u);
+  EXPECT_EQ(r.resolver.pending(), 0u);
+}
 
 // ---- sizes ----
 

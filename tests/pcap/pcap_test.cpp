@@ -722,6 +722,7 @@ attempts = 2
 max_pending = 4096
 max_waiters = 64
 max_waiting = 20000
+max_waiting_per_prefix = 0   # one client sends everything here
 [[port]]
 device = "net_pcap0"
 ipv4 = ["192.0.2.53"]
