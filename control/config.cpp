@@ -464,7 +464,8 @@ Config parse(const std::string& text, const std::string& origin) {
       r.ipv4_prefix = get_int<std::uint8_t>(*t, "ipv4_prefix", "rrl", 24, 1, 32);
       // The bucket's key holds the first 64 bits of an IPv6 client.
       r.ipv6_prefix = get_int<std::uint8_t>(*t, "ipv6_prefix", "rrl", 56, 1, 64);
-      r.table_size = get_int<std::uint32_t>(*t, "table_size", "rrl", 65536, 16, 1u << 24);
+      // 32 octets a bucket, per worker: at most 32 MiB each.
+      r.table_size = get_int<std::uint32_t>(*t, "table_size", "rrl", 65536, 16, 1u << 20);
       if ((r.table_size & (r.table_size - 1)) != 0)
         fail("rrl.table_size", "must be a power of two");
     }

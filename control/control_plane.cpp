@@ -85,6 +85,31 @@ bool ControlPlane::deliver(const ReplyTo& to, std::span<const std::uint8_t> repl
     ++stats_.unanswerable;
     return false;
   }
+  if (rrl_ != nullptr) {
+    // The client is the query's source, in the kept headers.
+    const net::Origin& o = to.origin;
+    const std::uint64_t now = dataplane::now_ms(rte_get_tsc_hz());
+    rrl::Decision d = rrl::Decision::drop;
+    if (o.ip_version == 4 && o.l3_offset + 16u <= net::Origin::max_headers) {
+      std::array<std::uint8_t, 4> a;
+      std::copy_n(o.headers.begin() + o.l3_offset + 12, 4, a.begin());
+      d = rrl_->decide_v4(a, now);
+    } else if (o.ip_version == 6 && o.l3_offset + 24u <= net::Origin::max_headers) {
+      std::array<std::uint8_t, 16> a;
+      std::copy_n(o.headers.begin() + o.l3_offset + 8, 16, a.begin());
+      d = rrl_->decide_v6(a, now);
+    }
+    if (d == rrl::Decision::drop) {
+      ++stats_.rrl_dropped;
+      return false;
+    }
+    if (d == rrl::Decision::slip) {
+      std::copy(reply.begin(), reply.end(), slip_buf_.begin());
+      const std::size_t n = rrl::make_slip(slip_buf_, reply.size());
+      reply = std::span<const std::uint8_t>(slip_buf_.data(), n);
+      ++stats_.rrl_slipped;
+    }
+  }
   rte_mbuf* m = rte_pktmbuf_alloc(reply_pool_);
   if (m == nullptr) {
     ++stats_.reply_pool_empty;

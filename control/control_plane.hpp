@@ -17,6 +17,7 @@
 #include "control/exception.hpp"
 #include "control/resolver.hpp"
 #include "control/tcp_server.hpp"
+#include "dataplane/rrl/rrl.hpp"
 #include "dataplane/worker.hpp"
 
 namespace dns64d::control {
@@ -33,7 +34,9 @@ namespace dns64d::control {
   X(unanswerable, "replies no frame could be built for")                       \
   X(reply_pool_empty, "replies lost: the control plane's mbuf pool was empty") \
   X(return_full, "reply frames freed: a worker's return ring was full")        \
-  X(returned, "reply frames put on a return ring")
+  X(returned, "reply frames put on a return ring")                             \
+  X(rrl_slipped, "replies rate-limited to a slip (TC=1, the question only)")   \
+  X(rrl_dropped, "replies rate-limited away")
 
 struct ControlStats {
   DNS64D_CONTROL_COUNTERS(DNS64D_COUNTER_FIELD)
@@ -53,6 +56,9 @@ class ControlPlane final : public Requester {
       : workers_(std::move(workers)), snapshot_(snapshot), reply_pool_(reply_pool) {}
 
   void set_resolver(Resolver* r) { resolver_ = r; }
+  // Rate limiting of the datagram answers the control plane sends (the
+  // workers limit their own): relayed and resolved answers, SERVFAILs.
+  void set_rrl(rrl::Limiter* limiter) { rrl_ = limiter; }
   // Where exception frames go (none: counted and freed).
   void set_exception_path(ExceptionPath* e) { exception_ = e; }
   // DNS over TCP, answered from `cache` through the control thread's reader.
@@ -83,6 +89,8 @@ class ControlPlane final : public Requester {
   const std::atomic<const dataplane::Snapshot*>& snapshot_;
   rte_mempool* reply_pool_;
   Resolver* resolver_ = nullptr;
+  rrl::Limiter* rrl_ = nullptr;
+  std::vector<std::uint8_t> slip_buf_ = std::vector<std::uint8_t>(65535);
   ExceptionPath* exception_ = nullptr;
   TcpServer* tcp_ = nullptr;
   const cache::Cache* cache_ = nullptr;

@@ -150,18 +150,21 @@ class RrlLog {
  public:
   static constexpr unsigned per_second = 5;
 
-  void drain(const std::vector<dataplane::Worker*>& workers) {
-    rrl::Event e;
+  void drain(const std::vector<dataplane::Worker*>& workers, rrl::Limiter* control) {
     for (dataplane::Worker* w : workers) {
-      if (!w->rrl) continue;
-      while (w->rrl->events().pop(e)) {
-        if (budget_ == 0) {
-          ++suppressed_;
-          continue;
-        }
-        --budget_;
-        std::fprintf(stderr, "dns64d: rrl: %s\n", rrl::describe(e).c_str());
+      if (w->rrl) drain(*w->rrl);
+    }
+    if (control != nullptr) drain(*control);
+  }
+  void drain(rrl::Limiter& limiter) {
+    rrl::Event e;
+    while (limiter.events().pop(e)) {
+      if (budget_ == 0) {
+        ++suppressed_;
+        continue;
       }
+      --budget_;
+      std::fprintf(stderr, "dns64d: rrl: %s\n", rrl::describe(e).c_str());
     }
   }
   void second() {
@@ -198,6 +201,7 @@ struct Daemon {
   std::vector<std::unique_ptr<dataplane::Worker>> workers;
   std::vector<dataplane::Worker*> raw;
   std::unique_ptr<ExceptionPath> exception_path;
+  std::unique_ptr<rrl::Limiter> control_rrl;
   std::unique_ptr<TcpServer> tcp;
   std::unique_ptr<ControlPlane> control;
   std::unique_ptr<upstream::Client> upstream_client;
@@ -361,6 +365,13 @@ std::string Daemon::make_control_and_resolver() {
     return std::string("cannot create the reply mbuf pool: ") + rte_strerror(rte_errno);
   }
   control = std::make_unique<ControlPlane>(raw, current, reply_pool);
+  if (snapshot->rrl.enabled) {
+    // The control plane's answers (relayed, resolved, SERVFAIL) have their
+    // own buckets at the whole rate: a query that misses the cache, or a
+    // validating one that is always relayed, is limited as well.
+    control_rrl = std::make_unique<rrl::Limiter>(snapshot->rrl, 1u, rte_rdtsc() * 2 + 1);
+    control->set_rrl(control_rrl.get());
+  }
   if (!exception_path->empty()) control->set_exception_path(exception_path.get());
   if (tcp) control->set_tcp(tcp.get(), cache.get(), control_reader);
   if (!cfg.upstream.enabled) {
@@ -396,6 +407,7 @@ void Daemon::register_metrics() {
     metrics.add([this](std::vector<Sample>& out) {
       std::uint64_t lost = 0;
       for (const dataplane::Worker* w : raw) lost += w->rrl->events().lost();
+      if (control_rrl) lost += control_rrl->events().lost();
       out.push_back(
           {"rrl.events_lost", "limiting events a full worker ring did not take", {}, lost});
       out.push_back(
@@ -443,7 +455,7 @@ void Daemon::loop(const std::atomic<bool>& stop) {
     unsigned work = 0;
     if (single) work += dataplane::worker_poll(*workers[0]);
     work += control->step();
-    rrl_log.drain(raw);
+    rrl_log.drain(raw, control_rrl.get());
     const std::uint64_t now = dataplane::now_ms(hz);
     if (now - last_second >= 1000) {
       last_second = now;
@@ -486,7 +498,7 @@ void Daemon::loop(const std::atomic<bool>& stop) {
   if (single) {
     for (int i = 0; i < 4; ++i) dataplane::worker_poll(*workers[0]);
   }
-  rrl_log.drain(raw);
+  rrl_log.drain(raw, control_rrl.get());
   rrl_log.second();
 }
 

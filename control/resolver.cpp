@@ -316,10 +316,6 @@ void Resolver::ask(std::uint32_t index, std::uint16_t qtype) {
 
 void Resolver::step() {
   transport_.drive();
-  if (done_head_ == done_.size()) {
-    done_.clear();
-    done_head_ = 0;
-  }
   transport_.take_completed(done_);
   for (upstream::Completion& f : failed_) done_.push_back(std::move(f));
   failed_.clear();
@@ -345,6 +341,10 @@ void Resolver::step() {
         break;
     }
   }
+  // What was finished goes now, or a backlog that never empties would keep
+  // every answer it ever held.
+  done_.erase(done_.begin(), done_.begin() + static_cast<std::ptrdiff_t>(done_head_));
+  done_head_ = 0;
   reader_->quiescent();
 }
 

@@ -86,6 +86,17 @@ std::unique_ptr<dataplane::Snapshot> build_snapshot(const config::Config& c,
   add_views(c, s.get());
   s->server = {c.server.identity, c.server.version};
   s->rrl = c.rrl;
+  // A slip tells the client to retry over TCP: where nobody answers TCP
+  // (no exception interface, or [tcp] off) it costs the client its answer,
+  // while after a plain drop it retries over UDP. Said, not overruled: a
+  // TCP service elsewhere (a load balancer's) may take the retries.
+  bool tcp = false;
+  for (const config::Port& p : c.ports) tcp = tcp || (!p.exception.empty() && c.tcp.enabled);
+  if (s->rrl.enabled && s->rrl.slip != 0 && !tcp) {
+    notes.push_back("rrl.slip " + std::to_string(s->rrl.slip) +
+                    " sends clients to TCP, and no port here answers DNS over TCP (an exception "
+                    "interface with [tcp] enabled); slip = 0 drops instead");
+  }
   return s;
 }
 

@@ -158,10 +158,22 @@ std::size_t make_slip(std::span<std::uint8_t> msg, std::size_t len) {
     if (ok && p + 4 <= len) end = p + 4;
   }
   const bool question = end > header;
+  // The OPT stays (RFC 6891 §7: a reply to a query with OPT carries one),
+  // with its extended rcode: our writer puts it last, without options.
+  std::uint8_t opt[11];
+  const bool has_opt = ((m[10] | m[11]) != 0) && len >= end + sizeof opt &&
+                       m[len - 11] == 0 && m[len - 10] == 0 && m[len - 9] == 41 &&
+                       m[len - 2] == 0 && m[len - 1] == 0;
+  if (has_opt) std::memcpy(opt, m + len - sizeof opt, sizeof opt);
   m[2] |= 0x02;  // TC
   m[4] = 0;
   m[5] = question ? 1 : 0;
-  std::memset(m + 6, 0, 6);  // no answers, authority or additional records
+  std::memset(m + 6, 0, 6);  // no answers or authority records
+  if (has_opt) {
+    std::memcpy(m + end, opt, sizeof opt);
+    end += sizeof opt;
+    m[11] = 1;
+  }
   return end;
 }
 

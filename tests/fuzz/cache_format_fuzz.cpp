@@ -196,17 +196,15 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
           cache.insert_rrset(ckey, filed.min_ttl, filed.bytes, filed.ttl_offsets);
       inserted = st == cache::InsertStatus::inserted;
     }
-  } else if ((rc == dns::rcode::NOERROR || rc == dns::rcode::NXDOMAIN) && soa_ok && !soa.empty()) {
-    std::uint32_t ttl = soa.min_ttl;
-    dns::Reader ns(msg);
-    ns.seek(m.sections.authority);
-    dns::RR rr;
-    for (std::uint16_t i = 0; i < m.header.nscount && ns.rr(rr) == dns::Error::ok; ++i) {
-      if (rr.type != dns::type::SOA || rr.rdata.size() < 22) continue;
-      ttl = std::min(ttl, dns::load32(rr.rdata.data() + rr.rdata.size() - 4));
+  } else if (rc == dns::rcode::NOERROR || rc == dns::rcode::NXDOMAIN) {
+    // Only an SOA that covers the name answered, as the resolver keeps it.
+    control::NegativeSoa neg;
+    if (control::negative_soa(msg, m, neg) && !neg.rrs.empty()) {
+      check(neg.ttl != UINT32_MAX);
+      const cache::InsertStatus st =
+          cache.insert_negative(ckey, neg.ttl, rc, neg.rrs.bytes, neg.rrs.ttl_offsets);
+      inserted = st == cache::InsertStatus::inserted;
     }
-    const cache::InsertStatus st = cache.insert_negative(ckey, ttl, rc, soa.bytes, soa.ttl_offsets);
-    inserted = st == cache::InsertStatus::inserted;
   }
 
   // Read back through the worker's own path.

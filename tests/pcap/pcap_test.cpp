@@ -838,8 +838,8 @@ TEST(PcapRrl, AFloodingPrefixGetsItsBurstThenSlipsAndDrops) {
 enabled = false
 [rrl]
 enabled = true
-responses_per_second = 10
-window = 2
+responses_per_second = 1   # a burst of 20, then one a second: a slow run cannot
+window = 20                # add many
 slip = 2
 [[port]]
 device = "net_pcap0"
@@ -863,12 +863,13 @@ data = "93.184.216.34"
                          query("global.example", 28, static_cast<std::uint16_t>(i)).bytes));
     if (i % 40 == 0) {
       const int k = i / 40;
-      input.push_back(udp4(to_us(), {203, 0, 113, static_cast<std::uint8_t>(9 + k)}, our_v4,
-                           static_cast<std::uint16_t>(41000 + k), 53,
-                           query("global.example", 28, static_cast<std::uint16_t>(1000 + k)).bytes));
-      input.push_back(udp6(to_us(), v6("2001:db8:ffff:1::1"), our_v6,
-                           static_cast<std::uint16_t>(42000 + k), 53,
-                           query("global.example", 28, static_cast<std::uint16_t>(2000 + k)).bytes));
+      input.push_back(
+          udp4(to_us(), {203, 0, 113, static_cast<std::uint8_t>(9 + k)}, our_v4,
+               static_cast<std::uint16_t>(41000 + k), 53,
+               query("global.example", 28, static_cast<std::uint16_t>(1000 + k)).bytes));
+      input.push_back(
+          udp6(to_us(), v6("2001:db8:ffff:1::1"), our_v6, static_cast<std::uint16_t>(42000 + k), 53,
+               query("global.example", 28, static_cast<std::uint16_t>(2000 + k)).bytes));
     }
   }
   ASSERT_EQ(input.size(), static_cast<std::size_t>(flood + 2 * others));
@@ -903,7 +904,7 @@ data = "93.184.216.34"
     ++(id < flood ? flood_answered : other_answered);
   }
   EXPECT_EQ(other_answered, 2 * others);
-  // 10/s for 2 s: a burst of 20, and one more for each 100 ms the run takes.
+  // A burst of 20, and one more for each second the run takes.
   EXPECT_GE(flood_answered, 20);
   EXPECT_LE(flood_answered, 25);
   const int limited = flood - flood_answered;
@@ -915,6 +916,60 @@ data = "93.184.216.34"
   EXPECT_NE(r.log.find("dns64d: rrl: 198.51.100.0/24 limited"), std::string::npos) << r.log;
   EXPECT_EQ(r.log.find("203.0.113.0/24 limited"), std::string::npos) << r.log;
   EXPECT_EQ(r.log.find("2001:db8:ffff::/56 limited"), std::string::npos) << r.log;
+}
+
+}  // namespace
+}  // namespace dns64d::test
+
+namespace dns64d::test {
+namespace {
+
+// What the control plane answers is limited too: misses (here answered
+// SERVFAIL, no upstream) from one /24 get the burst, then slips and drops.
+TEST(PcapRrl, TheControlPlanesAnswersAreLimitedToo) {
+  const std::string cfg = R"(
+[upstream]
+enabled = false
+[rrl]
+enabled = true
+responses_per_second = 1
+window = 10
+slip = 2
+[[port]]
+device = "net_pcap0"
+ipv4 = ["192.0.2.53"]
+mac = "02:00:00:00:00:53"
+[[view]]
+name = "default"
+prefixes = ["64:ff9b::/96"]
+)";
+  constexpr int misses = 60;
+  std::vector<std::vector<std::uint8_t>> input;
+  for (int i = 0; i < misses; ++i) {
+    input.push_back(udp4(
+        to_us(), {198, 51, 100, static_cast<std::uint8_t>(1 + i % 200)}, our_v4, 40000, 53,
+        query("m" + std::to_string(i) + ".example", 1, static_cast<std::uint16_t>(i), 1232).bytes));
+  }
+  RunResult r = run_dns64d(cfg, input);
+  ASSERT_EQ(r.exit_code, 0) << r.log;
+  EXPECT_EQ(r.counters["dns.punted_miss"], static_cast<std::uint64_t>(misses));
+  int full = 0, slipped = 0;
+  for (const auto& f : r.frames) {
+    const auto d = decode(f);
+    ASSERT_TRUE(d.has_value());
+    EXPECT_TRUE(d->l4_checksum_ok);
+    Pkt p = parse_dns(d->payload);
+    ASSERT_NE(p, nullptr);
+    EXPECT_EQ(ldns_pkt_get_rcode(p.get()), LDNS_RCODE_SERVFAIL);
+    EXPECT_TRUE(ldns_pkt_edns(p.get())) << "a slip keeps the OPT";
+    ++(ldns_pkt_tc(p.get()) ? slipped : full);
+  }
+  // A burst of 10, one more for each second the run takes.
+  EXPECT_GE(full, 10);
+  EXPECT_LE(full, 14);
+  EXPECT_EQ(r.counters["control.rrl_slipped"], static_cast<std::uint64_t>(slipped));
+  EXPECT_NEAR(slipped, (misses - full) / 2, 1);
+  EXPECT_EQ(r.counters["control.rrl_dropped"], static_cast<std::uint64_t>(misses - full - slipped));
 }
 
 }  // namespace

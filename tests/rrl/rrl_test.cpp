@@ -210,21 +210,25 @@ std::vector<std::uint8_t> reply() {
 TEST(RrlSlip, KeepsTheQuestionAndSetsTc) {
   std::vector<std::uint8_t> m = reply();
   const std::size_t n = make_slip(m, m.size());
-  EXPECT_EQ(n, 12u + 13u + 4u);
+  EXPECT_EQ(n, 12u + 13u + 4u + 11u);  // the question and the OPT
   EXPECT_EQ(m[0], 0x12);
   EXPECT_EQ(m[1], 0x34);
   EXPECT_EQ(m[2], 0x83);  // QR, RD and now TC
   EXPECT_EQ(m[3], 0x80);
   const std::vector<std::uint8_t> counts(m.begin() + 4, m.begin() + 12);
-  EXPECT_EQ(counts, (std::vector<std::uint8_t>{0, 1, 0, 0, 0, 0, 0, 0}));
+  EXPECT_EQ(counts, (std::vector<std::uint8_t>{0, 1, 0, 0, 0, 0, 0, 1}));
   EXPECT_EQ(m[12], 7);
-  EXPECT_EQ(m[n - 1], 1);  // class IN
+  EXPECT_EQ(m[12 + 13 + 3], 1);  // class IN
+  // RFC 6891 §7: the OPT stays, extended rcode and all.
+  const std::vector<std::uint8_t> opt(m.begin() + 29, m.begin() + 40);
+  EXPECT_EQ(opt, (std::vector<std::uint8_t>{0, 0, 41, 4, 0xd0, 0, 0, 0, 0, 0, 0}));
 }
 
 TEST(RrlSlip, AReplyWithoutAQuestionKeepsTheHeaderOnly) {
   std::vector<std::uint8_t> m = reply();
   m[5] = 0;  // qdcount 0 (a FORMERR may have none)
-  EXPECT_EQ(make_slip(m, m.size()), 12u);
+  EXPECT_EQ(make_slip(m, m.size()), 12u + 11u);  // the header and the OPT
+  EXPECT_EQ(m[11], 1);
   std::vector<std::uint8_t> cut = reply();
   EXPECT_EQ(make_slip(cut, 20), 12u);  // the question runs past the end
   EXPECT_EQ(cut[5], 0);
