@@ -8,7 +8,8 @@
 // difference is the cost of the check on every answer.
 //
 // Prints Mpps, ns and cycles per packet per mix. Only the time inside
-// worker_poll counts; refilling the RX ring with the next queries does not.
+// worker_poll counts; refilling the RX ring with the next queries and
+// checking every reply (a wrong one fails the run) do not.
 // For instruction counts:
 //   valgrind --tool=callgrind --toggle-collect='*worker_poll*' build/release/bench/dataplane_bench
 //   --packets 200000
@@ -32,6 +33,7 @@
 
 #include "dataplane/cache/cache.hpp"
 #include "dataplane/dns/name.hpp"
+#include "dataplane/dns/reader.hpp"
 #include "dataplane/dns64/ptr.hpp"
 #include "dataplane/port.hpp"
 #include "dataplane/respond/respond.hpp"
@@ -120,6 +122,52 @@ dns::Name bench_name(std::size_t i) {
 dns64::V4 bench_v4(std::size_t i) {
   return {static_cast<std::uint8_t>(100 + (i >> 24) % 100), static_cast<std::uint8_t>(i >> 16),
           static_cast<std::uint8_t>(i >> 8), static_cast<std::uint8_t>(i)};
+}
+
+// What a reply must be, checked outside the timed part: a fast wrong answer
+// is a failure. The frame goes back to the client (its MAC, address and
+// port), and the DNS message answers query `id` with NOERROR and, for AAAA,
+// the address synthesized under the well-known prefix; for A the address;
+// for PTR (CNAME mode) the CNAME to the in-addr.arpa name and its PTR.
+// Returns an empty string, or what is wrong.
+std::string check_reply(const rte_mbuf* m, std::uint16_t qtype, std::uint16_t id,
+                        const dns64::V4& v4) {
+  const std::uint8_t* f = rte_pktmbuf_mtod(m, const std::uint8_t*);
+  const std::size_t len = rte_pktmbuf_data_len(m);
+  constexpr std::size_t dns_at = 14 + 40 + 8;
+  if (len < dns_at + 12) return "frame too short";
+  if (std::memcmp(f, client_mac, 6) != 0 || std::memcmp(f + 6, our_mac.data(), 6) != 0)
+    return "MACs";
+  const std::uint8_t client[16] = {0x20, 0x01, 0x0d, 0xb8, 0, 1, 0,    0,
+                                   0,    0,    0,    0,    0, 0, 0x12, 0x34};
+  if (std::memcmp(f + 14 + 24, client, 16) != 0) return "IPv6 destination";
+  if (dns::load16(f + 54) != 53 || dns::load16(f + 56) != 40000) return "UDP ports";
+  dns::Message msg;
+  const dns::Bytes dns(f + dns_at, len - dns_at);
+  if (dns::parse_message(dns, msg) != dns::Error::ok) return "DNS reply does not parse";
+  if (!msg.header.qr() || msg.header.id != id) return "QR or ID";
+  if (msg.header.rcode() != dns::rcode::NOERROR || msg.header.tc()) {
+    return "rcode " + std::to_string(msg.header.rcode()) + (msg.header.tc() ? " TC" : "");
+  }
+  if (msg.question.qtype != qtype) return "question type";
+  dns::Reader rd(dns);
+  rd.seek(msg.sections.answer);
+  dns::RR rr;
+  bool found = false;
+  for (std::uint16_t i = 0; i < msg.header.ancount; ++i) {
+    if (rd.rr(rr) != dns::Error::ok) return "answer record";
+    if (rr.type != qtype) continue;
+    if (qtype == dns::type::AAAA) {
+      const dns64::V6 want = dns64::embed(dns64::well_known_prefix, v4);
+      found = found ||
+              (rr.rdata.size() == 16 && std::equal(want.begin(), want.end(), rr.rdata.begin()));
+    } else if (qtype == dns::type::A) {
+      found = found || (rr.rdata.size() == 4 && std::equal(v4.begin(), v4.end(), rr.rdata.begin()));
+    } else {
+      found = true;  // a PTR record, after the CNAME to its in-addr.arpa name
+    }
+  }
+  return found ? std::string() : "no answer of the asked type with the expected data";
 }
 
 // Zipf-like ranks: P(rank k) ~ 1/k^s, drawn by inverting the continuous CDF.
@@ -280,6 +328,7 @@ int main(int argc, char** argv) {
   for (const std::string& mix : o.mixes) {
     // Frames prebuilt for `distinct` draws, replayed in order.
     std::vector<std::vector<std::uint8_t>> frames(distinct);
+    std::vector<std::uint16_t> kinds(distinct);  // each query's type, for the reply check
     for (std::size_t k = 0; k < distinct; ++k) {
       const std::size_t n = order[k];
       int kind = mix == "aaaa"  ? 0
@@ -291,10 +340,11 @@ int main(int argc, char** argv) {
       if (kind == 1) {
         dns::Name q;
         dns64::ip6_arpa_name(dns64::embed(dns64::well_known_prefix, bench_v4(n)), q);
+        kinds[k] = dns::type::PTR;
         frames[k] = query_frame(q, dns::type::PTR, static_cast<std::uint16_t>(k));
       } else {
-        frames[k] = query_frame(bench_name(n), kind == 0 ? dns::type::AAAA : dns::type::A,
-                                static_cast<std::uint16_t>(k));
+        kinds[k] = kind == 0 ? dns::type::AAAA : dns::type::A;
+        frames[k] = query_frame(bench_name(n), kinds[k], static_cast<std::uint16_t>(k));
       }
     }
     std::vector<rte_mbuf*> mb(o.burst);
@@ -325,6 +375,16 @@ int main(int argc, char** argv) {
             static_cast<unsigned long>(
                 w.stats.outcomes[respond::counter_of(respond::DnsOutcome::punted_miss)].get()));
         return 1;
+      }
+      for (unsigned r = 0; r < out; ++r) {
+        const std::size_t k = (next - out + r) % distinct;
+        const std::string wrong =
+            check_reply(mb[r], kinds[k], static_cast<std::uint16_t>(k), bench_v4(order[k]));
+        if (!wrong.empty()) {
+          std::fprintf(stderr, "mix %s: wrong reply to query %zu: %s\n", mix.c_str(), k,
+                       wrong.c_str());
+          return 1;
+        }
       }
       done += o.burst;
       if (done >= o.packets) {  // a round ends
