@@ -342,7 +342,7 @@ Config parse(const std::string& text, const std::string& origin) {
       if (t == nullptr) fail("dataplane", "must be a table");
       check_keys(*t,
                  {"dns_ports", "edns_udp_size", "burst", "rx_desc", "tx_desc", "mbufs", "ring_size",
-                  "offloads"},
+                  "offloads", "fragments"},
                  "dataplane");
       if (const toml::node* p = t->get("dns_ports")) {
         const toml::array* a = p->as_array();
@@ -369,6 +369,11 @@ Config parse(const std::string& text, const std::string& origin) {
       if ((c.ring_size & (c.ring_size - 1)) != 0)
         fail("dataplane.ring_size", "must be a power of two");
       c.offloads = get_bool(*t, "offloads", "dataplane", true);
+      if (const auto f = get_string(*t, "fragments", "dataplane")) {
+        if (*f != "kernel" && *f != "drop")
+          fail("dataplane.fragments", "must be \"kernel\" or \"drop\"");
+        c.drop_fragments = *f == "drop";
+      }
     }
     if (const toml::node* n = root.get("cache")) {
       const toml::table* t = n->as_table();

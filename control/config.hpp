@@ -129,6 +129,9 @@ struct Config {
   unsigned mbufs = 8191;      // per port queue pair
   unsigned ring_size = 4096;  // punt and return rings, per worker
   bool offloads = true;       // UDP checksums by the port where it can
+  // Fragmented datagrams to us: to the exception interface ("kernel", which
+  // reassembles where the PMD hands it whole frames), or dropped and counted.
+  bool drop_fragments = false;
   Cache cache;
   Upstream upstream;
   Tcp tcp;

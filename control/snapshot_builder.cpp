@@ -81,6 +81,7 @@ std::unique_ptr<dataplane::Snapshot> build_snapshot(const config::Config& c,
     l.clear_ports();
     for (std::uint16_t dns_port : c.dns_ports) l.add_port(dns_port);
     l.exception_path = !c.ports[i].exception.empty();
+    l.fragments = c.drop_fragments ? net::FragmentPolicy::drop : net::FragmentPolicy::punt;
     s->tx_udp_checksum[p.id] = p.tx_udp_checksum;
   }
   add_views(c, s.get());

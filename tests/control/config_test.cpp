@@ -127,6 +127,7 @@ TEST(Config, ErrorsNameTheKey) {
       {"[[port]]\ndevice = \"x\"\nipv6 = [\"2001:db8::1\"]\nexception = \"a-very-long-name0\"\n",
        "port[0].exception: interface names have at most 15"},
       {port + "[upstream]\nover_limit = \"ignore\"\n", "upstream.over_limit: must be"},
+      {port + "[dataplane]\nfragments = \"reassemble\"\n", "dataplane.fragments: must be"},
       {port + "[upstream]\nrandomize_case = 1\n", "upstream.randomize_case: must be true or false"},
       {port + "[server]\nversion = \"a\\nb\"\n", "server.version: printable ASCII only"},
       {port + "[server]\nname = \"x\"\n", "server"},

@@ -524,6 +524,28 @@ TEST_F(PcapRun, MalformedInputGetsItsDefinedOutcome) {
   EXPECT_EQ(r.counters["control.exceptions_freed"], 1u);
 }
 
+// [dataplane] fragments = "drop": a fragmented query is counted and dropped
+// at the worker instead of going to the exception path.
+TEST_F(PcapRun, FragmentsAreDroppedWhenConfiguredSo) {
+  auto fragment =
+      udp4(to_us(), {198, 51, 100, 3}, our_v4, 40000, 53, query("x.example", 28, 63).bytes);
+  fragment[14 + 6] = 0x20;  // more fragments
+  fragment[14 + 10] = fragment[14 + 11] = 0;
+  std::uint32_t sum = 0;
+  for (int k = 0; k < 20; k += 2) sum += (fragment[14 + k] << 8) | fragment[14 + k + 1];
+  while (sum >> 16) sum = (sum & 0xffff) + (sum >> 16);
+  fragment[14 + 10] = static_cast<std::uint8_t>(~sum >> 8);
+  fragment[14 + 11] = static_cast<std::uint8_t>(~sum);
+  input_.push_back(fragment);
+  std::string cfg = config;
+  cfg.replace(cfg.find("[dataplane]\n"), 12, "[dataplane]\nfragments = \"drop\"\n");
+  RunResult r = run(cfg);
+  EXPECT_EQ(r.counters["net.drop_fragment"], 1u);
+  EXPECT_EQ(r.counters["net.exc_ipv4_fragment"], 0u);
+  EXPECT_EQ(r.counters["control.exceptions"], 0u);
+  EXPECT_TRUE(r.frames.empty());
+}
+
 TEST_F(PcapRun, ArpAndNeighborDiscovery) {
   input_.push_back(arp_request(L2{{0xff, 0xff, 0xff, 0xff, 0xff, 0xff}, client_mac, {}},
                                {192, 0, 2, 1}, our_v4));
