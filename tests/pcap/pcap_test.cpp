@@ -134,6 +134,20 @@ L2 to_us(std::vector<std::uint16_t> vlans = {}) {
   return L2{our_mac, client_mac, std::move(vlans)};
 }
 
+// An IPv4 query with MF set: the first fragment of a datagram, its header
+// checksum right.
+std::vector<std::uint8_t> first_fragment_of_a_query() {
+  auto f = udp4(to_us(), {198, 51, 100, 3}, our_v4, 40000, 53, query("x.example", 28, 63).bytes);
+  f[14 + 6] = 0x20;  // more fragments
+  f[14 + 10] = f[14 + 11] = 0;
+  std::uint32_t sum = 0;
+  for (int k = 0; k < 20; k += 2) sum += (f[14 + k] << 8) | f[14 + k + 1];
+  while (sum >> 16) sum = (sum & 0xffff) + (sum >> 16);
+  f[14 + 10] = static_cast<std::uint8_t>(~sum >> 8);
+  f[14 + 11] = static_cast<std::uint8_t>(~sum);
+  return f;
+}
+
 class PcapRun : public ::testing::Test {
  protected:
   struct Sent {
@@ -492,18 +506,7 @@ TEST_F(PcapRun, MalformedInputGetsItsDefinedOutcome) {
   long_udp[14 + 40 + 5] =
       static_cast<std::uint8_t>(long_udp[14 + 40 + 5] + 8);  // UDP length beyond the IP payload
   input_.push_back(long_udp);
-  auto fragment =
-      udp4(to_us(), {198, 51, 100, 3}, our_v4, 40000, 53, query("x.example", 28, 63).bytes);
-  fragment[14 + 6] = 0x20;  // more fragments
-  fragment[14 + 10] = fragment[14 + 11] = 0;
-  {
-    std::uint32_t sum = 0;
-    for (int k = 0; k < 20; k += 2) sum += (fragment[14 + k] << 8) | fragment[14 + k + 1];
-    while (sum >> 16) sum = (sum & 0xffff) + (sum >> 16);
-    fragment[14 + 10] = static_cast<std::uint8_t>(~sum >> 8);
-    fragment[14 + 11] = static_cast<std::uint8_t>(~sum);
-  }
-  input_.push_back(fragment);
+  input_.push_back(first_fragment_of_a_query());
   Packet tiny;
   tiny.raw({0, 61, 1, 0, 0});
   input_.push_back(udp6(to_us(), v6(c), our_v6, 40061, 53, tiny.bytes));
@@ -527,16 +530,7 @@ TEST_F(PcapRun, MalformedInputGetsItsDefinedOutcome) {
 // [dataplane] fragments = "drop": a fragmented query is counted and dropped
 // at the worker instead of going to the exception path.
 TEST_F(PcapRun, FragmentsAreDroppedWhenConfiguredSo) {
-  auto fragment =
-      udp4(to_us(), {198, 51, 100, 3}, our_v4, 40000, 53, query("x.example", 28, 63).bytes);
-  fragment[14 + 6] = 0x20;  // more fragments
-  fragment[14 + 10] = fragment[14 + 11] = 0;
-  std::uint32_t sum = 0;
-  for (int k = 0; k < 20; k += 2) sum += (fragment[14 + k] << 8) | fragment[14 + k + 1];
-  while (sum >> 16) sum = (sum & 0xffff) + (sum >> 16);
-  fragment[14 + 10] = static_cast<std::uint8_t>(~sum >> 8);
-  fragment[14 + 11] = static_cast<std::uint8_t>(~sum);
-  input_.push_back(fragment);
+  input_.push_back(first_fragment_of_a_query());
   std::string cfg = config;
   cfg.replace(cfg.find("[dataplane]\n"), 12, "[dataplane]\nfragments = \"drop\"\n");
   RunResult r = run(cfg);
