@@ -18,6 +18,7 @@
 #include "dataplane/dns/reader.hpp"
 #include "dataplane/dns64/ptr.hpp"
 #include "tests/support/packet.hpp"
+#include "tests/support/views.hpp"
 
 namespace dns64d::control {
 namespace {
@@ -328,26 +329,7 @@ struct Replay {
         reader(cache.register_reader()),
         resolver(
             transport, cache, reader, requester, [this] { return now; }, config) {
-    respond::ViewTable& views = snap.views;
-    respond::View def;
-    def.name = "default";
-    def.prefixes[0] = dns64::well_known_prefix;
-    def.prefix_count = 1;
-    def.ptr_mode = respond::PtrMode::cname;
-    views.set_default(views.add_view(def));
-    respond::View nsp;
-    nsp.name = "nsp";
-    EXPECT_EQ(dns64::parse_pref64("2001:db8:122:344::/64", nsp.prefixes[0]),
-              dns64::PrefixError::ok);
-    nsp.prefix_count = 1;
-    nsp.ptr_mode = respond::PtrMode::ptr;
-    views.add_client_v6(*dns64::parse_v6("2001:db8:aaaa::"), 48, views.add_view(nsp));
-    respond::View always = def;
-    always.name = "always";
-    respond::AaaaPolicy all;
-    all.mode = respond::Synthesis::all;
-    always.aaaa_policy = static_cast<std::uint8_t>(views.add_policy(all));
-    views.add_client_v6(*dns64::parse_v6("2001:db8:bbbb::"), 48, views.add_view(always));
+    test::add_test_views(snap.views);
   }
   static cache::Config cache_config() {
     cache::Config c;

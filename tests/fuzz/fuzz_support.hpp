@@ -15,6 +15,7 @@
 #include "dataplane/respond/question.hpp"
 #include "dataplane/respond/respond.hpp"
 #include "dataplane/respond/view.hpp"
+#include "tests/support/views.hpp"
 
 namespace dns64d::fuzz {
 
@@ -33,29 +34,8 @@ inline constexpr dns64::V6 nsp_client{0x20, 0x01, 0x0d, 0xb8, 0xaa, 0xaa, 0, 0,
 inline constexpr dns64::V6 always_client{0x20, 0x01, 0x0d, 0xb8, 0xbb, 0xbb, 0, 0,
                                          0,    0,    0,    0,    0,    0,    0, 1};
 
-// The default view (64:ff9b::/96, PTR as CNAME), "nsp" (2001:db8:122:344::/64
-// and a prefix_map-free PTR mode) and "always" (AAAA synthesized whatever
-// the upstream has).
-inline void add_views(respond::ViewTable& views) {
-  respond::View def;
-  def.name = "default";
-  def.prefixes[0] = dns64::well_known_prefix;
-  def.prefix_count = 1;
-  def.ptr_mode = respond::PtrMode::cname;
-  views.set_default(views.add_view(def));
-  respond::View nsp;
-  nsp.name = "nsp";
-  check(dns64::parse_pref64("2001:db8:122:344::/64", nsp.prefixes[0]) == dns64::PrefixError::ok);
-  nsp.prefix_count = 1;
-  nsp.ptr_mode = respond::PtrMode::ptr;
-  views.add_client_v6({0x20, 0x01, 0x0d, 0xb8, 0xaa, 0xaa}, 48, views.add_view(nsp));
-  respond::View always = def;
-  always.name = "always";
-  respond::AaaaPolicy all;
-  all.mode = respond::Synthesis::all;
-  always.aaaa_policy = static_cast<std::uint8_t>(views.add_policy(all));
-  views.add_client_v6({0x20, 0x01, 0x0d, 0xb8, 0xbb, 0xbb}, 48, views.add_view(always));
-}
+// The views of tests/support/views.hpp.
+inline void add_views(respond::ViewTable& views) { test::add_test_views(views); }
 
 inline respond::Client v6_client(const dns64::V6& a) {
   respond::Client c;
