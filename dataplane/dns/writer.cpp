@@ -62,10 +62,16 @@ Error Writer::reuse_question(const Header& query, std::size_t question_end, std:
   return Error::ok;
 }
 
-Error Writer::want_opt(std::uint16_t udp_size, bool do_bit, std::uint8_t ext_rcode) {
+Error Writer::want_opt(std::uint16_t udp_size, bool do_bit, std::uint8_t ext_rcode,
+                       Bytes options) {
   if (!started_) return Error::bad_order;
-  if (opt_reserve_ == 0 && pos_ + opt_size > limit_) return Error::no_space;
-  opt_reserve_ = opt_size;
+  if (opt_reserve_ == 0) {
+    if (options.size() > max_opt_options) return Error::bad_opt;
+    if (pos_ + opt_size + options.size() > limit_) return Error::no_space;
+    opt_reserve_ = opt_size + options.size();
+    opt_options_len_ = static_cast<std::uint8_t>(options.size());
+    if (!options.empty()) std::memcpy(opt_options_.data(), options.data(), options.size());
+  }
   opt_udp_ = udp_size;
   opt_do_ = do_bit;
   opt_ext_rcode_ = std::max(opt_ext_rcode_, ext_rcode);
@@ -236,8 +242,9 @@ std::size_t Writer::finish() {
     store16(o + 1, type::OPT);
     store16(o + 3, std::max(opt_udp_, min_udp_payload));
     store32(o + 5, (std::uint32_t{opt_ext_rcode_} << 24) | (opt_do_ ? edns_do : 0));
-    store16(o + 9, 0);
-    pos_ += opt_size;
+    store16(o + 9, opt_options_len_);
+    if (opt_options_len_ != 0) std::memcpy(o + opt_size, opt_options_.data(), opt_options_len_);
+    pos_ += opt_reserve_;
     ++arcount;
   }
   store16(h + 6, counts_[0]);

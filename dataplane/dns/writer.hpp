@@ -29,8 +29,12 @@ class Writer {
                        std::uint16_t extra_flags);
 
   // Adds an OPT record at finish(); its room is reserved now so that a
-  // truncated reply still carries it.
-  Error want_opt(std::uint16_t udp_size, bool do_bit, std::uint8_t ext_rcode = 0);
+  // truncated reply still carries it. `options` (option code, length and
+  // data each, at most max_opt_options octets) go into its RDATA: a reply's
+  // COOKIE; a second call keeps the options of the first.
+  static constexpr std::size_t max_opt_options = 44;
+  Error want_opt(std::uint16_t udp_size, bool do_bit, std::uint8_t ext_rcode = 0,
+                 Bytes options = {});
 
   // Appends one record; the owner is compressed against names already written.
   // Returns Error::ok also when the reply had to be truncated: check truncated().
@@ -80,6 +84,8 @@ class Writer {
   std::uint16_t opt_udp_ = 0;
   std::uint8_t opt_ext_rcode_ = 0;
   bool opt_do_ = false;
+  std::uint8_t opt_options_len_ = 0;
+  std::array<std::uint8_t, max_opt_options> opt_options_;
   bool started_ = false;
   bool truncated_ = false;
   Section section_ = Section::answer;
