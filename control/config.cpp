@@ -334,7 +334,8 @@ Config parse(const std::string& text, const std::string& origin) {
   }
   try {
     check_keys(root,
-               {"dataplane", "cache", "upstream", "tcp", "server", "rrl", "port", "view", "record"},
+               {"dataplane", "cache", "upstream", "tcp", "server", "rrl", "cookies", "port", "view",
+                "record"},
                "");
     Config c;
     if (const toml::node* n = root.get("dataplane")) {
@@ -473,6 +474,32 @@ Config parse(const std::string& text, const std::string& origin) {
       r.table_size = get_int<std::uint32_t>(*t, "table_size", "rrl", 65536, 16, 1u << 20);
       if ((r.table_size & (r.table_size - 1)) != 0)
         fail("rrl.table_size", "must be a power of two");
+    }
+    c.cookies.enabled = true;
+    const toml::table* cookies = nullptr;
+    if (const toml::node* n = root.get("cookies")) {
+      cookies = n->as_table();
+      if (cookies == nullptr) fail("cookies", "must be a table");
+      check_keys(*cookies, {"enabled", "secret", "previous_secret"}, "cookies");
+      c.cookies.enabled = get_bool(*cookies, "enabled", "cookies", true);
+    }
+    const auto secret = cookies != nullptr ? get_string(*cookies, "secret", "cookies")
+                                           : std::optional<std::string>{};
+    const auto previous = cookies != nullptr
+                              ? get_string(*cookies, "previous_secret", "cookies")
+                              : std::optional<std::string>{};
+    if (secret && !cookie::parse_secret(*secret, c.cookies.secret))
+      fail("cookies.secret", "must be 32 hexadecimal digits (16 octets)");
+    if (previous) {
+      if (!secret) fail("cookies.previous_secret", "needs cookies.secret (the new one)");
+      if (!cookie::parse_secret(*previous, c.cookies.previous))
+        fail("cookies.previous_secret", "must be 32 hexadecimal digits (16 octets)");
+      c.cookies.has_previous = true;
+    }
+    if (c.cookies.enabled && !secret) {
+      if (!cookie::init()) fail("cookies", "libsodium could not be initialised");
+      c.cookies.secret = cookie::random_secret();
+      c.cookie_secret_random = true;
     }
     if (const toml::array* ports = get_tables(root, "port")) {
       for (std::size_t i = 0; i < ports->size(); ++i) {

@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "dataplane/cookie/cookie.hpp"
 #include "dataplane/dns/name.hpp"
 #include "dataplane/dns64/ipv4.hpp"
 #include "dataplane/dns64/prefix.hpp"
@@ -137,6 +138,10 @@ struct Config {
   Tcp tcp;
   Server server;
   rrl::Settings rrl;  // [rrl]: response rate limiting per client prefix, off by default
+  // [cookies]: DNS Cookies (RFC 7873, RFC 9018), on by default; without a
+  // configured secret, one drawn at random when the file is loaded.
+  cookie::Settings cookies;
+  bool cookie_secret_random = false;
   std::vector<ViewConfig> views;  // the last one without clients is the default
   std::vector<Record> records;
 };

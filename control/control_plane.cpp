@@ -25,6 +25,7 @@ unsigned ControlPlane::step() {
       to.kind = ReplyTo::Kind::datagram;
       to.worker = static_cast<std::uint16_t>(wi);
       to.origin = punted_[i].query.origin;
+      to.cookie_valid = punted_[i].query.key.cookie.valid;
       const dataplane::Snapshot* decided = punted_[i].snapshot;
       resolve(punted_[i].query.key, punted_[i].query.client, to,
               decided != nullptr ? *decided : snap);
@@ -85,7 +86,7 @@ bool ControlPlane::deliver(const ReplyTo& to, std::span<const std::uint8_t> repl
     ++stats_.unanswerable;
     return false;
   }
-  if (rrl_ != nullptr) {
+  if (rrl_ != nullptr && !to.cookie_valid) {
     // The client is the query's source, in the kept headers.
     const net::Origin& o = to.origin;
     const std::uint64_t now = dataplane::now_ms(rte_get_tsc_hz());
@@ -148,6 +149,10 @@ void ControlPlane::answer_stream(std::uint64_t conn, const TcpPeer& peer,
                        snap.edns_udp_size};
   ctx.stream_limit = static_cast<std::uint16_t>(stream_buf_.size());
   ctx.server = &snap.server;
+  if (snap.cookies.enabled) {
+    ctx.cookies = &snap.cookies;
+    ctx.unix_now = dataplane::unix_seconds();
+  }
   respond::QuestionKey key;
   const respond::Result r = respond::respond(buf, query.size(), client, ctx, &key);
   reader_->quiescent();

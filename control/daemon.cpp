@@ -269,6 +269,11 @@ std::string Daemon::make_workers() {
     workers.push_back(std::move(w));
   }
   control_reader = cache->register_reader();
+  if (snapshot->cookies.enabled) {
+    std::printf("dns64d: cookies: on, %s secret%s\n",
+                cfg.cookie_secret_random ? "a random" : "the configured",
+                snapshot->cookies.has_previous ? " (and the previous one)" : "");
+  }
   if (snapshot->rrl.enabled) {
     const rrl::Settings& r = snapshot->rrl;
     std::printf(

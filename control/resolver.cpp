@@ -628,7 +628,7 @@ void Resolver::answer_one(const Waiting& w, dns::Bytes relay, std::uint8_t fallb
       const std::uint16_t ad = key.do_bit ? (up.header.flags & dns::flag::AD) : 0;
       (void)wr.reuse_question(h, question_end, up.header.rcode(),
                               static_cast<std::uint16_t>(dns::flag::RA | ad));
-      if (key.opt) (void)wr.want_opt(snap.edns_udp_size, key.do_bit);
+      if (key.opt) (void)wr.want_opt(snap.edns_udp_size, key.do_bit, 0, key.cookie.bytes());
       // Owners equal to the key became 0xC00C, the reply's question: in
       // `ptr` mode the in-addr.arpa records are thereby renamed to it.
       const dns::Bytes in_addr = up.question.name.bytes();

@@ -95,6 +95,7 @@ struct ReplyTo {
   enum class Kind : std::uint8_t { datagram, stream };
   Kind kind = Kind::datagram;
   std::uint16_t worker = 0;  // datagram: whose return ring carries the reply
+  bool cookie_valid = false;  // a server cookie of ours came with it: not rate-limited
   std::uint64_t stream = 0;  // stream: the connection
   net::Origin origin;        // datagram: how the query came
 };

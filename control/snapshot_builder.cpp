@@ -87,6 +87,7 @@ std::unique_ptr<dataplane::Snapshot> build_snapshot(const config::Config& c,
   add_views(c, s.get());
   s->server = {c.server.identity, c.server.version};
   s->rrl = c.rrl;
+  s->cookies = c.cookies;
   // A slip tells the client to retry over TCP: where nobody answers TCP
   // (no exception interface, or [tcp] off) it costs the client its answer,
   // while after a plain drop it retries over UDP. Said, not overruled: a

@@ -6,6 +6,7 @@
 #include <array>
 #include <cstdint>
 
+#include "dataplane/cookie/cookie.hpp"
 #include "dataplane/net/frame.hpp"
 #include "dataplane/respond/respond.hpp"
 #include "dataplane/respond/view.hpp"
@@ -24,6 +25,7 @@ struct Snapshot {
   // Response rate limiting: each worker's Limiter is built from these once,
   // at start (its table is allocated then); enabled false: none is built.
   rrl::Settings rrl;
+  cookie::Settings cookies;  // DNS Cookies; enabled false: COOKIE options are ignored
 };
 
 }  // namespace dns64d::dataplane

@@ -5,6 +5,7 @@
 #include <rte_ethdev.h>
 #include <rte_prefetch.h>
 
+#include <ctime>
 #include <type_traits>
 
 #include "dataplane/dns/xtable.hpp"
@@ -135,6 +136,12 @@ rte_ring* create_punt_ring(const char* name, unsigned size, int socket) {
   return rte_ring_create_elem(name, punted_size, size, socket, RING_F_SP_ENQ | RING_F_SC_DEQ);
 }
 
+std::uint32_t unix_seconds() {
+  timespec ts{};
+  clock_gettime(CLOCK_REALTIME_COARSE, &ts);
+  return static_cast<std::uint32_t>(ts.tv_sec);
+}
+
 std::uint64_t now_ms(std::uint64_t tsc_hz) {
   const std::uint64_t t = rte_get_tsc_cycles();
   return t / tsc_hz * 1000 + (t % tsc_hz) * 1000 / tsc_hz;
@@ -149,6 +156,10 @@ unsigned worker_poll(Worker& w) {
   respond::Context ctx{&snap.views, w.cache, w.reader, now, snap.edns_udp_size};
   ctx.server = &snap.server;
   ctx.rrl = w.rrl.get();
+  if (snap.cookies.enabled) {
+    ctx.cookies = &snap.cookies;
+    ctx.unix_now = unix_seconds();
+  }
   for (std::size_t qi = 0; qi < w.queues.size(); ++qi) {
     const QueueRef& q = w.queues[qi];
     TxBuffer& tx = w.tx[qi];

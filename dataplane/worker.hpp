@@ -124,6 +124,9 @@ int worker_main(void* launch);
 
 // Milliseconds on the TSC, the clock of the cache and of every worker.
 std::uint64_t now_ms(std::uint64_t tsc_hz);
+// Seconds since the epoch, modulo 2^32 (DNS Cookies' timestamps); the
+// coarse clock, a read of the vDSO page, once a burst.
+std::uint32_t unix_seconds();
 
 // What crosses the punt ring: the query as a record, and the snapshot it
 // was decided under, so that the control plane answers it under the same

@@ -17,6 +17,7 @@ namespace dns64d::respond {
   X(answered_cached, "other types answered from cached records")                      \
   X(answered_negative, "NXDOMAIN or NODATA from the cache")                           \
   X(answered_formerr, "malformed query answered FORMERR")                             \
+  X(answered_formerr_cookie, "malformed COOKIE option answered FORMERR (RFC 7873)")   \
   X(answered_notimp, "opcode other than QUERY answered NOTIMP")                       \
   X(answered_badvers, "EDNS version above 0 answered BADVERS")                        \
   X(answered_refused, "no view serves the client: REFUSED")                           \

@@ -119,9 +119,11 @@ inline FrameVerdict decide_frame(std::span<std::uint8_t> frame, const FrameWork&
       if (!is_answer(r.outcome)) return detail::counted(FrameAction::drop, r.outcome);
       DnsOutcome sent = r.outcome;
       std::size_t dns_len = r.reply_len;
-      // Every answer the worker sends counts against its client's prefix;
-      // punted queries are answered later by the control plane, unlimited.
-      if (ctx.rrl != nullptr) [[unlikely]] {
+      // Every answer the worker sends counts against its client's prefix,
+      // unless the client showed with a server cookie of ours that the
+      // address is its own (RFC 7873 §5.2.4); punted queries are answered
+      // later by the control plane, which limits them itself.
+      if (ctx.rrl != nullptr && !r.cookie_valid) [[unlikely]] {
         switch (detail::limit(*ctx.rrl, work.client, ctx.now_ms)) {
           case rrl::Decision::allow:
             break;

@@ -33,7 +33,7 @@ std::size_t answer_rcode(const QuestionKey& q, std::span<std::uint8_t> buf, std:
   h.flags = q.flags;
   dns::Writer w(buf, reply_limit(q, edns_udp_size, stream));
   if (w.reuse_question(h, end, rcode, dns::flag::RA) != dns::Error::ok) return 0;
-  if (q.opt) (void)w.want_opt(edns_udp_size, q.do_bit);
+  if (q.opt) (void)w.want_opt(edns_udp_size, q.do_bit, 0, q.cookie.bytes());
   return w.finish();
 }
 

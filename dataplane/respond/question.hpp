@@ -11,9 +11,21 @@
 #include <cstdint>
 #include <span>
 
+#include "dataplane/cookie/cookie.hpp"
 #include "dataplane/dns/wire.hpp"
 
 namespace dns64d::respond {
+
+// The COOKIE option a reply carries (RFC 7873), whole: code, length, the
+// client's cookie and ours. Empty when the query had none (or cookies are off).
+struct ReplyCookie {
+  static constexpr std::size_t option_len = 4 + cookie::reply_len;
+  std::uint8_t len = 0;  // 0 or option_len
+  bool valid = false;    // the query presented a server cookie of ours: exempt from RRL
+  std::array<std::uint8_t, option_len> option;
+
+  dns::Bytes bytes() const { return {option.data(), len}; }
+};
 
 struct QuestionKey {
   static constexpr std::size_t max_options = 64;  // a COOKIE option (RFC 7873) is at most 44
@@ -33,6 +45,7 @@ struct QuestionKey {
   std::uint8_t name_len = 0;
   std::uint8_t key_len = 0;
   std::uint8_t options_len = 0;
+  ReplyCookie cookie;  // what every reply to it carries
   std::array<std::uint8_t, dns::max_name> name;   // uncompressed, in the client's case
   std::array<std::uint8_t, dns::max_name> key;    // the cache key's name, folded
   std::array<std::uint8_t, max_options> options;  // the client's EDNS options

@@ -220,6 +220,8 @@ bool parse_fast(const std::uint8_t* p, std::size_t len, FastQuery& q) {
   q.do_bit = (p[i + 7] & 0x80) != 0;
   const std::size_t end = i + 11 + dns::load16(p + i + 9);
   if (end > len) return false;
+  q.options_at = static_cast<std::uint16_t>(i + 11);
+  q.options_end = static_cast<std::uint16_t>(end);
   for (std::size_t o = i + 11; o < end;) {
     if (o + 4 > end) return false;
     o += 4u + dns::load16(p + o + 2);
@@ -228,6 +230,9 @@ bool parse_fast(const std::uint8_t* p, std::size_t len, FastQuery& q) {
   q.opt = true;
   return true;
 }
+
+// The octets of the OPT record a fast reply ends with.
+std::size_t opt_room(const FastQuery& q) { return q.opt ? 11 + q.cookie.len : 0; }
 
 // Ends a reply written straight into the buffer: the OPT record after the
 // `end` octets written so far, then the header (NOERROR, QR and RA set, RD
@@ -240,8 +245,9 @@ std::size_t finish_fast(std::span<std::uint8_t> buf, const FastQuery& q, std::si
     dns::store16(o + 1, dns::type::OPT);
     dns::store16(o + 3, our_udp);
     dns::store32(o + 5, q.do_bit ? dns::edns_do : 0);
-    dns::store16(o + 9, 0);
-    end += 11;
+    dns::store16(o + 9, q.cookie.len);
+    if (q.cookie.len != 0) std::memcpy(o + 11, q.cookie.option.data(), q.cookie.len);
+    end += 11 + q.cookie.len;
   }
   std::uint8_t* h = buf.data();
   dns::store16(h + 2, static_cast<std::uint16_t>(dns::flag::QR | dns::flag::RA |
@@ -260,7 +266,7 @@ std::size_t write_synthesized_fast(std::span<std::uint8_t> buf, const FastQuery&
   const std::span<const cache::Ipv4> ips = v.ipv4();
   constexpr std::size_t aaaa_rr = 2 + 10 + 16;
   const std::size_t need =
-      q.question_end + ips.size() * view.prefix_count * aaaa_rr + (q.opt ? 11 : 0);
+      q.question_end + ips.size() * view.prefix_count * aaaa_rr + opt_room(q);
   if (need > std::min(limit, buf.size())) return 0;
   std::uint8_t* out = buf.data() + q.question_end;
   std::uint16_t count = 0;
@@ -291,7 +297,7 @@ std::size_t write_rrset_fast(std::span<std::uint8_t> buf, const FastQuery& q, st
                              cache::EntryView v, std::uint16_t our_udp) {
   const dns::Bytes rrs = v.rrs();
   const std::span<const std::uint16_t> ttls = v.ttl_offsets();
-  if (q.question_end + rrs.size() + (q.opt ? 11 : 0) > std::min(limit, buf.size())) return 0;
+  if (q.question_end + rrs.size() + opt_room(q) > std::min(limit, buf.size())) return 0;
   std::uint8_t* out = buf.data() + q.question_end;
   std::memcpy(out, rrs.data(), rrs.size());
   const std::uint32_t ttl = v.ttl();
@@ -323,7 +329,7 @@ void write_ptr_answer(dns::Writer& w, cache::EntryView v, const View& view, dns:
 std::size_t write_ptr_fast(std::span<std::uint8_t> buf, const FastQuery& q, std::size_t limit,
                            cache::EntryView v, const View& view, dns::Bytes in_addr,
                            std::uint16_t our_udp) {
-  const std::size_t room = std::min(limit, buf.size()) - (q.opt ? 11 : 0);
+  const std::size_t room = std::min(limit, buf.size()) - opt_room(q);
   const bool cname = view.ptr_mode == PtrMode::cname;
   std::size_t at = q.question_end;
   std::uint16_t owner = owner_is_qname;
@@ -360,8 +366,11 @@ std::size_t write_ptr_fast(std::span<std::uint8_t> buf, const FastQuery& q, std:
   return finish_fast(buf, q, at, count, our_udp);
 }
 
+Result respond_fast(std::span<std::uint8_t> buf, std::size_t len, const Context& ctx,
+                    const Prepared& p, QuestionKey* punted);
+// `cookie` gets the reply's COOKIE option.
 Result respond_general(std::span<std::uint8_t> buf, std::size_t len, const Client& client,
-                       const Context& ctx, QuestionKey* punted);
+                       const Context& ctx, ReplyCookie& cookie, QuestionKey* punted);
 
 // The TTL of RFC 8482's HINFO: long, so that resolvers keep it (§4.2).
 constexpr std::uint32_t any_ttl = 3600;
@@ -377,6 +386,30 @@ std::string_view chaos_text(const dns::Question& q, const ServerInfo* server) {
   if (is("version.bind") || is("version.server")) return server->version;
   if (is("hostname.bind") || is("id.server")) return server->identity;
   return {};
+}
+
+// The reply's COOKIE for a query whose EDNS options are `options`: empty
+// without one (or with cookies off); false when the option is malformed
+// (FORMERR, RFC 7873 §5.2.2).
+bool take_cookie(dns::Bytes options, const Client& client, const Context& ctx, ReplyCookie& out) {
+  out.len = 0;
+  out.valid = false;
+  if (ctx.cookies == nullptr || options.empty()) return true;
+  std::span<const std::uint8_t> data;
+  const cookie::Presented found = cookie::find(options, data);
+  if (found == cookie::Presented::none) return true;
+  if (found == cookie::Presented::malformed) return false;
+  const dns::Bytes address = client.is_v6 ? dns::Bytes(client.v6.data(), client.v6.size())
+                                           : dns::Bytes(client.v4.data(), client.v4.size());
+  dns::store16(out.option.data(), cookie::option_code);
+  dns::store16(out.option.data() + 2, cookie::reply_len);
+  const cookie::Presented v =
+      cookie::answer(*ctx.cookies, data, address, ctx.unix_now,
+                     std::span<std::uint8_t, cookie::reply_len>(out.option.data() + 4,
+                                                                cookie::reply_len));
+  out.valid = v == cookie::Presented::valid;
+  out.len = ReplyCookie::option_len;
+  return true;
 }
 
 void copy_options(dns::Bytes options, QuestionKey& k) {
@@ -410,6 +443,7 @@ void key_of_fast(const Prepared& p, dns::Bytes query, QuestionKey& k) {
   }
   k.options_len = 0;
   k.options_cut = false;
+  k.cookie = q.cookie;
   if (q.opt) {
     const std::size_t rdlen = dns::load16(query.data() + q.question_end + 9);
     copy_options(query.subspan(q.question_end + 11, rdlen), k);
@@ -418,7 +452,8 @@ void key_of_fast(const Prepared& p, dns::Bytes query, QuestionKey& k) {
 
 // The key of a query the general path parsed and punts.
 void key_of_message(const dns::Message& m, dns::Bytes query, int view, dns::Bytes key_name,
-                    std::uint16_t key_type, bool ptr_mapped, bool validating, QuestionKey& k) {
+                    std::uint16_t key_type, bool ptr_mapped, bool validating,
+                    const ReplyCookie& cookie, QuestionKey& k) {
   dns::Name original;
   std::size_t pos = m.question.offset;
   if (dns::read_name(query, pos, original, dns::Case::keep) != dns::Error::ok) {
@@ -440,6 +475,7 @@ void key_of_message(const dns::Message& m, dns::Bytes query, int view, dns::Byte
   k.key_len = static_cast<std::uint8_t>(key_name.size());
   std::memcpy(k.key.data(), key_name.data(), key_name.size());
   copy_options(m.opt.present ? m.opt.options : dns::Bytes{}, k);
+  k.cookie = cookie;
 }
 
 }  // namespace
@@ -466,6 +502,14 @@ void prepare(std::span<const std::uint8_t> query, const Client& client, const Co
   if (query.size() < dns::header_size || !parse_fast(query.data(), query.size(), q) ||
       (q.opt && (q.edns_version != 0 || (q.do_bit && (q.flags & dns::flag::CD) != 0))) ||
       q.qclass != dns::cls::IN || is_policy_type(q.qtype) || q.qtype == dns::type::ANY) {
+    return;
+  }
+  q.cookie.len = 0;
+  q.cookie.valid = false;
+  // A malformed COOKIE option gets FORMERR from the general path.
+  if (q.opt && q.options_end > q.options_at &&
+      !take_cookie(query.subspan(q.options_at, q.options_end - q.options_at), client, ctx,
+                   q.cookie)) {
     return;
   }
   p.view = view_for_client(*ctx.views, client);
@@ -506,7 +550,17 @@ Result respond(std::span<std::uint8_t> buf, std::size_t len, const Client& clien
 Result respond(std::span<std::uint8_t> buf, std::size_t len, const Client& client,
                const Context& ctx, const Prepared& p, QuestionKey* punted) {
   if (len < dns::header_size || len > buf.size()) return {DnsOutcome::dropped_short, 0};
-  if (!p.fast) return respond_general(buf, len, client, ctx, punted);
+  ReplyCookie cookie;
+  Result r = p.fast ? respond_fast(buf, len, ctx, p, punted)
+                    : respond_general(buf, len, client, ctx, cookie, punted);
+  r.cookie_valid = p.fast ? p.q.cookie.valid : cookie.valid;
+  return r;
+}
+
+namespace {
+
+Result respond_fast(std::span<std::uint8_t> buf, std::size_t len, const Context& ctx,
+                    const Prepared& p, QuestionKey* punted) {
   const FastQuery& q = p.q;
   const View& view = ctx.views->view(p.view);
   const dns::Bytes qname(q.key.data(), q.key_len);
@@ -540,7 +594,7 @@ Result respond(std::span<std::uint8_t> buf, std::size_t len, const Client& clien
   h.flags = q.flags;
   dns::Writer w(buf, limit);
   (void)w.reuse_question(h, q.question_end, dns::rcode::NOERROR, dns::flag::RA);
-  if (q.opt) (void)w.want_opt(ctx.edns_udp_size, q.do_bit);
+  if (q.opt) (void)w.want_opt(ctx.edns_udp_size, q.do_bit, 0, q.cookie.bytes());
   if (p.ptr_mapped) {
     if (r.view.kind() != cache::Kind::rrset)
       return answer_from(w, r.view, view, DnsOutcome::answered_ptr_mapped);
@@ -552,10 +606,8 @@ Result respond(std::span<std::uint8_t> buf, std::size_t len, const Client& clien
   return answer_from(w, r.view, view, positive);
 }
 
-namespace {
-
 Result respond_general(std::span<std::uint8_t> buf, std::size_t len, const Client& client,
-                       const Context& ctx, QuestionKey* punted) {
+                       const Context& ctx, ReplyCookie& cookie, QuestionKey* punted) {
   const dns::Bytes query(buf.data(), len);
   dns::Message m;
   const dns::Error err = dns::parse_message(query, m);
@@ -575,11 +627,15 @@ Result respond_general(std::span<std::uint8_t> buf, std::size_t len, const Clien
   // punted query must reach the control plane as the client sent it.
   auto start = [&](std::uint8_t rcode) {
     (void)w.reuse_question(m.header, m.question.end, rcode, dns::flag::RA);
-    if (m.opt.present) (void)w.want_opt(ctx.edns_udp_size, m.opt.do_bit);
+    if (m.opt.present) (void)w.want_opt(ctx.edns_udp_size, m.opt.do_bit, 0, cookie.bytes());
   };
   if (m.opt.present && m.opt.version != 0) {
     start(dns::rcode::BADVERS);
     return finish(w, DnsOutcome::answered_badvers);
+  }
+  if (m.opt.present && !take_cookie(m.opt.options, client, ctx, cookie)) {
+    start(dns::rcode::FORMERR);
+    return finish(w, DnsOutcome::answered_formerr_cookie);
   }
   const int vi = view_for_client(*ctx.views, client);
   if (vi == ViewTable::none) {
@@ -638,7 +694,8 @@ Result respond_general(std::span<std::uint8_t> buf, std::size_t len, const Clien
         ctx.cache->lookup(*ctx.reader, key, ctx.now_ms, lookup_flags(ctx));
     if (!usable(r)) {
       if (punted != nullptr) {
-        key_of_message(m, query, vi, in_addr.bytes(), dns::type::PTR, true, false, *punted);
+        key_of_message(m, query, vi, in_addr.bytes(), dns::type::PTR, true, false, cookie,
+                       *punted);
       }
       return {DnsOutcome::punted_miss, 0};
     }
@@ -657,7 +714,7 @@ Result respond_general(std::span<std::uint8_t> buf, std::size_t len, const Clien
   const cache::LookupResult r = ctx.cache->lookup(*ctx.reader, key, ctx.now_ms, lookup_flags(ctx));
   if ((validating && !(usable(r) && r.view.local())) || !usable(r)) {
     if (punted != nullptr)
-      key_of_message(m, query, vi, qname, key_type, false, validating, *punted);
+      key_of_message(m, query, vi, qname, key_type, false, validating, cookie, *punted);
     return {validating ? DnsOutcome::punted_validating : DnsOutcome::punted_miss, 0};
   }
   start(dns::rcode::NOERROR);
@@ -685,6 +742,7 @@ Result answer_from_cache(const QuestionKey& key, std::span<std::uint8_t> buf, co
   q.do_bit = key.do_bit;
   q.edns_version = 0;
   q.udp_size = key.udp_size;
+  q.cookie = key.cookie;
   q.key_len = key.name_len;
   // Not fold_copy: the worker's parse is its one caller, where it inlines.
   for (std::size_t i = 0; i < key.name_len; ++i) q.key[i] = dns::fold(key.name[i]);

@@ -70,8 +70,13 @@ struct Context {
   std::uint16_t stream_limit = 0;
   const ServerInfo* server = nullptr;  // none: CHAOS is refused
   // The worker's response rate limiter ([rrl]); none: every answer goes out.
-  // Only decide_frame consults it, for answers the worker itself sends.
+  // Only decide_frame consults it, for answers the worker itself sends;
+  // a client that presents a valid server cookie is exempt.
   rrl::Limiter* rrl = nullptr;
+  // DNS Cookies ([cookies]); none: a COOKIE option is ignored. `unix_now`
+  // (seconds since the epoch) stamps and checks server cookies.
+  const cookie::Settings* cookies = nullptr;
+  std::uint32_t unix_now = 0;
 };
 
 namespace detail {
@@ -86,6 +91,8 @@ struct FastQuery {
   std::uint8_t edns_version;
   std::uint16_t udp_size;
   std::uint8_t key_len;
+  std::uint16_t options_at, options_end;  // the OPT's RDATA, when `opt`
+  ReplyCookie cookie;
   std::array<std::uint8_t, 255 + 16> key;  // room for the last 16-octet fold
 };
 }  // namespace detail
@@ -108,6 +115,7 @@ struct Prepared {
 struct Result {
   DnsOutcome outcome = DnsOutcome::dropped_short;
   std::size_t reply_len = 0;  // for answers: the DNS reply now in the buffer
+  bool cookie_valid = false;  // the query presented a server cookie of ours
 };
 
 // `buf` holds the query in its first `len` octets; its size is the room the

@@ -246,5 +246,41 @@ table_size = 1024
   EXPECT_NE(error_of("rrl = 1\n" + port).find("rrl: must be a table"), std::string::npos);
 }
 
+TEST(Config, CookiesAreOnByDefaultWithARandomSecret) {
+  const Config a = parse(minimal);
+  const Config b = parse(minimal);
+  EXPECT_TRUE(a.cookies.enabled);
+  EXPECT_TRUE(a.cookie_secret_random);
+  EXPECT_FALSE(a.cookies.has_previous);
+  EXPECT_NE(a.cookies.secret, b.cookies.secret) << "drawn at each load";
+
+  const Config set = parse(std::string(minimal) + R"(
+[cookies]
+secret = "445536bcd2513298075a5d379663c962"
+previous_secret = "DD3BDF9344B678B185A6F5CB60FCA715"
+)");
+  EXPECT_TRUE(set.cookies.enabled);
+  EXPECT_FALSE(set.cookie_secret_random);
+  EXPECT_EQ(set.cookies.secret[0], 0x44);
+  EXPECT_TRUE(set.cookies.has_previous);
+  EXPECT_EQ(set.cookies.previous[15], 0x15);
+  EXPECT_FALSE(parse(std::string(minimal) + "[cookies]\nenabled = false\n").cookies.enabled);
+
+  const std::pair<std::string, std::string> bad[] = {
+      {"[cookies]\nsecret = \"e5e973e5\"\n", "cookies.secret: must be 32 hexadecimal digits"},
+      {"[cookies]\nsecret = \"e5e973e5a6b2a43f48e7dc849e37bfcx\"\n",
+       "cookies.secret: must be 32 hexadecimal digits"},
+      {"[cookies]\nprevious_secret = \"e5e973e5a6b2a43f48e7dc849e37bfcf\"\n",
+       "cookies.previous_secret: needs cookies.secret"},
+      {"[cookies]\nsecret = \"e5e973e5a6b2a43f48e7dc849e37bfcf\"\nprevious_secret = \"x\"\n",
+       "cookies.previous_secret: must be 32 hexadecimal digits"},
+      {"[cookies]\nsecrets = 1\n", "cookies.secrets: unknown key"},
+  };
+  for (const auto& [text, expect] : bad) {
+    const std::string e = error_of(std::string(minimal) + text);
+    EXPECT_NE(e.find(expect), std::string::npos) << text << "error: " << e;
+  }
+}
+
 }  // namespace
 }  // namespace dns64d::config

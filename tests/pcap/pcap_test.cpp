@@ -10,10 +10,13 @@
 
 #include <cctype>
 #include <functional>
+#include <ctime>
 #include <map>
 #include <memory>
 #include <string>
 
+#include "dataplane/cookie/cookie.hpp"
+#include "dataplane/dns/reader.hpp"
 #include "tests/pcap/harness.hpp"
 #include "tests/support/frames.hpp"
 #include "tests/support/packet.hpp"
@@ -986,6 +989,134 @@ prefixes = ["64:ff9b::/96"]
   EXPECT_EQ(r.counters["control.rrl_slipped"], static_cast<std::uint64_t>(slipped));
   EXPECT_NEAR(slipped, (misses - full) / 2, 1);
   EXPECT_EQ(r.counters["control.rrl_dropped"], static_cast<std::uint64_t>(misses - full - slipped));
+}
+
+// DNS Cookies: every reply to a query with a COOKIE option carries a server
+// cookie (from the worker and from the control plane), a malformed one gets
+// FORMERR, and a client presenting a valid server cookie is not rate-limited.
+TEST(PcapCookies, ServerCookiesFormerrAndTheRrlExemption) {
+  const std::string cfg = R"(
+[upstream]
+enabled = false
+[cookies]
+secret = "e5e973e5a6b2a43f48e7dc849e37bfcf"
+[rrl]
+enabled = true
+responses_per_second = 1
+window = 5
+slip = 0
+[[port]]
+device = "net_pcap0"
+ipv4 = ["192.0.2.53"]
+mac = "02:00:00:00:00:53"
+[[view]]
+name = "default"
+prefixes = ["64:ff9b::/96"]
+[[record]]
+name = "global.example"
+type = "A"
+ttl = 120
+data = "93.184.216.34"
+)";
+  cookie::Secret secret{};
+  ASSERT_TRUE(cookie::parse_secret("e5e973e5a6b2a43f48e7dc849e37bfcf", secret));
+  const std::vector<std::uint8_t> client = {0x24, 0x64, 0xc4, 0xab, 0xcf, 0x10, 0xc9, 0x57};
+  const auto with_cookie = [](const char* name, std::uint16_t id,
+                              const std::vector<std::uint8_t>& data) {
+    std::vector<std::uint8_t> option(4 + data.size());
+    option[1] = 10;
+    option[3] = static_cast<std::uint8_t>(data.size());
+    std::copy(data.begin(), data.end(), option.begin() + 4);
+    Packet q;
+    q.header(id, 0x0100, 1, 0, 0, 1).name(name).u16(28).u16(1).opt(1232, false, option);
+    return q.bytes;
+  };
+  const Ip4 first{198, 51, 100, 7}, known{198, 51, 100, 9}, plain{198, 51, 100, 10};
+  // The cookie the server would have given `known` a moment ago.
+  std::vector<std::uint8_t> presented = client;
+  presented.resize(cookie::reply_len);
+  cookie::server_cookie(secret, client, known, static_cast<std::uint32_t>(std::time(nullptr)),
+                        std::span<std::uint8_t, cookie::server_len>(presented.data() + 8, 16));
+
+  constexpr int each = 100;
+  std::vector<std::vector<std::uint8_t>> input;
+  input.push_back(udp4(to_us(), first, our_v4, 40001, 53, with_cookie("global.example", 1, client)));
+  input.push_back(udp4(to_us(), first, our_v4, 40002, 53,
+                       with_cookie("global.example", 2, std::vector<std::uint8_t>(9, 1))));
+  input.push_back(udp4(to_us(), first, our_v4, 40003, 53, with_cookie("miss.example", 3, client)));
+  input.push_back(udp4(to_us(), first, our_v4, 40004, 53, query("global.example", 28, 4, 1232).bytes));
+  for (int i = 0; i < each; ++i) {
+    input.push_back(udp4(to_us(), known, our_v4, 41000, 53,
+                         with_cookie("global.example", static_cast<std::uint16_t>(100 + i), presented)));
+    input.push_back(udp4(to_us(), plain, our_v4, 42000, 53,
+                         query("global.example", 28, static_cast<std::uint16_t>(300 + i)).bytes));
+  }
+  RunResult r = run_dns64d(cfg, input);
+  ASSERT_EQ(r.exit_code, 0) << r.log;
+  EXPECT_EQ(r.counters["accounted"], r.counters["rx"]) << r.log;
+
+  int known_answered = 0, plain_answered = 0;
+  std::map<int, bool> seen;
+  for (const auto& f : r.frames) {
+    const auto d = decode(f);
+    ASSERT_TRUE(d.has_value());
+    dns::Message m;
+    ASSERT_EQ(dns::parse_message(dns::Bytes(d->payload.data(), d->payload.size()), m, false),
+              dns::Error::ok);
+    const int id = m.header.id;
+    seen[id] = true;
+    const std::vector<std::uint8_t> options(m.opt.options.begin(), m.opt.options.end());
+    if (id >= 300) {
+      ++plain_answered;
+      EXPECT_FALSE(m.opt.present);
+      continue;
+    }
+    if (id >= 100) {
+      ++known_answered;
+      EXPECT_EQ(m.header.rcode(), dns::rcode::NOERROR);
+      // Young and ours: handed back as presented.
+      ASSERT_EQ(options.size(), 28u);
+      EXPECT_TRUE(std::equal(presented.begin(), presented.end(), options.begin() + 4));
+      continue;
+    }
+    switch (id) {
+      case 1:
+      case 3: {
+        EXPECT_EQ(m.header.rcode(), id == 1 ? dns::rcode::NOERROR : dns::rcode::SERVFAIL);
+        EXPECT_EQ(m.header.ancount, id == 1 ? 1 : 0);
+        ASSERT_EQ(options.size(), 28u) << "query " << id;
+        EXPECT_EQ(options[1], 10);
+        EXPECT_EQ(options[3], 24);
+        EXPECT_TRUE(std::equal(client.begin(), client.end(), options.begin() + 4));
+        // Our server cookie for this client, stamped when it was made.
+        const std::uint32_t ts = static_cast<std::uint32_t>(options[16]) << 24 |
+                                 static_cast<std::uint32_t>(options[17]) << 16 |
+                                 static_cast<std::uint32_t>(options[18]) << 8 | options[19];
+        EXPECT_LE(static_cast<std::int64_t>(ts) - std::time(nullptr), 1);
+        std::array<std::uint8_t, cookie::server_len> want;
+        cookie::server_cookie(secret, client, first, ts, want);
+        EXPECT_TRUE(std::equal(want.begin(), want.end(), options.begin() + 12));
+        break;
+      }
+      case 2:
+        EXPECT_EQ(m.header.rcode(), dns::rcode::FORMERR);
+        EXPECT_TRUE(m.opt.present);
+        EXPECT_TRUE(options.empty());
+        break;
+      case 4:
+        EXPECT_TRUE(m.opt.present);
+        EXPECT_TRUE(options.empty()) << "no cookie asked, none given";
+        break;
+      default:
+        ADD_FAILURE() << "unexpected reply " << id;
+    }
+  }
+  for (const int id : {1, 2, 3, 4}) EXPECT_TRUE(seen[id]) << "no reply to query " << id;
+  EXPECT_EQ(known_answered, each) << "a valid server cookie is exempt from RRL";
+  EXPECT_GE(plain_answered, 1);
+  EXPECT_LE(plain_answered, 6) << "a burst of 5 for the /24, less what the others took";
+  EXPECT_EQ(r.counters["dns.answered_formerr_cookie"], 1u);
+  EXPECT_EQ(r.counters["dns.limited_dropped"], static_cast<std::uint64_t>(each - plain_answered));
 }
 
 }  // namespace

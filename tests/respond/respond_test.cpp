@@ -49,7 +49,9 @@ struct Fixture : ::testing::Test {
     c.is_v6 = true;
     c.v6 = *dns64::parse_v6(client);
     Context ctx{&views, &cache, reader, now, 1232};
-    Result r = respond(buf, q.size(), c, ctx);
+    ctx.cookies = cookies;
+    ctx.unix_now = unix_now;
+    Result r = respond(buf, q.size(), c, ctx, &punted);
     if (is_answer(r.outcome)) {
       EXPECT_EQ(dns::parse_message(dns::Bytes(buf.data(), r.reply_len), reply, false),
                 dns::Error::ok);
@@ -75,6 +77,9 @@ struct Fixture : ::testing::Test {
   }
 
   std::uint64_t now = 1'000'000;
+  const cookie::Settings* cookies = nullptr;
+  std::uint32_t unix_now = 0;
+  QuestionKey punted;
   cache::Cache cache;
   cache::Reader* reader;
   ViewTable views;
@@ -765,6 +770,126 @@ TEST_F(Fixture, AnswerFromCacheGivesValidatingClientsLocalEntriesOnly) {
   std::vector<std::uint8_t> out(1500);
   Context ctx{&views, &cache, reader, now, 1232};
   EXPECT_EQ(answer_from_cache(key, out, ctx).outcome, DnsOutcome::punted_validating);
+}
+
+// DNS Cookies (RFC 7873, RFC 9018).
+struct Cookies : Fixture {
+  Cookies() {
+    EXPECT_TRUE(cookie::parse_secret("e5e973e5a6b2a43f48e7dc849e37bfcf", settings.secret));
+    settings.enabled = true;
+    unix_now = 1559731985;
+    synth("v4.example", {{{8, 8, 4, 4}}});
+  }
+  // A query whose OPT carries `options`.
+  static test::Packet with_options(const char* name, std::uint16_t qtype,
+                                   const std::vector<std::uint8_t>& options) {
+    test::Packet q;
+    q.header(7, 0x0100, 1, 0, 0, 1).name(name).u16(qtype).u16(1).opt(1232, false, options);
+    return q;
+  }
+  static std::vector<std::uint8_t> cookie_option(const std::vector<std::uint8_t>& data) {
+    std::vector<std::uint8_t> o(4 + data.size());
+    o[1] = 10;
+    o[3] = static_cast<std::uint8_t>(data.size());
+    std::copy(data.begin(), data.end(), o.begin() + 4);
+    return o;
+  }
+  // The reply's OPT RDATA.
+  std::vector<std::uint8_t> reply_options() const {
+    if (!reply.opt.present) return {};
+    return {reply.opt.options.begin(), reply.opt.options.end()};
+  }
+  // The COOKIE option data we expect for a fresh server cookie.
+  std::vector<std::uint8_t> fresh(const std::vector<std::uint8_t>& c,
+                                  const char* from = "2001:db8:ffff::1") const {
+    std::array<std::uint8_t, cookie::server_len> server;
+    const dns64::V6 a = *dns64::parse_v6(from);
+    cookie::server_cookie(settings.secret, c, a, unix_now, server);
+    std::vector<std::uint8_t> data(c.size() + server.size());
+    std::copy(c.begin(), c.end(), data.begin());
+    std::copy(server.begin(), server.end(), data.begin() + c.size());
+    return cookie_option(data);
+  }
+
+  cookie::Settings settings;
+  const std::vector<std::uint8_t> client = {1, 2, 3, 4, 5, 6, 7, 8};
+};
+
+TEST_F(Cookies, OffTheOptionIsIgnored) {
+  const Result r = ask(with_options("v4.example", dns::type::AAAA, cookie_option(client)));
+  ASSERT_EQ(r.outcome, DnsOutcome::answered_aaaa_synth);
+  EXPECT_TRUE(reply.opt.present);
+  EXPECT_TRUE(reply_options().empty());
+  EXPECT_FALSE(r.cookie_valid);
+}
+
+TEST_F(Cookies, AClientCookieGetsAServerCookieOnEveryPath) {
+  cookies = &settings;
+  // The fast path, from the cache.
+  Result r = ask(with_options("v4.example", dns::type::AAAA, cookie_option(client)));
+  ASSERT_EQ(r.outcome, DnsOutcome::answered_aaaa_synth);
+  EXPECT_EQ(reply_options(), fresh(client));
+  EXPECT_EQ(answers().size(), 1u);
+  EXPECT_FALSE(r.cookie_valid);
+  // The general path (ANY's HINFO), with other options beside the cookie.
+  const std::vector<std::uint8_t> c = cookie_option(client);
+  std::vector<std::uint8_t> options(6 + c.size());
+  options[1] = 12;  // padding first
+  options[3] = 2;
+  std::copy(c.begin(), c.end(), options.begin() + 6);
+  r = ask(with_options("v4.example", dns::type::ANY, options));
+  ASSERT_EQ(r.outcome, DnsOutcome::answered_any_minimal);
+  EXPECT_EQ(reply_options(), fresh(client));
+  // A miss: the punted key carries it for the control plane's reply.
+  r = ask(with_options("miss.example", dns::type::AAAA, cookie_option(client)));
+  ASSERT_EQ(r.outcome, DnsOutcome::punted_miss);
+  const std::vector<std::uint8_t> want = fresh(client);
+  ASSERT_EQ(punted.cookie.len, want.size());
+  EXPECT_TRUE(std::equal(want.begin(), want.end(), punted.cookie.option.begin()));
+  std::array<std::uint8_t, 512> out;
+  const std::size_t n = answer_rcode(punted, out, dns::rcode::SERVFAIL, 1232);
+  ASSERT_EQ(dns::parse_message(dns::Bytes(out.data(), n), reply, false), dns::Error::ok);
+  EXPECT_EQ(reply_options(), want);
+  // Without an OPT there is no cookie to answer.
+  r = ask(query("v4.example", dns::type::AAAA));
+  ASSERT_EQ(r.outcome, DnsOutcome::answered_aaaa_synth);
+  EXPECT_FALSE(reply.opt.present);
+}
+
+TEST_F(Cookies, AServerCookieOfOursIsValidAndHandedBack) {
+  cookies = &settings;
+  ask(with_options("v4.example", dns::type::AAAA, cookie_option(client)));
+  std::vector<std::uint8_t> presented = reply_options();
+  ASSERT_EQ(presented.size(), 28u);
+  presented.erase(presented.begin(), presented.begin() + 4);
+  unix_now += 60;  // a minute later, from the same address
+  Result r = ask(with_options("v4.example", dns::type::AAAA, cookie_option(presented)));
+  ASSERT_EQ(r.outcome, DnsOutcome::answered_aaaa_synth);
+  EXPECT_TRUE(r.cookie_valid);
+  EXPECT_EQ(reply_options(), cookie_option(presented));  // young: as presented
+  r = ask(with_options("miss.example", dns::type::AAAA, cookie_option(presented)));
+  ASSERT_EQ(r.outcome, DnsOutcome::punted_miss);
+  EXPECT_TRUE(punted.cookie.valid);
+  // From another address it is not ours: a fresh one, and no exemption.
+  r = ask(with_options("v4.example", dns::type::AAAA, cookie_option(presented)),
+          "2001:db8:ffff::2");
+  EXPECT_FALSE(r.cookie_valid);
+  EXPECT_EQ(reply_options(), fresh(client, "2001:db8:ffff::2"));
+}
+
+TEST_F(Cookies, AMalformedCookieGetsFormerr) {
+  cookies = &settings;
+  for (const std::size_t len : {0u, 7u, 9u, 15u, 41u}) {
+    const std::vector<std::uint8_t> data(len, 0xab);
+    for (const std::uint16_t qtype : {dns::type::AAAA, dns::type::ANY}) {
+      const Result r = ask(with_options("v4.example", qtype, cookie_option(data)));
+      ASSERT_EQ(r.outcome, DnsOutcome::answered_formerr_cookie) << len << " octets";
+      EXPECT_EQ(reply.header.rcode(), dns::rcode::FORMERR);
+      EXPECT_TRUE(reply.opt.present);
+      EXPECT_TRUE(reply_options().empty());
+      EXPECT_EQ(reply.header.ancount, 0);
+    }
+  }
 }
 
 }  // namespace
