@@ -56,6 +56,18 @@ check "TTL: min(A TTL 900, negative TTL 300) (§5.1.7)" "ok" \
 check "TTL: A TTL 60 below the negative TTL" "ok" \
   sh -c "$d6 AAAA short.test +noall +answer | awk '{print (\$2 <= 60 && \$2 >= 55) ? \"ok\" : \$2}'"
 check "A queries are forwarded" "192.0.2.1" $d6 A v4only.test +short
+# DNS Cookies (RFC 7873, on by default): dig's client cookie brings a server
+# cookie that dig itself checks ("good" when presented again and echoed),
+# from the cache and for a miss; a malformed one is FORMERR.
+check "a client cookie gets a server cookie (cache hit)" "good" \
+  sh -c "$d6 +cookie AAAA v4only.test | sed -n 's/^; COOKIE: [0-9a-f]\{48\} (\(good\))\$/\1/p'"
+check "a client cookie gets a server cookie (a miss, from the control plane)" "48" \
+  sh -c "$d6 +cookie TXT cookie-miss.test | sed -n 's/^; COOKIE: \([0-9a-f]*\).*/\1/p' | tr -d '\n' | wc -c"
+check "a server cookie of ours is handed back as presented" "same" \
+  sh -c "c=\$($d4 +cookie A global.test | sed -n 's/^; COOKIE: \([0-9a-f]*\).*/\1/p'); \
+         $d4 +cookie=\$c A global.test | grep -q \"^; COOKIE: \$c (good)\" && echo same"
+check "a malformed cookie is FORMERR" "FORMERR" \
+  sh -c "$d6 +cookie=0102 AAAA v4only.test | sed -n 's/.*status: \([A-Z]*\).*/\1/p'"
 check "other types are forwarded" "\"only text\"" $d6 TXT nodata.test +short
 # A CNAME to a name without the type asked for is NODATA: the chain and the
 # SOA (RFC 2308 §5), asked twice (nothing cached as a positive answer).
