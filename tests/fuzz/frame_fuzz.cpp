@@ -64,6 +64,7 @@ struct World {
   cache::Reader* reader;
   net::LocalAddrs local;
   respond::ViewTable views;
+  cookie::Settings cookies{true, {0xe5, 0xe9, 0x73}, {}, false};
 };
 
 }  // namespace
@@ -74,7 +75,9 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   // The buffer an mbuf would give: the frame, then room for the reply.
   std::vector<std::uint8_t> buf(data, data + size);
   buf.resize(2048);
-  const respond::Context ctx{&world->views, &world->cache, world->reader, 1000, 1232};
+  respond::Context ctx{&world->views, &world->cache, world->reader, 1000, 1232};
+  ctx.cookies = &world->cookies;  // COOKIE options parsed, checked and answered
+  ctx.unix_now = 1559731985;
   const std::vector<std::uint8_t> received(buf.begin(), buf.end());
   respond::FrameWork work;
   respond::classify_frame({buf.data(), size}, world->local, {}, ctx, work);

@@ -24,6 +24,11 @@ def opt(udp, do):
     return b"\0" + struct.pack("!HHIH", 41, udp, 0x8000 if do else 0, 0)
 
 
+def opt_cookie(cookie):  # an OPT with one COOKIE option (RFC 7873)
+    option = struct.pack("!HH", 10, len(cookie)) + cookie
+    return b"\0" + struct.pack("!HHIH", 41, 1232, 0, len(option)) + option
+
+
 seeds = {
     "query_aaaa": header(0x1234, 0x0100, 1, 0, 0, 0) + name("www.example.com") + struct.pack("!HH", 28, 1),
     "query_edns_do": header(7, 0x0100, 1, 0, 0, 1) + name("v4only.example") + struct.pack("!HH", 28, 1) + opt(1232, True),
@@ -98,6 +103,10 @@ frames = {
     "udp6_ptr": udp6(V6_CLIENT, V6_US, q_ptr),
     "udp6_vlan": OUR_MAC + CLIENT_MAC + b"\x81\x00\x00\x64" + udp6(V6_CLIENT, V6_US, q_aaaa)[12:],
     "arp": arp,
+    "udp4_cookie_client": udp4(V4_CLIENT, V4_US, q_aaaa[:-11] + opt_cookie(bytes(range(1, 9)))),
+    "udp6_cookie_server": udp6(V6_CLIENT, V6_US, q_aaaa[:-11] + opt_cookie(
+        bytes(range(1, 9)) + bytes.fromhex("010000005cf79f111f8130c3eee29480"))),
+    "udp4_cookie_malformed": udp4(V4_CLIENT, V4_US, q_aaaa[:-11] + opt_cookie(bytes(9))),
 }
 os.makedirs("tests/fuzz/corpus/frame", exist_ok=True)
 for k, v in frames.items():
