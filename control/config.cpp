@@ -398,7 +398,8 @@ Config parse(const std::string& text, const std::string& origin) {
                  {"enabled", "servers", "timeout_ms", "attempts", "servfail_on_error",
                   "randomize_case", "failure_ttl", "max_pending", "max_waiters", "max_waiting",
                   "max_waiting_per_prefix", "client_prefix_v4", "client_prefix_v6", "over_limit",
-                  "serve_stale", "stale_ttl", "max_stale_seconds"},
+                  "serve_stale", "stale_ttl", "max_stale_seconds", "parallel_a",
+                  "client_deadline_ms"},
                  "upstream");
       Upstream& u = c.upstream;
       u.enabled = get_bool(*t, "enabled", "upstream", true);
@@ -424,6 +425,9 @@ Config parse(const std::string& text, const std::string& origin) {
       u.stale_ttl = get_int<std::uint32_t>(*t, "stale_ttl", "upstream", 30, 1, 86400);
       u.max_stale_seconds =
           get_int<std::uint32_t>(*t, "max_stale_seconds", "upstream", 86400, 1, 7 * 86400);
+      u.parallel_a = get_bool(*t, "parallel_a", "upstream", true);
+      u.client_deadline_ms =
+          get_int<std::uint32_t>(*t, "client_deadline_ms", "upstream", 2000, 0, 60000);
     }
     if (const toml::node* n = root.get("tcp")) {
       const toml::table* t = n->as_table();

@@ -119,6 +119,8 @@ struct Upstream {
   bool serve_stale = false;                 // RFC 8767: expired answers when every upstream fails
   std::uint32_t stale_ttl = 30;             // TTL of such answers
   std::uint32_t max_stale_seconds = 86400;  // how long past expiry an answer may serve
+  bool parallel_a = true;                   // the A query with the AAAA query (§5.1.8)
+  std::uint32_t client_deadline_ms = 2000;  // the longest a client waits; 0: no bound
 };
 
 struct Config {

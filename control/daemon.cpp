@@ -83,6 +83,8 @@ ResolverConfig resolver_config(const config::Config& cfg) {
   rc.servfail_on_error = cfg.upstream.servfail_on_error;
   rc.serve_stale = cfg.upstream.serve_stale;
   rc.failure_ttl = cfg.upstream.failure_ttl;
+  rc.parallel_a = cfg.upstream.parallel_a;
+  rc.client_deadline_ms = cfg.upstream.client_deadline_ms;
   return rc;
 }
 

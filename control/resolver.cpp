@@ -87,9 +87,11 @@ std::uint32_t Resolver::open_lookup(dns::Bytes name, std::uint16_t qtype, std::u
   p.validating = validating;
   p.stage = Stage::plain;
   p.aaaa = {};
+  p.early_a = EarlyA::none;
   p.snap = &snap;
   p.first = p.last = none;
   p.count = 0;
+  p.timed = false;
   const std::size_t mask = by_key_.size() - 1;
   std::size_t i = hash_key(name, key_type, qclass, validating) & mask;
   while (by_key_[i] != none) i = (i + 1) & mask;
@@ -114,10 +116,71 @@ void Resolver::close_lookup(std::uint32_t index) {
     }
   }
   by_key_[i] = none;
+  end_deadline(index);
   p.in_use = false;
   p.first = p.last = none;
   p.count = 0;
+  if (p.early_a == EarlyA::arrived) p.a_answer = {};
+  p.early_a = EarlyA::none;
   free_pending_.push_back(index);
+}
+
+void Resolver::start_deadline(std::uint32_t index) {
+  Pending& p = pending_[index];
+  if (p.timed || config_.client_deadline_ms == 0) return;
+  // Every deadline is now + the same span: appended, the list stays in order.
+  p.deadline = now_ms_() + config_.client_deadline_ms;
+  p.timed = true;
+  p.older = newest_;
+  p.newer = none;
+  if (newest_ != none) {
+    pending_[newest_].newer = index;
+  } else {
+    oldest_ = index;
+  }
+  newest_ = index;
+}
+
+void Resolver::end_deadline(std::uint32_t index) {
+  Pending& p = pending_[index];
+  if (!p.timed) return;
+  (p.older != none ? pending_[p.older].newer : oldest_) = p.newer;
+  (p.newer != none ? pending_[p.newer].older : newest_) = p.older;
+  p.timed = false;
+  p.older = p.newer = none;
+}
+
+void Resolver::expire(std::uint32_t index) {
+  Pending& p = pending_[index];
+  const std::uint32_t generation = p.generation;
+  ++stats_[ResolverCounter::deadline];
+  upstream::Completion timed_out;
+  timed_out.status = upstream::Status::timeout;
+  if (p.stage == Stage::aaaa) {
+    // No AAAA answer yet: as a timeout (§5.1.2-3), which may lead on to the A answer.
+    finish_aaaa(index, timed_out);
+    if (!p.in_use || p.generation != generation) return;
+  }
+  if (p.stage == Stage::a) {
+    upstream::Completion a = std::move(timed_out);
+    if (p.early_a == EarlyA::arrived) a = std::move(p.a_answer);
+    p.early_a = EarlyA::none;
+    finish_a(p, a);
+    return;
+  }
+  finish_plain(p, timed_out);
+}
+
+void Resolver::take_a(std::uint32_t index, upstream::Completion& c) {
+  Pending& p = pending_[index];
+  if (p.stage == Stage::a) {
+    p.early_a = EarlyA::none;
+    finish_a(p, c);
+  } else if (p.stage == Stage::aaaa && p.early_a == EarlyA::out) {
+    // Kept until the AAAA answer says whether it is needed.
+    p.a_answer = std::move(c);
+    p.early_a = EarlyA::arrived;
+  }
 }
 
 void Resolver::shed(ResolverCounter reason, const respond::QuestionKey& key, const ReplyTo& to,
@@ -253,6 +316,7 @@ void Resolver::submit(const respond::QuestionKey& key, const respond::Client& cl
   }
   p.last = wi;
   ++p.count;
+  start_deadline(index);  // from the first client on (a refresh has none)
   if (!joined) launch(index);
 }
 
@@ -271,6 +335,12 @@ void Resolver::launch(std::uint32_t index) {
     return;
   }
   ask(index, p.qtype);
+  if (p.stage == Stage::aaaa && config_.parallel_a &&
+      p.snap->views.policy(p.policy).mode == respond::Synthesis::normal) {
+    p.early_a = EarlyA::out;
+    ++stats_[ResolverCounter::parallel_a];
+    ask(index, dns::type::A);
+  }
 }
 
 bool Resolver::refresh(std::span<const std::uint8_t> name, std::uint16_t key_type,
@@ -302,7 +372,7 @@ void Resolver::ask(std::uint32_t index, std::uint16_t qtype) {
   r.qclass = p.qclass;
   r.do_bit = p.validating;
   r.cd = p.validating;
-  r.cookie = cookie_of(index, p.generation);
+  r.cookie = cookie_of(index, p.generation, p.stage != Stage::plain && qtype == dns::type::A);
   if (transport_.start(r)) {
     ++stats_[ResolverCounter::upstream_queries];
     return;
@@ -324,11 +394,15 @@ void Resolver::step() {
           ? done_.size()
           : std::min(done_.size(), done_head_ + config_.max_completions_per_step);
   for (; done_head_ < end; ++done_head_) {
-    const upstream::Completion& c = done_[done_head_];
-    const auto index = static_cast<std::uint32_t>(c.cookie & 0xffffffffu);
+    upstream::Completion& c = done_[done_head_];
+    const auto index = static_cast<std::uint32_t>(c.cookie & 0xffffffffu & ~a_bit);
     if (index >= pending_.size()) continue;
     Pending& p = pending_[index];
     if (!p.in_use || p.generation != static_cast<std::uint32_t>(c.cookie >> 32)) continue;
+    if ((c.cookie & a_bit) != 0) {
+      take_a(index, c);
+      continue;
+    }
     switch (p.stage) {
       case Stage::plain:
         finish_plain(p, c);
@@ -337,9 +411,14 @@ void Resolver::step() {
         finish_aaaa(index, c);
         break;
       case Stage::a:
-        finish_a(p, c);
-        break;
+        break;  // the AAAA answer came (finish_aaaa moved on); the A answer is awaited
     }
+  }
+  // Clients waiting past their deadline get what is known now.
+  for (const std::uint64_t now = now_ms_(); oldest_ != none && pending_[oldest_].deadline <= now;) {
+    const std::uint32_t index = oldest_;
+    expire(index);
+    end_deadline(index);  // closed by now; never expired twice
   }
   // What was finished goes now, or a backlog that never empties would keep
   // every answer it ever held.
@@ -466,7 +545,13 @@ void Resolver::finish_aaaa(std::uint32_t index, const upstream::Completion& c) {
     case dns64::AaaaVerdict::synthesize:
       p.aaaa = d;
       p.stage = Stage::a;
-      ask(index, dns::type::A);
+      if (p.early_a == EarlyA::arrived) {
+        upstream::Completion a = std::move(p.a_answer);
+        p.early_a = EarlyA::none;
+        finish_a(p, a);
+      } else if (p.early_a == EarlyA::none) {
+        ask(index, dns::type::A);
+      }  // else the A query sent with it is still out
       return;
     case dns64::AaaaVerdict::servfail:
       answer_all(p);

@@ -47,6 +47,13 @@ struct ResolverConfig {
   bool servfail_on_error = false;  // RFC 6147 §5.1.2-3 switch
   bool serve_stale = false;        // RFC 8767: expired cache entries when upstream fails
   std::uint32_t failure_ttl = 30;  // cap on what is cached after a failed AAAA query
+  // The A query goes out with the AAAA query (§5.1.8 allows it), so a
+  // stalling AAAA query costs no second round of attempts.
+  bool parallel_a = true;
+  // The longest a client waits: then it gets what the RFC 6147 rules give
+  // with what has come by then (a query still out counts as timed out).
+  // 0: as long as the upstream attempts take.
+  std::uint32_t client_deadline_ms = 2000;
 };
 
 #define DNS64D_RESOLVER_COUNTERS(X)                                                  \
@@ -68,6 +75,8 @@ struct ResolverConfig {
   X(uncached_negative, "NODATA/NXDOMAIN without a SOA: answered, not cached")        \
   X(stray_soa, "answers with a SOA not above the name: SOA left out, not cached")    \
   X(refreshes, "lookups for entries hit shortly before expiry")                      \
+  X(deadline, "lookups finished at client_deadline_ms, queries still out")          \
+  X(parallel_a, "A queries sent with the AAAA query")                                \
   X(unanswerable, "clients whose answer could not be written (no room for the question)")
 
 enum class ResolverCounter : std::uint8_t {
@@ -152,6 +161,9 @@ class Resolver {
     std::uint32_t next = none;
   };
   enum class Stage : std::uint8_t { plain, aaaa, a };
+  // The A query sent with the AAAA query: not sent, out, or answered before
+  // the AAAA decision (its answer kept for it).
+  enum class EarlyA : std::uint8_t { none, out, arrived };
   struct Pending {
     bool in_use = false;
     std::uint32_t generation = 0;  // told apart from the slot's earlier lookups
@@ -163,8 +175,15 @@ class Resolver {
     bool validating = false;     // DO and CD: relay, never synthesize or cache (§5.5)
     Stage stage = Stage::plain;
     dns64::AaaaDecision aaaa;
+    EarlyA early_a = EarlyA::none;
+    upstream::Completion a_answer;  // EarlyA::arrived: the A query's completion
     const dataplane::Snapshot* snap = nullptr;
     std::uint32_t first = none, last = none, count = 0;  // its waiting clients
+    // In the deadline list (oldest first) once a client waits: when the
+    // first one's wait ends.
+    std::uint64_t deadline = 0;
+    std::uint32_t older = none, newer = none;
+    bool timed = false;
     dns::Bytes lookup_name() const { return {name.data(), name_len}; }
   };
 
@@ -180,9 +199,17 @@ class Resolver {
   void close_lookup(std::uint32_t index);
   void launch(std::uint32_t index);
   void ask(std::uint32_t index, std::uint16_t qtype);
-  static std::uint64_t cookie_of(std::uint32_t index, std::uint32_t generation) {
-    return std::uint64_t{generation} << 32 | index;
+  // A completion's cookie: the lookup's slot and generation, and whether it
+  // answers the A query of a synthesis (bit 31 of the low half).
+  static constexpr std::uint32_t a_bit = 0x80000000u;
+  static std::uint64_t cookie_of(std::uint32_t index, std::uint32_t generation, bool a) {
+    return std::uint64_t{generation} << 32 | index | (a ? a_bit : 0u);
   }
+  void start_deadline(std::uint32_t index);
+  void end_deadline(std::uint32_t index);
+  // Finishes a lookup whose deadline passed, as if its queries timed out.
+  void expire(std::uint32_t index);
+  void take_a(std::uint32_t index, upstream::Completion& c);
   void finish_plain(Pending& p, const upstream::Completion& c);
   void finish_aaaa(std::uint32_t index, const upstream::Completion& c);
   void finish_a(Pending& p, const upstream::Completion& c);
@@ -213,6 +240,7 @@ class Resolver {
   std::vector<upstream::Completion> done_;    // completions not yet finished
   std::size_t done_head_ = 0;                 // the next one to finish
   std::vector<PrefixSlot> prefixes_;          // waiting clients by prefix, open addressing
+  std::uint32_t oldest_ = none, newest_ = none;  // the deadline list
   PrefixKey prefix_of(const respond::Client& client) const;
   std::uint32_t* prefix_count(const PrefixKey& key, bool insert);
   void release_prefix(const PrefixKey& key);

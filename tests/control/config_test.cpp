@@ -48,6 +48,8 @@ TEST(Config, ShippedExampleLoads) {
   EXPECT_EQ(c.upstream.timeout_ms, 800u);
   EXPECT_EQ(c.upstream.failure_ttl, 30u);
   EXPECT_FALSE(c.upstream.randomize_case);
+  EXPECT_TRUE(c.upstream.parallel_a);
+  EXPECT_EQ(c.upstream.client_deadline_ms, 2000u);
   EXPECT_EQ(c.cache.refresh_percent, 10u);
   EXPECT_EQ(c.cache.refresh_sample_every, 16u);
   ASSERT_EQ(c.records.size(), 2u);
@@ -129,6 +131,8 @@ TEST(Config, ErrorsNameTheKey) {
       {port + "[upstream]\nover_limit = \"ignore\"\n", "upstream.over_limit: must be"},
       {port + "[dataplane]\nfragments = \"reassemble\"\n", "dataplane.fragments: must be"},
       {port + "[upstream]\nrandomize_case = 1\n", "upstream.randomize_case: must be true or false"},
+      {port + "[upstream]\nclient_deadline_ms = 60001\n",
+       "upstream.client_deadline_ms: must be between 0 and 60000"},
       {port + "[server]\nversion = \"a\\nb\"\n", "server.version: printable ASCII only"},
       {port + "[server]\nname = \"x\"\n", "server"},
       {port + "[tcp]\nmax_connections = 0\n", "tcp.max_connections: must be between"},
@@ -157,6 +161,8 @@ max_waiting = 300
 max_waiting_per_prefix = 7
 client_prefix_v6 = 48
 randomize_case = true
+parallel_a = false
+client_deadline_ms = 0
 [tcp]
 idle_timeout_ms = 2000
 [server]
@@ -181,6 +187,8 @@ exception = "dns64x0"
   EXPECT_EQ(c.upstream.client_prefix_v4, 24);
   EXPECT_EQ(c.upstream.client_prefix_v6, 48);
   EXPECT_TRUE(c.upstream.randomize_case);
+  EXPECT_FALSE(c.upstream.parallel_a);
+  EXPECT_EQ(c.upstream.client_deadline_ms, 0u);
   EXPECT_EQ(c.server.identity, "dns64-a");
   EXPECT_TRUE(c.server.version.empty());
   EXPECT_TRUE(c.tcp.enabled);
