@@ -156,7 +156,7 @@ void Resolver::expire(std::uint32_t index) {
   ++stats_[ResolverCounter::deadline];
   upstream::Completion timed_out;
   timed_out.status = upstream::Status::timeout;
-  if (p.stage == Stage::aaaa) {
+  if (p.stage == Stage::aaaa || p.stage == Stage::real_aaaa) {
     // No AAAA answer yet: as a timeout (§5.1.2-3), which may lead on to the A answer.
     finish_aaaa(index, timed_out);
     if (!p.in_use || p.generation != generation) return;
@@ -412,6 +412,9 @@ void Resolver::step() {
         break;
       case Stage::a:
         break;  // the AAAA answer came (finish_aaaa moved on); the A answer is awaited
+      case Stage::real_aaaa:
+        finish_aaaa(index, c);
+        break;
     }
   }
   // Clients waiting past their deadline get what is known now.
@@ -501,7 +504,9 @@ void Resolver::finish_aaaa(std::uint32_t index, const upstream::Completion& c) {
     }
   }
   dns64::AaaaVerdict verdict = d.verdict;
-  if (aaaa_policy.mode == respond::Synthesis::none && verdict == dns64::AaaaVerdict::synthesize) {
+  const bool no_synthesis =
+      aaaa_policy.mode == respond::Synthesis::none || p.stage == Stage::real_aaaa;
+  if (no_synthesis && verdict == dns64::AaaaVerdict::synthesize) {
     // Never synthesized under this name: what the AAAA query gave, without
     // the excluded records.
     verdict = !ok              ? dns64::AaaaVerdict::servfail
@@ -569,6 +574,16 @@ void Resolver::finish_a(Pending& p, const upstream::Completion& c) {
   const dns64::Synthesis s = dns64::decide_synthesis(ok ? &m : nullptr, c.response, p.aaaa,
                                                      dns64::well_known_prefix, policy);
   const cache::Key key{p.lookup_name(), p.key_type, p.qclass};
+  if (ok && s.verdict == dns64::SynthVerdict::nodata &&
+      p.snap->views.policy(p.policy).mode == respond::Synthesis::all) {
+    // Synthesis whatever the AAAA (force_domains, synthesize_all) has
+    // nothing to synthesize from: an IPv6-only name stays reachable through
+    // its real AAAA, as with Unbound's dns64-ignore-aaaa.
+    ++stats_[ResolverCounter::forced_fallback];
+    p.stage = Stage::real_aaaa;
+    ask(static_cast<std::uint32_t>(&p - pending_.data()), dns::type::AAAA);
+    return;
+  }
   if (s.verdict == dns64::SynthVerdict::synthesize) {
     Rrs chain;
     dns::Reader rd(c.response);

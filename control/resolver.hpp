@@ -77,6 +77,7 @@ struct ResolverConfig {
   X(refreshes, "lookups for entries hit shortly before expiry")                      \
   X(deadline, "lookups finished at client_deadline_ms, queries still out")          \
   X(parallel_a, "A queries sent with the AAAA query")                                \
+  X(forced_fallback, "forced synthesis without A records: the real AAAA asked for")  \
   X(unanswerable, "clients whose answer could not be written (no room for the question)")
 
 enum class ResolverCounter : std::uint8_t {
@@ -160,7 +161,9 @@ class Resolver {
     const dataplane::Snapshot* snap = nullptr;
     std::uint32_t next = none;
   };
-  enum class Stage : std::uint8_t { plain, aaaa, a };
+  // `real_aaaa`: a name synthesized whatever its AAAA (force_domains,
+  // synthesize_all) had no A records: its real AAAA are the answer.
+  enum class Stage : std::uint8_t { plain, aaaa, a, real_aaaa };
   // The A query sent with the AAAA query: not sent, out, or answered before
   // the AAAA decision (its answer kept for it).
   enum class EarlyA : std::uint8_t { none, out, arrived };
