@@ -87,6 +87,7 @@ std::uint32_t Resolver::open_lookup(dns::Bytes name, std::uint16_t qtype, std::u
   p.validating = validating;
   p.stage = Stage::plain;
   p.aaaa = {};
+  p.aaaa_soa.clear();
   p.early_a = EarlyA::none;
   p.snap = &snap;
   p.first = p.last = none;
@@ -498,9 +499,14 @@ void Resolver::finish_aaaa(std::uint32_t index, const upstream::Completion& c) {
     // §5.1.7's TTL cap comes from the NODATA's SOA only where it covers the
     // name: a stray one counts as none (its TTL would replace the 600 cap).
     NegativeSoa soa;
-    if (negative_soa(c.response, m, soa) && soa.stray > 0) {
-      ++stats_[ResolverCounter::stray_soa];
-      d.negative_ttl = soa.rrs.empty() ? std::nullopt : std::optional<std::uint32_t>(soa.ttl);
+    if (negative_soa(c.response, m, soa)) {
+      if (soa.stray > 0) {
+        ++stats_[ResolverCounter::stray_soa];
+        d.negative_ttl = soa.rrs.empty() ? std::nullopt : std::optional<std::uint32_t>(soa.ttl);
+      }
+      if (soa.rrs.ttl_offsets.size() == 1) {
+        p.aaaa_soa.assign(soa.rrs.bytes.begin(), soa.rrs.bytes.end());
+      }
     }
   }
   dns64::AaaaVerdict verdict = d.verdict;
@@ -600,7 +606,8 @@ void Resolver::finish_a(Pending& p, const upstream::Completion& c) {
     }
     // A TTL of 0 cannot be cached, and these answers exist only in the
     // cache: they are served for one second instead.
-    const auto st = cache_.insert_aaaa(key, std::max<std::uint32_t>(ttl, 1), v4, chain.bytes);
+    const auto st = cache_.insert_aaaa(key, std::max<std::uint32_t>(ttl, 1), v4, chain.bytes,
+                                       cache::kNoEntryFlags, p.aaaa_soa);
     count_fill(st);
     ++stats_[ResolverCounter::synthesized];
     answer_all(p);

@@ -178,6 +178,9 @@ class Resolver {
     bool validating = false;     // DO and CD: relay, never synthesize or cache (§5.5)
     Stage stage = Stage::plain;
     dns64::AaaaDecision aaaa;
+    // The AAAA query's NODATA SOA (one record, cache layout), kept with a
+    // synthesis for the clients whose view maps none of its addresses.
+    std::vector<std::uint8_t> aaaa_soa;
     EarlyA early_a = EarlyA::none;
     upstream::Completion a_answer;  // EarlyA::arrived: the A query's completion
     const dataplane::Snapshot* snap = nullptr;

@@ -120,12 +120,21 @@ InsertStatus Cache::fail(InsertStatus why) {
 }
 
 InsertStatus Cache::insert_aaaa(const Key& key, uint32_t ttl, std::span<const Ipv4> addrs,
-                                std::span<const uint8_t> cname_chain, EntryFlags flags) {
-  if (addrs.size() > kMaxIpv4) return fail(InsertStatus::bad_value);
+                                std::span<const uint8_t> cname_chain, EntryFlags flags,
+                                std::span<const uint8_t> soa) {
+  if (addrs.size() > kMaxIpv4 || soa.size() > 0xffff) return fail(InsertStatus::bad_value);
   const std::span<const uint8_t> array{reinterpret_cast<const uint8_t*>(addrs.data()),
                                        addrs.size() * sizeof(Ipv4)};
+  if (soa.empty()) {
+    return insert_entry(key, Kind::synth_aaaa, ttl, static_cast<uint8_t>(addrs.size()), 0, array,
+                        cname_chain, static_cast<EntryFlags>(flags & ~kSynthSoa));
+  }
+  std::vector<uint8_t> body(cname_chain.begin(), cname_chain.end());
+  body.insert(body.end(), soa.begin(), soa.end());
+  body.push_back(static_cast<uint8_t>(soa.size() >> 8));
+  body.push_back(static_cast<uint8_t>(soa.size()));
   return insert_entry(key, Kind::synth_aaaa, ttl, static_cast<uint8_t>(addrs.size()), 0, array,
-                      cname_chain, flags);
+                      body, static_cast<EntryFlags>(flags | kSynthSoa));
 }
 
 InsertStatus Cache::insert_with_offsets(const Key& key, Kind kind, uint32_t ttl, uint8_t rcode,

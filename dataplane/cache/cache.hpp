@@ -167,8 +167,11 @@ class Cache {
   Reader* register_reader();  // online at once; nullptr when max_readers are taken
   void unregister_reader(Reader* r);
 
+  // `soa`: the AAAA query's NODATA SOA record, kept for clients whose view
+  // maps none of `addrs` (EntryView::synth_soa).
   InsertStatus insert_aaaa(const Key& key, uint32_t ttl, std::span<const Ipv4> addrs,
-                           std::span<const uint8_t> cname_chain, EntryFlags flags = kNoEntryFlags);
+                           std::span<const uint8_t> cname_chain, EntryFlags flags = kNoEntryFlags,
+                           std::span<const uint8_t> soa = {});
   InsertStatus insert_rrset(const Key& key, uint32_t ttl, std::span<const uint8_t> rrs,
                             std::span<const uint16_t> ttl_offsets,
                             EntryFlags flags = kNoEntryFlags);

@@ -18,6 +18,10 @@ enum EntryFlags : uint8_t {
   // Local data (a static record): answered to every client, validating
   // ones included, where the rest of the cache, asked for without DO, is not.
   kLocal = 1,
+  // synth_aaaa: the AAAA query's NODATA SOA follows the chain (its length
+  // in the last two octets), for clients whose view maps none of the
+  // addresses: their NODATA carries it (RFC 2308 §5).
+  kSynthSoa = 2,
 };
 
 struct Ipv4 {
@@ -80,7 +84,18 @@ class EntryView {
     return {reinterpret_cast<const Ipv4*>(e_->value()),
             e_->kind == Kind::synth_aaaa ? e_->count : 0u};
   }
-  std::span<const uint8_t> cname_chain() const { return body(); }
+  std::span<const uint8_t> cname_chain() const {
+    const std::span<const uint8_t> b = body();
+    return (e_->flags & kSynthSoa) == 0 ? b : b.first(b.size() - 2 - synth_soa_len(b));
+  }
+  // The AAAA query's SOA record (owner and RDATA names uncompressed, TTL
+  // to be rewritten); empty when the entry has none.
+  std::span<const uint8_t> synth_soa() const {
+    if (e_->kind != Kind::synth_aaaa || (e_->flags & kSynthSoa) == 0) return {};
+    const std::span<const uint8_t> b = body();
+    const size_t n = synth_soa_len(b);
+    return b.subspan(b.size() - 2 - n, n);
+  }
 
   // rrset (answer RRs) and negative (the SOA RR)
   std::span<const uint8_t> rrs() const { return body(); }
@@ -94,6 +109,10 @@ class EntryView {
   std::span<const uint8_t> body() const {
     const size_t skip = e_->array_bytes();
     return {e_->value() + skip, e_->value_len - skip};
+  }
+
+  static size_t synth_soa_len(std::span<const uint8_t> b) {
+    return size_t{b[b.size() - 2]} << 8 | b[b.size() - 1];
   }
 
   const EntryHeader* e_ = nullptr;

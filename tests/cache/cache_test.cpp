@@ -73,6 +73,32 @@ TEST_F(CacheTest, MissThenHitSynthesizedAaaa) {
   EXPECT_EQ(s.inserts, 1u);
 }
 
+TEST_F(CacheTest, ASynthesizedEntryMayKeepTheAaaaQuerysSoa) {
+  const std::vector<uint8_t> cname = wire("alias.example.net");
+  const std::vector<uint8_t> soa = {0xc0, 0x0c, 0, 6, 0, 1, 0, 0, 0, 60, 0, 2, 1, 2};
+  const auto n = wire("soa.example");
+  const std::vector<Ipv4> addrs{{{192, 0, 2, 1}}};
+  ASSERT_EQ(cache->insert_aaaa(Key{n, kAAAA, kIN}, 300, addrs, cname, kLocal, soa),
+            InsertStatus::inserted);
+  LookupResult r = get("soa.example");
+  ASSERT_EQ(r.status, LookupStatus::hit);
+  EXPECT_TRUE(std::ranges::equal(r.view.cname_chain(), cname));
+  EXPECT_TRUE(std::ranges::equal(r.view.synth_soa(), soa));
+  EXPECT_TRUE(r.view.local());
+  EXPECT_EQ(r.view.ipv4().size(), 1u);
+  // Without one: the chain alone, and no SOA; a chain may be empty.
+  ASSERT_EQ(put_aaaa("plain.example", 300, addrs, cname), InsertStatus::inserted);
+  r = get("plain.example");
+  EXPECT_TRUE(std::ranges::equal(r.view.cname_chain(), cname));
+  EXPECT_TRUE(r.view.synth_soa().empty());
+  const auto m = wire("nochain.example");
+  ASSERT_EQ(cache->insert_aaaa(Key{m, kAAAA, kIN}, 300, addrs, {}, kNoEntryFlags, soa),
+            InsertStatus::inserted);
+  r = get("nochain.example");
+  EXPECT_TRUE(r.view.cname_chain().empty());
+  EXPECT_TRUE(std::ranges::equal(r.view.synth_soa(), soa));
+}
+
 TEST_F(CacheTest, PrefetchHintFindsTheEntryAndAWrongHintFallsBack) {
   ASSERT_EQ(put_aaaa("a.example", 300, {{{192, 0, 2, 1}}}), InsertStatus::inserted);
   ASSERT_EQ(put_aaaa("b.example", 300, {{{192, 0, 2, 2}}}), InsertStatus::inserted);
