@@ -13,6 +13,26 @@ DNS64D_DEFINE_XTABLE_NAMES(ResolverCounter, DNS64D_RESOLVER_COUNTERS)
 
 namespace {
 
+// RFC 8914: the EDNS option, and the codes dns64d uses or tells apart.
+constexpr std::uint16_t ede_option = 15;
+constexpr std::uint16_t ede_dnssec_bogus = 6;
+constexpr std::uint16_t ede_no_reachable_authority = 22;
+bool is_dnssec_ede(std::uint16_t code) { return code >= 1 && code <= 12; }
+
+// The first Extended DNS Error's INFO-CODE in a message, or UINT16_MAX.
+std::uint16_t first_ede(const dns::Message& m) {
+  if (!m.opt.present) return UINT16_MAX;
+  const dns::Bytes o = m.opt.options;
+  for (std::size_t i = 0; i + 4 <= o.size();) {
+    const std::uint16_t code = dns::load16(o.data() + i);
+    const std::size_t len = dns::load16(o.data() + i + 2);
+    if (i + 4 + len > o.size()) break;
+    if (code == ede_option && len >= 2) return dns::load16(o.data() + i + 4);
+    i += 4 + len;
+  }
+  return UINT16_MAX;
+}
+
 std::size_t hash_key(dns::Bytes name, std::uint16_t key_type, std::uint16_t qclass,
                      bool validating) {
   // FNV-1a over the folded name, then the type, class and flag.
@@ -88,6 +108,7 @@ std::uint32_t Resolver::open_lookup(dns::Bytes name, std::uint16_t qtype, std::u
   p.stage = Stage::plain;
   p.aaaa = {};
   p.aaaa_soa.clear();
+  p.ede = no_ede;
   p.early_a = EarlyA::none;
   p.snap = &snap;
   p.first = p.last = none;
@@ -157,7 +178,7 @@ void Resolver::expire(std::uint32_t index) {
   ++stats_[ResolverCounter::deadline];
   upstream::Completion timed_out;
   timed_out.status = upstream::Status::timeout;
-  if (p.stage == Stage::aaaa || p.stage == Stage::real_aaaa) {
+  if (p.stage == Stage::aaaa || p.stage == Stage::real_aaaa || p.stage == Stage::aaaa_cd) {
     // No AAAA answer yet: as a timeout (§5.1.2-3), which may lead on to the A answer.
     finish_aaaa(index, timed_out);
     if (!p.in_use || p.generation != generation) return;
@@ -177,7 +198,7 @@ void Resolver::take_a(std::uint32_t index, upstream::Completion& c) {
   if (p.stage == Stage::a) {
     p.early_a = EarlyA::none;
     finish_a(p, c);
-  } else if (p.stage == Stage::aaaa && p.early_a == EarlyA::out) {
+  } else if ((p.stage == Stage::aaaa || p.stage == Stage::aaaa_cd) && p.early_a == EarlyA::out) {
     // Kept until the AAAA answer says whether it is needed.
     p.a_answer = std::move(c);
     p.early_a = EarlyA::arrived;
@@ -372,7 +393,7 @@ void Resolver::ask(std::uint32_t index, std::uint16_t qtype) {
   r.qtype = qtype;
   r.qclass = p.qclass;
   r.do_bit = p.validating;
-  r.cd = p.validating;
+  r.cd = p.validating || p.stage == Stage::aaaa_cd;
   r.cookie = cookie_of(index, p.generation, p.stage != Stage::plain && qtype == dns::type::A);
   if (transport_.start(r)) {
     ++stats_[ResolverCounter::upstream_queries];
@@ -414,6 +435,7 @@ void Resolver::step() {
       case Stage::a:
         break;  // the AAAA answer came (finish_aaaa moved on); the A answer is awaited
       case Stage::real_aaaa:
+      case Stage::aaaa_cd:
         finish_aaaa(index, c);
         break;
     }
@@ -473,12 +495,24 @@ bool Resolver::cache_response(const Pending& p, dns::Bytes msg, const dns::Messa
   return ok;
 }
 
+void Resolver::note_ede(Pending& p, const upstream::Completion& c, const dns::Message* m) {
+  if (p.ede != no_ede) return;
+  if (m == nullptr) {
+    p.ede = ede_no_reachable_authority;
+  } else if (const std::uint16_t e = first_ede(*m); e != UINT16_MAX) {
+    p.ede = e;
+  }
+  (void)c;
+}
+
 void Resolver::finish_plain(Pending& p, const upstream::Completion& c) {
   dns::Message m;
   if (c.status != upstream::Status::ok || dns::parse_message(c.response, m) != dns::Error::ok) {
+    note_ede(p, c, nullptr);
     answer_all(p);
     return;
   }
+  note_ede(p, c, &m);
   count_stray_soa(c.response, m);
   if (!p.validating) cache_response(p, c.response, m);
   answer_all(p, c.response);
@@ -489,6 +523,33 @@ void Resolver::finish_aaaa(std::uint32_t index, const upstream::Completion& c) {
   dns::Message m;
   const bool ok =
       c.status == upstream::Status::ok && dns::parse_message(c.response, m) == dns::Error::ok;
+  if (p.stage == Stage::aaaa_cd) {
+    // The retry with CD: an answer means the SERVFAIL was the validator's
+    // verdict on the denial, and synthesis would be the downgrade §5.5
+    // warns of; a failure again means the upstream failed, as configured.
+    if (ok && (m.header.rcode() == dns::rcode::NOERROR ||
+               m.header.rcode() == dns::rcode::NXDOMAIN)) {
+      ++stats_[ResolverCounter::dnssec_failure];
+      p.ede = ede_dnssec_bogus;
+      answer_all(p);
+      return;
+    }
+  } else if (ok && m.header.rcode() == dns::rcode::SERVFAIL && p.stage == Stage::aaaa) {
+    const std::uint16_t e = first_ede(m);
+    if (e != UINT16_MAX) p.ede = e;
+    if (is_dnssec_ede(e)) {
+      ++stats_[ResolverCounter::dnssec_failure];
+      answer_all(p);
+      return;
+    }
+    if (e == UINT16_MAX) {
+      ++stats_[ResolverCounter::cd_retries];
+      p.stage = Stage::aaaa_cd;
+      ask(index, dns::type::AAAA);
+      return;
+    }
+  }
+  if (!ok) note_ede(p, c, nullptr);
   dns64::Policy policy;
   const respond::AaaaPolicy& aaaa_policy = p.snap->views.policy(p.policy);
   policy.exclusions = aaaa_policy.exclusions;
@@ -512,6 +573,7 @@ void Resolver::finish_aaaa(std::uint32_t index, const upstream::Completion& c) {
   dns64::AaaaVerdict verdict = d.verdict;
   const bool no_synthesis =
       aaaa_policy.mode == respond::Synthesis::none || p.stage == Stage::real_aaaa;
+  if (p.stage == Stage::aaaa_cd) p.stage = Stage::aaaa;  // the retry failed too: as if the first
   if (no_synthesis && verdict == dns64::AaaaVerdict::synthesize) {
     // Never synthesized under this name: what the AAAA query gave, without
     // the excluded records.
@@ -579,6 +641,7 @@ void Resolver::finish_a(Pending& p, const upstream::Completion& c) {
   policy.failure_ttl = config_.failure_ttl;
   const dns64::Synthesis s = dns64::decide_synthesis(ok ? &m : nullptr, c.response, p.aaaa,
                                                      dns64::well_known_prefix, policy);
+  note_ede(p, c, ok ? &m : nullptr);
   const cache::Key key{p.lookup_name(), p.key_type, p.qclass};
   if (ok && s.verdict == dns64::SynthVerdict::nodata &&
       p.snap->views.policy(p.policy).mode == respond::Synthesis::all) {
@@ -665,7 +728,7 @@ void Resolver::finish_a(Pending& p, const upstream::Completion& c) {
 void Resolver::answer_all(Pending& p, dns::Bytes relay, std::uint8_t fallback_rcode) {
   for (std::uint32_t wi = p.first; wi != none;) {
     const Waiting& w = waiting_[wi];
-    answer_one(w, relay, fallback_rcode);
+    answer_one(w, relay, fallback_rcode, p.ede);
     const std::uint32_t next = w.next;
     release_prefix(w.prefix);
     free_waiting_.push_back(wi);
@@ -674,7 +737,8 @@ void Resolver::answer_all(Pending& p, dns::Bytes relay, std::uint8_t fallback_rc
   close_lookup(static_cast<std::uint32_t>(&p - pending_.data()));
 }
 
-void Resolver::answer_one(const Waiting& w, dns::Bytes relay, std::uint8_t fallback_rcode) {
+void Resolver::answer_one(const Waiting& w, dns::Bytes relay, std::uint8_t fallback_rcode,
+                          std::uint16_t ede) {
   const dataplane::Snapshot& snap = *w.snap;
   const respond::QuestionKey& key = w.key;
   const std::uint16_t stream_limit = w.to.kind == ReplyTo::Kind::stream ? 65535 : 0;
@@ -683,6 +747,18 @@ void Resolver::answer_one(const Waiting& w, dns::Bytes relay, std::uint8_t fallb
   ctx.stream_limit = stream_limit;
   std::size_t len = 0;
   const respond::Result r = respond::answer_from_cache(key, buf, ctx);
+  // What an OPT of ours carries: the client's COOKIE, and the EDE when one
+  // was noted (the upstream's, or ours).
+  std::array<std::uint8_t, dns::Writer::max_opt_options> options;
+  std::size_t options_len = key.cookie.len;
+  std::copy_n(key.cookie.option.begin(), key.cookie.len, options.begin());
+  if (ede != no_ede) {
+    const std::array<std::uint8_t, 6> e{0, ede_option, 0, 2, static_cast<std::uint8_t>(ede >> 8),
+                                        static_cast<std::uint8_t>(ede)};
+    std::copy(e.begin(), e.end(), options.begin() + static_cast<std::ptrdiff_t>(options_len));
+    options_len += e.size();
+  }
+  const dns::Bytes opt_options(options.data(), options_len);
   // The upstream failed: no answer, or its own SERVFAIL. (An answer known
   // but not cached comes with its own fallback rcode.)
   bool upstream_failed = relay.empty() && fallback_rcode == dns::rcode::SERVFAIL;
@@ -735,7 +811,7 @@ void Resolver::answer_one(const Waiting& w, dns::Bytes relay, std::uint8_t fallb
       const std::uint16_t ad = key.do_bit ? (up.header.flags & dns::flag::AD) : 0;
       (void)wr.reuse_question(h, question_end, up.header.rcode(),
                               static_cast<std::uint16_t>(dns::flag::RA | ad));
-      if (key.opt) (void)wr.want_opt(snap.edns_udp_size, key.do_bit, 0, key.cookie.bytes());
+      if (key.opt) (void)wr.want_opt(snap.edns_udp_size, key.do_bit, 0, opt_options);
       // Owners equal to the key became 0xC00C, the reply's question: in
       // `ptr` mode the in-addr.arpa records are thereby renamed to it.
       const dns::Bytes in_addr = up.question.name.bytes();
@@ -763,7 +839,8 @@ void Resolver::answer_one(const Waiting& w, dns::Bytes relay, std::uint8_t fallb
     }
   }
   if (len == 0) {
-    len = respond::answer_rcode(key, buf, fallback_rcode, snap.edns_udp_size, stream_limit);
+    len = respond::answer_rcode(key, buf, fallback_rcode, snap.edns_udp_size, stream_limit,
+                                opt_options);
     ++stats_[fallback_rcode == dns::rcode::SERVFAIL ? ResolverCounter::servfail
                                                     : ResolverCounter::uncached_negative];
   }

@@ -78,6 +78,8 @@ struct ResolverConfig {
   X(deadline, "lookups finished at client_deadline_ms, queries still out")          \
   X(parallel_a, "A queries sent with the AAAA query")                                \
   X(forced_fallback, "forced synthesis without A records: the real AAAA asked for")  \
+  X(dnssec_failure, "AAAA queries failing DNSSEC validation: SERVFAIL, not synthesis") \
+  X(cd_retries, "AAAA SERVFAILs without an EDE asked again with CD set")            \
   X(unanswerable, "clients whose answer could not be written (no room for the question)")
 
 enum class ResolverCounter : std::uint8_t {
@@ -144,6 +146,7 @@ class Resolver {
 
  private:
   static constexpr std::uint32_t none = UINT32_MAX;
+  static constexpr std::uint16_t no_ede = UINT16_MAX;
   // A client prefix, masked, as the key of the per-prefix budget.
   struct PrefixKey {
     std::uint64_t hi = 0, lo = 0;
@@ -163,7 +166,10 @@ class Resolver {
   };
   // `real_aaaa`: a name synthesized whatever its AAAA (force_domains,
   // synthesize_all) had no A records: its real AAAA are the answer.
-  enum class Stage : std::uint8_t { plain, aaaa, a, real_aaaa };
+  // `aaaa_cd`: the AAAA query answered SERVFAIL without saying why; asked
+  // again with CD set to tell a DNSSEC failure (the retry succeeds) from
+  // an upstream failure (§5.5: a bogus denial must not become synthesis).
+  enum class Stage : std::uint8_t { plain, aaaa, a, real_aaaa, aaaa_cd };
   // The A query sent with the AAAA query: not sent, out, or answered before
   // the AAAA decision (its answer kept for it).
   enum class EarlyA : std::uint8_t { none, out, arrived };
@@ -182,6 +188,9 @@ class Resolver {
     // synthesis for the clients whose view maps none of its addresses.
     std::vector<std::uint8_t> aaaa_soa;
     EarlyA early_a = EarlyA::none;
+    // The Extended DNS Error (RFC 8914) the clients' SERVFAIL or relayed
+    // answer carries: the upstream's, or ours; no_ede for none.
+    std::uint16_t ede = no_ede;
     upstream::Completion a_answer;  // EarlyA::arrived: the A query's completion
     const dataplane::Snapshot* snap = nullptr;
     std::uint32_t first = none, last = none, count = 0;  // its waiting clients
@@ -228,7 +237,11 @@ class Resolver {
   // closes the lookup.
   void answer_all(Pending& p, dns::Bytes relay = {},
                   std::uint8_t fallback_rcode = dns::rcode::SERVFAIL);
-  void answer_one(const Waiting& w, dns::Bytes relay, std::uint8_t fallback_rcode);
+  void answer_one(const Waiting& w, dns::Bytes relay, std::uint8_t fallback_rcode,
+                  std::uint16_t ede);
+  // Notes the EDE of a completion in `p` (the upstream's, or "No Reachable
+  // Authority" when nothing came back); keeps one noted before.
+  void note_ede(Pending& p, const upstream::Completion& c, const dns::Message* m);
 
   upstream::Transport& transport_;
   cache::Cache& cache_;

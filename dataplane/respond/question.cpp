@@ -26,6 +26,11 @@ std::size_t write_question(const QuestionKey& q, std::span<std::uint8_t> buf) {
 
 std::size_t answer_rcode(const QuestionKey& q, std::span<std::uint8_t> buf, std::uint8_t rcode,
                          std::uint16_t edns_udp_size, std::uint16_t stream) {
+  return answer_rcode(q, buf, rcode, edns_udp_size, stream, q.cookie.bytes());
+}
+
+std::size_t answer_rcode(const QuestionKey& q, std::span<std::uint8_t> buf, std::uint8_t rcode,
+                         std::uint16_t edns_udp_size, std::uint16_t stream, dns::Bytes options) {
   const std::size_t end = write_question(q, buf);
   if (end == 0) return 0;
   dns::Header h;
@@ -33,7 +38,7 @@ std::size_t answer_rcode(const QuestionKey& q, std::span<std::uint8_t> buf, std:
   h.flags = q.flags;
   dns::Writer w(buf, reply_limit(q, edns_udp_size, stream));
   if (w.reuse_question(h, end, rcode, dns::flag::RA) != dns::Error::ok) return 0;
-  if (q.opt) (void)w.want_opt(edns_udp_size, q.do_bit, 0, q.cookie.bytes());
+  if (q.opt) (void)w.want_opt(edns_udp_size, q.do_bit, 0, options);
   return w.finish();
 }
 

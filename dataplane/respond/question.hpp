@@ -78,5 +78,9 @@ std::size_t write_question(const QuestionKey& q, std::span<std::uint8_t> buf);
 // known but not cached). 0 when `buf` is too small.
 std::size_t answer_rcode(const QuestionKey& q, std::span<std::uint8_t> buf, std::uint8_t rcode,
                          std::uint16_t edns_udp_size, std::uint16_t stream = 0);
+// The same with `options` in the OPT (the key's COOKIE, an EDE) instead of
+// the key's COOKIE alone.
+std::size_t answer_rcode(const QuestionKey& q, std::span<std::uint8_t> buf, std::uint8_t rcode,
+                         std::uint16_t edns_udp_size, std::uint16_t stream, dns::Bytes options);
 
 }  // namespace dns64d::respond

@@ -76,6 +76,7 @@ struct Answer {
   std::vector<Rr> answer;
   std::vector<Rr> authority;
   std::uint16_t flags = 0;  // header bits besides QR, RD, RA and the rcode (AA, AD)
+  int ede = -1;             // an Extended DNS Error (RFC 8914) in an OPT, when >= 0
 };
 
 Answer records(std::vector<Rr> answer, std::uint16_t flags = 0) {
@@ -103,10 +104,14 @@ Octets response_to(dns::Bytes qname_wire, std::uint16_t qtype, std::uint16_t qcl
   test::Packet p;
   const auto flags = static_cast<std::uint16_t>(0x8180 | a.flags | a.rcode);
   p.header(0x4242, flags, 1, static_cast<std::uint16_t>(a.answer.size()),
-           static_cast<std::uint16_t>(a.authority.size()), 0);
+           static_cast<std::uint16_t>(a.authority.size()), a.ede >= 0 ? 1 : 0);
   p.raw(Octets(qname_wire.begin(), qname_wire.end())).u16(qtype).u16(qclass);
   for (const std::vector<Rr>* section : {&a.answer, &a.authority}) {
     for (const Rr& r : *section) p.name(r.owner).rr_fixed(r.type, dns::cls::IN, r.ttl, r.rdata);
+  }
+  if (a.ede >= 0) {
+    p.opt(1232, false, {0, 15, 0, 2, static_cast<std::uint8_t>(a.ede >> 8),
+                        static_cast<std::uint8_t>(a.ede)});
   }
   return p.bytes;
 }
@@ -123,8 +128,10 @@ struct Sent {
 class ScriptedTransport final : public upstream::Transport {
  public:
   // Every later query for (name, type) gets `a`; unscripted ones are held.
-  void on(const std::string& name, std::uint16_t qtype, Answer a) {
-    script_[{lower(name), qtype}] = std::move(a);
+  // `cd`: only for queries with CD set and DO clear (the retry of a
+  // SERVFAIL); those fall back to the plain script.
+  void on(const std::string& name, std::uint16_t qtype, Answer a, bool cd = false) {
+    script_[{lower(name), qtype | (cd ? cd_key : 0u)}] = std::move(a);
   }
   // Answers a held query; false when none for (name, type) is held.
   bool release(const std::string& name, std::uint16_t qtype, const Answer& a) {
@@ -144,7 +151,9 @@ class ScriptedTransport final : public upstream::Transport {
     Sent s{dns::to_text(r.qname_wire), r.qtype, r.qclass, r.do_bit, r.cd, r.cookie};
     s.name = lower(s.name);
     sent.push_back(s);
-    const auto it = script_.find({s.name, r.qtype});
+    auto it = script_.end();
+    if (r.cd && !r.do_bit) it = script_.find({s.name, r.qtype | cd_key});
+    if (it == script_.end()) it = script_.find({s.name, r.qtype});
     const Octets wire(r.qname_wire.begin(), r.qname_wire.end());
     if (it == script_.end() || it->second.kind == Answer::Kind::held) {
       held_.push_back({s, wire});
@@ -190,7 +199,8 @@ class ScriptedTransport final : public upstream::Transport {
     ready_.push_back(std::move(c));
   }
 
-  std::map<std::pair<std::string, std::uint16_t>, Answer> script_;
+  static constexpr std::uint32_t cd_key = 0x10000;
+  std::map<std::pair<std::string, std::uint32_t>, Answer> script_;
   std::vector<Held> held_;
   std::vector<upstream::Completion> ready_;
 };
@@ -408,6 +418,7 @@ struct Exchange {
   std::string name;
   std::uint16_t qtype;
   Answer answer;
+  bool cd = false;  // asked with CD (and without DO): the retry of a SERVFAIL
 };
 
 struct CacheCheck {
@@ -431,7 +442,21 @@ struct Case {
   std::uint64_t synthesized = 0;            // lookups that ended in synthesis
   std::uint64_t stray_soa = 0;              // answers with a SOA of another zone
   std::vector<std::string> authority = {};  // owners of the reply's authority records, if given
+  int ede = -1;  // the reply's Extended DNS Error; -1: none
 };
+
+// The INFO-CODE of the first EDE option of a reply's OPT, or -1.
+int ede_of(const dns::Message& m) {
+  const dns::Bytes o = m.opt.options;
+  for (std::size_t i = 0; i + 4 <= o.size();) {
+    const std::size_t len = dns::load16(o.data() + i + 2);
+    if (dns::load16(o.data() + i) == 15 && len >= 2 && i + 6 <= o.size()) {
+      return dns::load16(o.data() + i + 4);
+    }
+    i += 4 + len;
+  }
+  return -1;
+}
 
 constexpr std::uint16_t tc = dns::flag::TC, ad = dns::flag::AD, aa = dns::flag::AA;
 
@@ -527,6 +552,45 @@ std::vector<Case> cases() {
        .rcode = rcode::NXDOMAIN,
        .cache = {{"gone.example", respond::aaaa_key_type(1), true, cache::Kind::negative, 300,
                   rcode::NXDOMAIN}}},
+      // §5.5: a denial the validating upstream found bogus is no reason to
+      // synthesize (the downgrade §5.5 warns of): SERVFAIL, with its EDE.
+      {.title = "BogusAaaaDenialWithADnssecEdeIsServfail",
+       .query = {.name = "bogus.example", .edns = 1232},
+       .upstream = {{"bogus.example", type::AAAA,
+                     {Answer::Kind::reply, rcode::SERVFAIL, {}, {}, 0, 6}}},
+       .rcode = rcode::SERVFAIL,
+       .cache = {{"bogus.example", type::AAAA, false}},
+       .ede = 6},
+      // BIND 9.18 says nothing: the retry with CD set that succeeds says it.
+      {.title = "BogusAaaaDenialWithoutAnEdeIsFoundByTheCdRetry",
+       .query = {.name = "bogus.example", .edns = 1232},
+       .upstream = {{"bogus.example", type::AAAA, error_rcode(rcode::SERVFAIL)},
+                    {"bogus.example", type::AAAA, nodata(soa_example()), true}},
+       .rcode = rcode::SERVFAIL,
+       .cache = {{"bogus.example", type::AAAA, false}},
+       .ede = 6},
+      // An EDE that is not about DNSSEC: the upstream failed, as configured (§5.1.3).
+      {.title = "AaaaServfailWithAnotherEdeIsSynthesizedWithoutARetry",
+       .query = {.name = "unreachable.example"},
+       .upstream = {{"unreachable.example", type::AAAA,
+                     {Answer::Kind::reply, rcode::SERVFAIL, {}, {}, 0, 22}},
+                    {"unreachable.example", type::A,
+                     records({rr_a("unreachable.example", 300, "1.2.3.4")})}},
+       .answer = {"unreachable.example 30 AAAA 64:ff9b::102:304"},
+       .cache = {{"unreachable.example", type::AAAA, true, cache::Kind::synth_aaaa, 30}},
+       .synthesized = 1},
+      // The upstream's EDE reaches the client; where nothing came back, ours.
+      {.title = "AnUpstreamsEdeIsRelayed",
+       .query = {.name = "sig.example", .qtype = type::TXT, .edns = 1232},
+       .upstream = {{"sig.example", type::TXT,
+                     {Answer::Kind::reply, rcode::SERVFAIL, {}, {}, 0, 7}}},
+       .rcode = rcode::SERVFAIL,
+       .ede = 7},
+      {.title = "ATimeoutGetsNoReachableAuthority",
+       .query = {.name = "silent.example", .qtype = type::TXT, .edns = 1232},
+       .upstream = {{"silent.example", type::TXT, timeout()}},
+       .rcode = rcode::SERVFAIL,
+       .ede = 22},
       // §5.5: DO without CD: synthesis, and never AD on synthesized data.
       {.title = "DoClientGetsSynthesisWithoutAd",
        .query = {.name = "v4.example", .edns = 1232, .do_bit = true},
@@ -577,6 +641,7 @@ std::vector<Case> cases() {
       {.title = "AaaaServfailIsSynthesizedForFailureTtl",
        .query = {.name = "broken.example"},
        .upstream = {{"broken.example", type::AAAA, error_rcode(rcode::SERVFAIL)},
+                    {"broken.example", type::AAAA, error_rcode(rcode::SERVFAIL), true},
                     {"broken.example", type::A, records({rr_a("broken.example", 300, "1.2.3.4")})}},
        .answer = {"broken.example 30 AAAA 64:ff9b::102:304"},
        .cache = {{"broken.example", type::AAAA, true, cache::Kind::synth_aaaa, 30}},
@@ -839,29 +904,41 @@ void replay(const Case& c, bool parallel) {
   ResolverConfig config = c.config;
   config.parallel_a = parallel;
   Replay r(config);
-  for (const Exchange& e : c.upstream) r.transport.on(e.name, e.qtype, e.answer);
+  for (const Exchange& e : c.upstream) r.transport.on(e.name, e.qtype, e.answer, e.cd);
   const std::uint64_t client = r.submit(c.query);
   r.run();
 
   // Upstream: exactly the scripted queries, in order, with DO and CD only
   // for a validating client.
   const bool validating = c.query.do_bit && c.query.cd;
+  // In parallel, the A query leaves second; where no A query was scripted
+  // it is one more, held unanswered.
+  std::vector<Exchange> expected = c.upstream;
+  std::vector<Sent>& sent = r.transport.sent;
   std::size_t held = 0;
-  if (parallel && r.transport.sent.size() >= 2 && r.transport.sent[0].qtype == type::AAAA &&
-      r.transport.sent[1].qtype == type::A && r.transport.sent[1].name == r.transport.sent[0].name &&
-      (c.upstream.size() < 2 || c.upstream[1].qtype != type::A)) {
-    held = r.transport.held_count();
-    r.transport.sent.erase(r.transport.sent.begin() + 1);
+  if (parallel && sent.size() >= 2 && sent[0].qtype == type::AAAA && sent[1].qtype == type::A &&
+      sent[1].name == sent[0].name) {
+    const auto a = std::find_if(expected.begin() + 1, expected.end(), [&](const Exchange& e) {
+      return e.qtype == type::A && lower(e.name) == sent[0].name && !e.cd;
+    });
+    if (a != expected.end()) {
+      const Exchange moved = *a;
+      expected.erase(a);
+      expected.insert(expected.begin() + 1, moved);
+    } else {
+      held = r.transport.held_count();
+      sent.erase(sent.begin() + 1);
+    }
   }
   EXPECT_LE(held, 1u);
-  ASSERT_EQ(r.transport.sent.size(), c.upstream.size());
-  for (std::size_t i = 0; i < c.upstream.size(); ++i) {
-    const Sent& s = r.transport.sent[i];
-    EXPECT_EQ(s.name, lower(c.upstream[i].name)) << "query " << i;
-    EXPECT_EQ(s.qtype, c.upstream[i].qtype) << "query " << i;
+  ASSERT_EQ(sent.size(), expected.size());
+  for (std::size_t i = 0; i < expected.size(); ++i) {
+    const Sent& s = sent[i];
+    EXPECT_EQ(s.name, lower(expected[i].name)) << "query " << i;
+    EXPECT_EQ(s.qtype, expected[i].qtype) << "query " << i;
     EXPECT_EQ(s.qclass, dns::cls::IN);
     EXPECT_EQ(s.do_bit, validating);
-    EXPECT_EQ(s.cd, validating);
+    EXPECT_EQ(s.cd, validating || expected[i].cd) << "query " << i;
   }
   EXPECT_EQ(r.transport.held_count(), held);
 
@@ -878,6 +955,7 @@ void replay(const Case& c, bool parallel) {
   EXPECT_EQ(reply.m.header.cd(), c.query.cd);
   EXPECT_TRUE(reply.m.header.flags & dns::flag::RA);
   EXPECT_EQ(reply.m.opt.present, c.query.edns >= 0);
+  EXPECT_EQ(ede_of(reply.m), c.ede);
   EXPECT_LE(reply.size, 512u);
   EXPECT_EQ(r.count(ResolverCounter::answered), 1u);
   EXPECT_EQ(r.count(ResolverCounter::synthesized), c.synthesized);
