@@ -399,7 +399,7 @@ Config parse(const std::string& text, const std::string& origin) {
                   "randomize_case", "failure_ttl", "max_pending", "max_waiters", "max_waiting",
                   "max_waiting_per_prefix", "client_prefix_v4", "client_prefix_v6", "over_limit",
                   "serve_stale", "stale_ttl", "max_stale_seconds", "parallel_a",
-                  "client_deadline_ms"},
+                  "client_deadline_ms", "trust_ad"},
                  "upstream");
       Upstream& u = c.upstream;
       u.enabled = get_bool(*t, "enabled", "upstream", true);
@@ -428,6 +428,7 @@ Config parse(const std::string& text, const std::string& origin) {
       u.parallel_a = get_bool(*t, "parallel_a", "upstream", true);
       u.client_deadline_ms =
           get_int<std::uint32_t>(*t, "client_deadline_ms", "upstream", 2000, 0, 60000);
+      u.trust_ad = get_bool(*t, "trust_ad", "upstream", false);
     }
     if (const toml::node* n = root.get("tcp")) {
       const toml::table* t = n->as_table();

@@ -121,6 +121,7 @@ struct Upstream {
   std::uint32_t max_stale_seconds = 86400;  // how long past expiry an answer may serve
   bool parallel_a = true;                   // the A query with the AAAA query (§5.1.8)
   std::uint32_t client_deadline_ms = 2000;  // the longest a client waits; 0: no bound
+  bool trust_ad = false;  // the upstream validates, on a trusted path: its AD is passed on
 };
 
 struct Config {

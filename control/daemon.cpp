@@ -85,6 +85,7 @@ ResolverConfig resolver_config(const config::Config& cfg) {
   rc.failure_ttl = cfg.upstream.failure_ttl;
   rc.parallel_a = cfg.upstream.parallel_a;
   rc.client_deadline_ms = cfg.upstream.client_deadline_ms;
+  rc.trust_ad = cfg.upstream.trust_ad;
   return rc;
 }
 

@@ -108,6 +108,7 @@ std::uint32_t Resolver::open_lookup(dns::Bytes name, std::uint16_t qtype, std::u
   p.stage = Stage::plain;
   p.aaaa = {};
   p.aaaa_soa.clear();
+  p.aaaa_validated = false;
   p.ede = no_ede;
   p.early_a = EarlyA::none;
   p.snap = &snap;
@@ -476,7 +477,7 @@ bool Resolver::cache_response(const Pending& p, dns::Bytes msg, const dns::Messa
     // the authority section (RFC 2308 §5): relayed, like NXDOMAIN at the end
     // of a chain below, rather than cached as an answer for the chain's TTL.
     if (!scrub.has_data || rrs.empty()) return false;
-    st = cache_.insert_rrset(key, rrs.min_ttl, rrs.bytes, rrs.ttl_offsets);
+    st = cache_.insert_rrset(key, rrs.min_ttl, rrs.bytes, rrs.ttl_offsets, validated(m));
   } else if (rcode == dns::rcode::NXDOMAIN && m.header.ancount > 0) {
     // NXDOMAIN at the end of a CNAME chain: a negative entry holds only the
     // SOA, so the answer is relayed, chain and all, and not cached.
@@ -486,13 +487,19 @@ bool Resolver::cache_response(const Pending& p, dns::Bytes msg, const dns::Messa
     // or MINIMUM, whichever is lower; a SOA of another zone makes it uncacheable.
     NegativeSoa soa;
     if (!negative_soa(msg, m, soa) || soa.rrs.empty()) return false;
-    st = cache_.insert_negative(key, soa.ttl, rcode, soa.rrs.bytes, soa.rrs.ttl_offsets);
+    st = cache_.insert_negative(key, soa.ttl, rcode, soa.rrs.bytes, soa.rrs.ttl_offsets,
+                                validated(m));
   } else {
     return false;
   }
   const bool ok = st == cache::InsertStatus::inserted || st == cache::InsertStatus::replaced;
   count_fill(st);
   return ok;
+}
+
+cache::EntryFlags Resolver::validated(const dns::Message& m) const {
+  return config_.trust_ad && (m.header.flags & dns::flag::AD) != 0 ? cache::kValidated
+                                                                  : cache::kNoEntryFlags;
 }
 
 void Resolver::note_ede(Pending& p, const upstream::Completion& c, const dns::Message* m) {
@@ -610,13 +617,14 @@ void Resolver::finish_aaaa(std::uint32_t index, const upstream::Completion& c) {
       const auto st =
           cache_.insert_rrset({p.lookup_name(), p.key_type, p.qclass},
                               std::max<std::uint32_t>(rrs.empty() ? answer_ttl : rrs.min_ttl, 1),
-                              rrs.bytes, rrs.ttl_offsets);
+                              rrs.bytes, rrs.ttl_offsets, validated(m));
       count_fill(st);
       answer_all(p);
       return;
     }
     case dns64::AaaaVerdict::synthesize:
       p.aaaa = d;
+      p.aaaa_validated = ok && validated(m) != cache::kNoEntryFlags;
       p.stage = Stage::a;
       if (p.early_a == EarlyA::arrived) {
         upstream::Completion a = std::move(p.a_answer);
@@ -669,8 +677,12 @@ void Resolver::finish_a(Pending& p, const upstream::Completion& c) {
     }
     // A TTL of 0 cannot be cached, and these answers exist only in the
     // cache: they are served for one second instead.
+    // AD on a synthesis only when both the AAAA denial and the A answer
+    // were validated (§5.5); the workers give it only to DO clients.
+    const cache::EntryFlags flags =
+        p.aaaa_validated ? validated(m) : cache::kNoEntryFlags;
     const auto st = cache_.insert_aaaa(key, std::max<std::uint32_t>(ttl, 1), v4, chain.bytes,
-                                       cache::kNoEntryFlags, p.aaaa_soa);
+                                       flags, p.aaaa_soa);
     count_fill(st);
     ++stats_[ResolverCounter::synthesized];
     answer_all(p);
@@ -708,8 +720,9 @@ void Resolver::finish_a(Pending& p, const upstream::Completion& c) {
       if (p.aaaa.failed) ttl = std::min(ttl, config_.failure_ttl);
       const std::uint8_t rcode =
           s.verdict == dns64::SynthVerdict::nodata ? dns::rcode::NOERROR : dns::rcode::NXDOMAIN;
+      const cache::EntryFlags flags = p.aaaa_validated ? validated(m) : cache::kNoEntryFlags;
       const auto st = cache_.insert_negative(key, std::max<std::uint32_t>(ttl, 1), rcode,
-                                             soa.rrs.bytes, soa.rrs.ttl_offsets);
+                                             soa.rrs.bytes, soa.rrs.ttl_offsets, flags);
       count_fill(st);
     }
     // Without a SOA that covers the name (some forwarders and local-data
@@ -808,7 +821,9 @@ void Resolver::answer_one(const Waiting& w, dns::Bytes relay, std::uint8_t fallb
       dns::Header h;
       h.id = key.id;
       h.flags = key.flags;
-      const std::uint16_t ad = key.do_bit ? (up.header.flags & dns::flag::AD) : 0;
+      // AD only from a trusted upstream, only to a client that set DO (§5.5).
+      const std::uint16_t ad =
+          config_.trust_ad && key.do_bit ? (up.header.flags & dns::flag::AD) : 0;
       (void)wr.reuse_question(h, question_end, up.header.rcode(),
                               static_cast<std::uint16_t>(dns::flag::RA | ad));
       if (key.opt) (void)wr.want_opt(snap.edns_udp_size, key.do_bit, 0, opt_options);

@@ -54,6 +54,10 @@ struct ResolverConfig {
   // with what has come by then (a query still out counts as timed out).
   // 0: as long as the upstream attempts take.
   std::uint32_t client_deadline_ms = 2000;
+  // The upstream is on a trusted path and validates: its AD goes to
+  // clients that set DO, and synthesis from validated data gets AD. False:
+  // no AD is ever passed on.
+  bool trust_ad = false;
 };
 
 #define DNS64D_RESOLVER_COUNTERS(X)                                                  \
@@ -187,6 +191,7 @@ class Resolver {
     // The AAAA query's NODATA SOA (one record, cache layout), kept with a
     // synthesis for the clients whose view maps none of its addresses.
     std::vector<std::uint8_t> aaaa_soa;
+    bool aaaa_validated = false;  // the AAAA answer came with AD (and AD is trusted)
     EarlyA early_a = EarlyA::none;
     // The Extended DNS Error (RFC 8914) the clients' SERVFAIL or relayed
     // answer carries: the upstream's, or ours; no_ede for none.
@@ -242,6 +247,8 @@ class Resolver {
   // Notes the EDE of a completion in `p` (the upstream's, or "No Reachable
   // Authority" when nothing came back); keeps one noted before.
   void note_ede(Pending& p, const upstream::Completion& c, const dns::Message* m);
+  // kValidated for an upstream answer with AD, when AD is trusted.
+  cache::EntryFlags validated(const dns::Message& m) const;
 
   upstream::Transport& transport_;
   cache::Cache& cache_;

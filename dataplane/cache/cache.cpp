@@ -157,8 +157,8 @@ InsertStatus Cache::insert_rrset(const Key& key, uint32_t ttl, std::span<const u
 
 InsertStatus Cache::insert_negative(const Key& key, uint32_t ttl, uint8_t rcode,
                                     std::span<const uint8_t> soa,
-                                    std::span<const uint16_t> ttl_offsets) {
-  return insert_with_offsets(key, Kind::negative, ttl, rcode, soa, ttl_offsets, kNoEntryFlags);
+                                    std::span<const uint16_t> ttl_offsets, EntryFlags flags) {
+  return insert_with_offsets(key, Kind::negative, ttl, rcode, soa, ttl_offsets, flags);
 }
 
 InsertStatus Cache::insert_entry(const Key& key, Kind kind, uint32_t ttl, uint8_t count,

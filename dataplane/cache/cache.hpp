@@ -176,7 +176,8 @@ class Cache {
                             std::span<const uint16_t> ttl_offsets,
                             EntryFlags flags = kNoEntryFlags);
   InsertStatus insert_negative(const Key& key, uint32_t ttl, uint8_t rcode,
-                               std::span<const uint8_t> soa, std::span<const uint16_t> ttl_offsets);
+                               std::span<const uint8_t> soa, std::span<const uint16_t> ttl_offsets,
+                               EntryFlags flags = kNoEntryFlags);
   bool erase(const Key& key);
   size_t flush_all();
   size_t flush_subtree(std::span<const uint8_t> name);  // the name and every name under it

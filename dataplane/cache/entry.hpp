@@ -22,6 +22,9 @@ enum EntryFlags : uint8_t {
   // in the last two octets), for clients whose view maps none of the
   // addresses: their NODATA carries it (RFC 2308 §5).
   kSynthSoa = 2,
+  // The upstream validated it (AD from an upstream trusted to say so,
+  // [upstream] trust_ad): answers to clients that set DO carry AD.
+  kValidated = 4,
 };
 
 struct Ipv4 {
@@ -75,6 +78,7 @@ class EntryView {
   uint32_t ttl() const { return ttl_; }  // remaining seconds, never above the stored TTL
   uint8_t rcode() const { return e_->rcode; }
   bool local() const { return (e_->flags & kLocal) != 0; }
+  bool validated() const { return (e_->flags & kValidated) != 0; }
   uint16_t qtype() const { return e_->qtype; }
   uint16_t qclass() const { return e_->qclass; }
   std::span<const uint8_t> name() const { return e_->name(); }

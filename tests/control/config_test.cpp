@@ -50,6 +50,7 @@ TEST(Config, ShippedExampleLoads) {
   EXPECT_FALSE(c.upstream.randomize_case);
   EXPECT_TRUE(c.upstream.parallel_a);
   EXPECT_EQ(c.upstream.client_deadline_ms, 2000u);
+  EXPECT_FALSE(c.upstream.trust_ad);
   EXPECT_EQ(c.cache.refresh_percent, 10u);
   EXPECT_EQ(c.cache.refresh_sample_every, 16u);
   ASSERT_EQ(c.records.size(), 2u);
@@ -163,6 +164,7 @@ client_prefix_v6 = 48
 randomize_case = true
 parallel_a = false
 client_deadline_ms = 0
+trust_ad = true
 [tcp]
 idle_timeout_ms = 2000
 [server]
@@ -189,6 +191,7 @@ exception = "dns64x0"
   EXPECT_TRUE(c.upstream.randomize_case);
   EXPECT_FALSE(c.upstream.parallel_a);
   EXPECT_EQ(c.upstream.client_deadline_ms, 0u);
+  EXPECT_TRUE(c.upstream.trust_ad);
   EXPECT_EQ(c.server.identity, "dns64-a");
   EXPECT_TRUE(c.server.version.empty());
   EXPECT_TRUE(c.tcp.enabled);

@@ -665,10 +665,18 @@ std::vector<Case> cases() {
        .cache = {{"v4.example", type::AAAA, false}}},
       // §5.5: DO and CD: the upstream's own answer, asked with DO and CD,
       // never synthesized and never cached.
+      // AD is passed on only from an upstream trusted with it ([upstream] trust_ad).
       {.title = "ValidatingClientGetsNodataUnsynthesized",
        .query = {.name = "v4.example", .edns = 1232, .do_bit = true, .cd = true},
        .upstream = {{"v4.example", type::AAAA, nodata(soa_example(), {}, ad)}},
        .cache = {{"v4.example", type::AAAA, false}},
+       .flag_mask = ad,
+       .flags = 0},
+      {.title = "ValidatingClientGetsTheTrustedUpstreamsAd",
+       .query = {.name = "v4.example", .edns = 1232, .do_bit = true, .cd = true},
+       .upstream = {{"v4.example", type::AAAA, nodata(soa_example(), {}, ad)}},
+       .cache = {{"v4.example", type::AAAA, false}},
+       .config = {.trust_ad = true},
        .flag_mask = ad,
        .flags = ad},
       {.title = "ValidatingClientGetsRealAaaaUncached",
@@ -1554,6 +1562,36 @@ TEST(Deadline, ZeroLeavesItToTheUpstreamAttempts) {
   EXPECT_TRUE(r.transport.release("wait.example", type::AAAA, nodata(soa_example())));
   r.run();
   EXPECT_EQ(r.count(ResolverCounter::upstream_queries), 2u);  // the A query, now
+}
+
+// ---- AD from a trusted upstream ----
+
+TEST(TrustAd, EntriesAreMarkedValidatedOnlyWhenTrustedAndEverythingValidated) {
+  struct Row {
+    bool trust, aaaa_ad, a_ad, want;
+  };
+  for (const Row& row : {Row{true, true, true, true}, Row{true, true, false, false},
+                         Row{true, false, true, false}, Row{false, true, true, false}}) {
+    ResolverConfig config;
+    config.trust_ad = row.trust;
+    Replay r(config);
+    r.transport.on("v4.example", type::AAAA,
+                   nodata(soa_example(), {}, row.aaaa_ad ? dns::flag::AD : 0));
+    r.transport.on("v4.example", type::A,
+                   records({rr_a("v4.example", 300, "1.2.3.4")}, row.a_ad ? dns::flag::AD : 0));
+    r.transport.on("txt.example", type::TXT,
+                   records({rr_txt("txt.example", 300, "x")}, row.aaaa_ad ? dns::flag::AD : 0));
+    r.submit({.name = "v4.example"});
+    r.submit({.name = "txt.example", .qtype = type::TXT});
+    r.run();
+    const cache::LookupResult synth = r.lookup("v4.example", type::AAAA);
+    ASSERT_EQ(synth.view.kind(), cache::Kind::synth_aaaa);
+    EXPECT_EQ(synth.view.validated(), row.want)
+        << row.trust << row.aaaa_ad << row.a_ad;
+    const cache::LookupResult txt = r.lookup("txt.example", type::TXT);
+    ASSERT_EQ(txt.view.kind(), cache::Kind::rrset);
+    EXPECT_EQ(txt.view.validated(), row.trust && row.aaaa_ad);
+  }
 }
 
 }  // namespace
