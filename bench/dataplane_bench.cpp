@@ -2,10 +2,12 @@
 // code (worker_poll on a net_ring port), one core, cache hits only.
 //
 //   dataplane_bench [--names N] [--packets N] [--mix aaaa,ptr,a] [--zipf S] [--offload]
-//                   [--rrl] [-- EAL args]
+//                   [--rrl] [--cookies] [-- EAL args]
 //
 // --rrl turns response rate limiting on at a rate nothing reaches, so the
-// difference is the cost of the check on every answer.
+// difference is the cost of the check on every answer. --cookies has every
+// query carry a client cookie (RFC 7873) and every reply a server cookie:
+// one SipHash-2-4 per query.
 //
 // Prints Mpps, ns and cycles per packet per mix. Only the time inside
 // worker_poll counts; refilling the RX ring with the next queries and
@@ -56,7 +58,11 @@ struct Options {
   std::size_t rounds = 1;
   unsigned burst = 32;  // frames per poll, as `burst` in the config
   bool rrl = false;     // response rate limiting on, never limiting
+  bool cookies = false;  // every query with a client cookie
 };
+
+// The client cookie of every query under --cookies.
+constexpr std::uint8_t client_cookie[8] = {0x24, 0x64, 0xc4, 0xab, 0xcf, 0x10, 0xc9, 0x57};
 
 const net::Mac our_mac{0x02, 0, 0, 0, 0, 0x53};
 const std::uint8_t client_mac[6] = {0x02, 0, 0, 0, 0, 0x01};
@@ -83,10 +89,10 @@ struct Out {
 
 // An IPv6/UDP query frame from a client in 2001:db8:1::/48 to 2001:db8::53.
 std::vector<std::uint8_t> query_frame(const dns::Name& qname, std::uint16_t qtype,
-                                      std::uint16_t id) {
+                                      std::uint16_t id, bool cookie) {
   const std::uint8_t src[16] = {0x20, 0x01, 0x0d, 0xb8, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0x12, 0x34};
   const std::uint8_t dst[16] = {0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x53};
-  const std::size_t dns_len = 12 + qname.size + 4 + 11;
+  const std::size_t dns_len = 12 + qname.size + 4 + 11 + (cookie ? 12 : 0);
   const std::size_t udp_len = 8 + dns_len;
   Out f;
   f.put(our_mac.data(), 6);
@@ -101,7 +107,11 @@ std::vector<std::uint8_t> query_frame(const dns::Name& qname, std::uint16_t qtyp
   f.put({id >> 8, id & 0xff, 1, 0, 0, 1, 0, 0, 0, 0, 0, 1});
   f.put(qname.wire.data(), qname.size);
   f.put({qtype >> 8, qtype & 0xff, 0, 1});
-  f.put({0, 0, 41, 0x04, 0xd0, 0, 0, 0, 0, 0, 0});  // OPT, 1232 octets
+  f.put({0, 0, 41, 0x04, 0xd0, 0, 0, 0, 0, 0, cookie ? 12 : 0});  // OPT, 1232 octets
+  if (cookie) {
+    f.put({0, 10, 0, 8});
+    f.put(client_cookie, sizeof client_cookie);
+  }
   const std::uint32_t pseudo =
       sum16(src, 16) + sum16(dst, 16) + 17 + static_cast<std::uint32_t>(udp_len);
   std::uint16_t c = static_cast<std::uint16_t>(~sum16(f.b.data() + udp, udp_len, pseudo));
@@ -131,7 +141,7 @@ dns64::V4 bench_v4(std::size_t i) {
 // for PTR (CNAME mode) the CNAME to the in-addr.arpa name and its PTR.
 // Returns an empty string, or what is wrong.
 std::string check_reply(const rte_mbuf* m, std::uint16_t qtype, std::uint16_t id,
-                        const dns64::V4& v4) {
+                        const dns64::V4& v4, bool cookie) {
   const std::uint8_t* f = rte_pktmbuf_mtod(m, const std::uint8_t*);
   const std::size_t len = rte_pktmbuf_data_len(m);
   constexpr std::size_t dns_at = 14 + 40 + 8;
@@ -150,6 +160,14 @@ std::string check_reply(const rte_mbuf* m, std::uint16_t qtype, std::uint16_t id
     return "rcode " + std::to_string(msg.header.rcode()) + (msg.header.tc() ? " TC" : "");
   }
   if (msg.question.qtype != qtype) return "question type";
+  if (cookie) {
+    // The client cookie back, and a server cookie of RFC 9018's 16 octets.
+    const dns::Bytes o = msg.opt.options;
+    if (o.size() != 28 || dns::load16(o.data()) != 10 || dns::load16(o.data() + 2) != 24 ||
+        std::memcmp(o.data() + 4, client_cookie, 8) != 0 || o[12] != 1) {
+      return "no server cookie";
+    }
+  }
   dns::Reader rd(dns);
   rd.seek(msg.sections.answer);
   dns::RR rr;
@@ -215,6 +233,8 @@ int main(int argc, char** argv) {
       o.offload = true;
     else if (a == "--rrl")
       o.rrl = true;
+    else if (a == "--cookies")
+      o.cookies = true;
     else if (a == "--mix" && i + 1 < argc) {
       o.mixes.clear();
       std::string list = argv[++i];
@@ -228,7 +248,8 @@ int main(int argc, char** argv) {
     } else {
       std::fprintf(stderr,
                    "usage: dataplane_bench [--names N] [--packets N] [--zipf S] [--mix "
-                   "aaaa,ptr,a,mixed] [--offload] [--rrl] [--rounds R] [--burst B] [-- EAL]\n");
+                   "aaaa,ptr,a,mixed] [--offload] [--rrl] [--cookies] [--rounds R] [--burst B] "
+                   "[-- EAL]\n");
       return 2;
     }
   }
@@ -302,6 +323,11 @@ int main(int argc, char** argv) {
   v.prefixes[0] = dns64::well_known_prefix;
   v.prefix_count = 1;
   snap->views.set_default(snap->views.add_view(v));
+  if (o.cookies) {
+    snap->cookies.enabled = true;
+    snap->cookies.secret = {0xe5, 0xe9, 0x73, 0xe5, 0xa6, 0xb2, 0xa4, 0x3f,
+                            0x48, 0xe7, 0xdc, 0x84, 0x9e, 0x37, 0xbf, 0xcf};
+  }
   if (o.rrl) {
     snap->rrl.enabled = true;
     snap->rrl.responses_per_second = 10'000'000;
@@ -341,10 +367,11 @@ int main(int argc, char** argv) {
         dns::Name q;
         dns64::ip6_arpa_name(dns64::embed(dns64::well_known_prefix, bench_v4(n)), q);
         kinds[k] = dns::type::PTR;
-        frames[k] = query_frame(q, dns::type::PTR, static_cast<std::uint16_t>(k));
+        frames[k] = query_frame(q, dns::type::PTR, static_cast<std::uint16_t>(k), o.cookies);
       } else {
         kinds[k] = kind == 0 ? dns::type::AAAA : dns::type::A;
-        frames[k] = query_frame(bench_name(n), kinds[k], static_cast<std::uint16_t>(k));
+        frames[k] =
+            query_frame(bench_name(n), kinds[k], static_cast<std::uint16_t>(k), o.cookies);
       }
     }
     std::vector<rte_mbuf*> mb(o.burst);
@@ -379,7 +406,8 @@ int main(int argc, char** argv) {
       for (unsigned r = 0; r < out; ++r) {
         const std::size_t k = (next - out + r) % distinct;
         const std::string wrong =
-            check_reply(mb[r], kinds[k], static_cast<std::uint16_t>(k), bench_v4(order[k]));
+            check_reply(mb[r], kinds[k], static_cast<std::uint16_t>(k), bench_v4(order[k]),
+                        o.cookies);
         if (!wrong.empty()) {
           std::fprintf(stderr, "mix %s: wrong reply to query %zu: %s\n", mix.c_str(), k,
                        wrong.c_str());
