@@ -155,7 +155,8 @@ ViewConfig parse_view(const toml::table& t, const std::string& where) {
   check_keys(
       t,
       {"name", "clients", "prefixes", "ptr_mode", "ptr_cname_ttl", "wkp_relaxed", "never_map",
-       "exclude_aaaa", "synthesize_all", "exclude_domains", "force_domains", "prefix_map"},
+       "exclude_aaaa", "synthesize_all", "exclude_domains", "force_domains", "prefix_map",
+       "recursive_only", "break_dnssec", "reverse_soa_server", "reverse_soa_contact"},
       where);
   ViewConfig v;
   v.name = get_string(t, "name", where).value_or("");
@@ -227,6 +228,21 @@ ViewConfig parse_view(const toml::table& t, const std::string& where) {
     }
     v.prefix_map.push_back({{n->net, n->length}, p});
   }
+  v.recursive_only = get_bool(t, "recursive_only", where, false);
+  v.break_dnssec = get_bool(t, "break_dnssec", where, false);
+  // Names in the reverse zones' SOA (BIND's dns64-server, dns64-contact).
+  const auto soa_name = [&](const char* key) -> std::optional<dns::Name> {
+    const auto text = get_string(t, key, where);
+    if (!text) return std::nullopt;
+    dns::Name n;
+    if (text->empty() || !dns::from_text(*text, n)) {
+      fail(where + "." + key, "not a domain name: " + *text);
+    }
+    for (std::size_t i = 0; i < n.size; ++i) n.wire[i] = dns::fold(n.wire[i]);
+    return n;
+  };
+  v.reverse_soa_server = soa_name("reverse_soa_server");
+  if (const auto contact = soa_name("reverse_soa_contact")) v.reverse_soa_contact = *contact;
   return v;
 }
 

@@ -83,6 +83,20 @@ struct ViewConfig {
     dns64::Prefix prefix;
   };
   std::vector<Map> prefix_map;  // IPv4 ranges synthesized under their own prefix
+  bool recursive_only = false;  // AAAA queries without RD get no synthesis
+  bool break_dnssec = false;    // DO+CD clients synthesized for like the others
+  // MNAME (and NS) and RNAME of each Pref64's reverse zone (folded); no
+  // server: the zone's own name.
+  std::optional<dns::Name> reverse_soa_server;
+  dns::Name reverse_soa_contact = root_name();
+
+  static dns::Name root_name() {
+    dns::Name n;
+    n.wire[0] = 0;
+    n.size = 1;
+    n.labels = 0;
+    return n;
+  }
 };
 
 struct Record {

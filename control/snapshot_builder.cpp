@@ -17,10 +17,19 @@ void add_views(const config::Config& c, dataplane::Snapshot* s) {
     rv.ptr_mode = v.ptr_mode;
     rv.ptr_cname_ttl = v.ptr_cname_ttl;
     rv.wkp_relaxed = v.wkp_relaxed;
+    rv.recursive_only = v.recursive_only;
+    rv.break_dnssec = v.break_dnssec;
+    if (v.reverse_soa_server) {
+      rv.reverse_soa_server.assign(v.reverse_soa_server->wire.begin(),
+                                   v.reverse_soa_server->wire.begin() + v.reverse_soa_server->size);
+    }
+    rv.reverse_soa_contact.assign(v.reverse_soa_contact.wire.begin(),
+                                  v.reverse_soa_contact.wire.begin() + v.reverse_soa_contact.size);
     rv.never_map = v.never_map;
     for (const auto& m : v.prefix_map) rv.prefix_map.push_back({m.ipv4, m.prefix});
     // The view's AAAA policies: its own, one that never synthesizes (for
-    // exclude_domains) and one that always does (force_domains).
+    // exclude_domains, and for queries without RD under recursive_only)
+    // and one that always does (force_domains).
     respond::AaaaPolicy own;
     own.mode = v.synthesize_all ? respond::Synthesis::all : respond::Synthesis::normal;
     own.exclusions = v.exclude_aaaa;
@@ -28,14 +37,16 @@ void add_views(const config::Config& c, dataplane::Snapshot* s) {
     never.mode = respond::Synthesis::none;
     always.mode = respond::Synthesis::all;
     const int own_i = s->views.add_policy(own);
-    const int never_i = v.exclude_domains.empty() ? own_i : s->views.add_policy(never);
+    const bool needs_never = !v.exclude_domains.empty() || v.recursive_only;
+    const int never_i = needs_never ? s->views.add_policy(never) : own_i;
     const int always_i = v.force_domains.empty() ? own_i : s->views.add_policy(always);
     if (own_i < 0 || never_i < 0 || always_i < 0) {
       throw std::runtime_error("more than 64 distinct AAAA policies over all views");
     }
     rv.aaaa_policy = static_cast<std::uint8_t>(own_i);
-    rv.exclude_policy = static_cast<std::uint8_t>(never_i);
+    rv.exclude_policy = static_cast<std::uint8_t>(v.exclude_domains.empty() ? own_i : never_i);
     rv.force_policy = static_cast<std::uint8_t>(always_i);
+    rv.no_synthesis_policy = static_cast<std::uint8_t>(v.recursive_only ? never_i : own_i);
     for (const auto& d : v.exclude_domains)
       rv.exclude_domains.emplace_back(d.wire.begin(), d.wire.begin() + d.size);
     for (const auto& d : v.force_domains)

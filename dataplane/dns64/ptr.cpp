@@ -74,7 +74,7 @@ bool nibble_block(const std::uint8_t* p, std::uint16_t& bits) {
 
 DNS64D_DEFINE_XTABLE_NAMES(PtrResult, DNS64D_PTR_RESULTS)
 
-PtrResult map_ptr(dns::Bytes name, const Prefix& p, dns::Name& in_addr, V4& v4) {
+PtrResult read_ip6_arpa(dns::Bytes name, Ip6Arpa& out) {
   if (!ends_in_ip6_arpa(name)) return PtrResult::not_ip6_arpa;
   // Not nibbles: either a bad label under ip6.arpa or a name that only
   // ends in those octets without the label boundary.
@@ -111,24 +111,35 @@ PtrResult map_ptr(dns::Bytes name, const Prefix& p, dns::Name& in_addr, V4& v4) 
     half[bit >> 6] |= std::uint64_t{static_cast<std::uint8_t>(v) & 0xfu} << (bit & 63);
   }
   if ((bad & ~0xfu) != 0) return not_nibble();
-  V6 addr;
   if constexpr (std::endian::native == std::endian::little) {
     half[0] = __builtin_bswap64(half[0]);
     half[1] = __builtin_bswap64(half[1]);
   }
-  std::memcpy(addr.data(), &half[1], 8);
-  std::memcpy(addr.data() + 8, &half[0], 8);
-  // With `count` nibbles present, the first count*4 bits of the address are known.
-  const unsigned known = static_cast<unsigned>(count) * 4;
+  std::memcpy(out.addr.data(), &half[1], 8);
+  std::memcpy(out.addr.data() + 8, &half[0], 8);
+  out.nibbles = static_cast<std::uint8_t>(count);
+  return PtrResult::ok;
+}
+
+PtrResult map_ptr(const Ip6Arpa& name, const Prefix& p, dns::Name& in_addr, V4& v4) {
+  // With `nibbles` present, the first nibbles*4 bits of the address are known.
+  const V6& addr = name.addr;
+  const unsigned known = unsigned{name.nibbles} * 4;
   const unsigned compare = known < p.length ? known : p.length;
   if (!in_prefix(addr, p.addr, compare)) return PtrResult::outside_prefix;
-  if (count < 32) return PtrResult::too_few_labels;
+  if (name.nibbles < 32) return PtrResult::too_few_labels;
   if (addr[8] != 0) return PtrResult::nonzero_u_octet;
   const auto got = extract(p, addr);
   if (!got) return PtrResult::outside_prefix;
   v4 = *got;
   in_addr_name(v4, in_addr);
   return PtrResult::ok;
+}
+
+PtrResult map_ptr(dns::Bytes name, const Prefix& p, dns::Name& in_addr, V4& v4) {
+  Ip6Arpa read;
+  const PtrResult r = read_ip6_arpa(name, read);
+  return r == PtrResult::ok ? map_ptr(read, p, in_addr, v4) : r;
 }
 
 void ip6_arpa_name(const V6& a, dns::Name& out) {

@@ -34,6 +34,16 @@ std::string_view to_string(PtrResult r);
 // answers NODATA); a longer one that leaves the prefix reports outside_prefix.
 PtrResult map_ptr(dns::Bytes ip6_arpa, const Prefix& p, dns::Name& in_addr, V4& v4);
 
+// The same in two steps, for matching one name against several prefixes:
+// the name read once (ok, not_ip6_arpa, bad_nibble or too_many_labels),
+// then compared with each prefix.
+struct Ip6Arpa {
+  V6 addr{};                 // the nibbles present, the missing low-order ones zero
+  std::uint8_t nibbles = 0;  // labels under ip6.arpa, 0..32
+};
+PtrResult read_ip6_arpa(dns::Bytes ip6_arpa, Ip6Arpa& out);
+PtrResult map_ptr(const Ip6Arpa& name, const Prefix& p, dns::Name& in_addr, V4& v4);
+
 // The ip6.arpa name (lower case) of an IPv6 address.
 void ip6_arpa_name(const V6& a, dns::Name& out);
 // The in-addr.arpa name of an IPv4 address.

@@ -14,6 +14,7 @@ namespace dns64d::respond {
   X(answered_aaaa_real, "AAAA answered with cached real AAAA records")                \
   X(answered_ptr_mapped, "ip6.arpa PTR under a prefix answered from in-addr.arpa")    \
   X(answered_ptr_partial, "partial ip6.arpa name under a prefix: NODATA")             \
+  X(answered_reverse_zone, "SOA or NS at the apex of a prefix's reverse zone")        \
   X(answered_cached, "other types answered from cached records")                      \
   X(answered_negative, "NXDOMAIN or NODATA from the cache")                           \
   X(answered_formerr, "malformed query answered FORMERR")                             \

@@ -36,8 +36,9 @@ struct QuestionKey {
   std::uint16_t qclass = 0;
   std::uint16_t key_type = 0;  // the cache key's type: the qtype, or the view's AAAA policy's
   std::int16_t view = -1;      // index in the snapshot's ViewTable; -1: none serves the client
-  bool validating = false;     // DO and CD: the upstream's own answer, never the cache's (§5.5)
-  bool ptr_mapped = false;     // ip6.arpa under a view prefix: `key` is the in-addr.arpa name
+  bool validating = false;     // DO and CD (no break_dnssec): the upstream's answer (§5.5)
+  bool ptr_mapped = false;     // ip6.arpa under a Pref64: `key` is the in-addr.arpa name
+  std::uint8_t ptr_zone = 0;   // when mapped: the nibbles of that Pref64's reverse zone
   bool opt = false;            // the query had an OPT record
   bool do_bit = false;
   bool options_cut = false;    // the client's EDNS options did not fit `options`

@@ -323,6 +323,43 @@ void write_ptr_answer(dns::Writer& w, cache::EntryView v, const View& view, dns:
   }
 }
 
+// The SOA of the Pref64's reverse zone of `zone` nibbles that holds
+// `name` (an ip6.arpa name: the apex is its last 2*zone labels and
+// ip6.arpa), with `ttl` as TTL and MINIMUM.
+void add_reverse_soa(dns::Writer& w, Section s, const View& view, dns::Bytes name,
+                     std::uint8_t zone, std::uint32_t ttl) {
+  constexpr std::size_t ip6_arpa_len = 10;
+  const std::size_t apex_len = 2u * zone + ip6_arpa_len;
+  if (zone == 0 || name.size() < apex_len) return;
+  const dns::Bytes apex = name.last(apex_len);
+  const dns::Bytes server =
+      view.reverse_soa_server.empty() ? apex : dns::Bytes(view.reverse_soa_server);
+  const dns::Bytes contact(view.reverse_soa_contact);
+  std::array<std::uint8_t, 2 * dns::max_name + 20> rdata;
+  if (server.size() + contact.size() + 20 > rdata.size()) return;
+  std::uint8_t* o = rdata.data();
+  std::memcpy(o, server.data(), server.size());
+  o += server.size();
+  std::memcpy(o, contact.data(), contact.size());
+  o += contact.size();
+  for (const std::uint32_t v :
+       {reverse_soa_serial, reverse_soa_refresh, reverse_soa_retry, reverse_soa_expire, ttl}) {
+    dns::store32(o, v);
+    o += 4;
+  }
+  (void)w.add(s, apex, dns::type::SOA, dns::cls::IN, ttl,
+              dns::Bytes(rdata.data(), static_cast<std::size_t>(o - rdata.data())));
+}
+
+// A mapped name whose in-addr.arpa name is negative: its rcode and the
+// reverse zone's SOA, never a CNAME to a name that does not exist.
+Result write_reverse_negative(dns::Writer& w, const View& view, dns::Bytes qname, std::uint8_t zone,
+                              std::uint8_t rcode, std::uint32_t ttl) {
+  w.set_rcode(rcode);
+  add_reverse_soa(w, Section::authority, view, qname, zone, ttl);
+  return finish(w, DnsOutcome::answered_negative);
+}
+
 // write_ptr_answer straight into the buffer, for cached records whose owner
 // is the pointer to their own name (as the control plane stores them); 0
 // when anything is unusual or would not fit, and the Writer takes over.
@@ -429,6 +466,7 @@ void key_of_fast(const Prepared& p, dns::Bytes query, QuestionKey& k) {
   k.view = static_cast<std::int16_t>(p.view);
   k.validating = false;
   k.ptr_mapped = p.ptr_mapped;
+  k.ptr_zone = p.ptr_mapped ? p.ptr_zone : 0;
   k.opt = q.opt;
   k.do_bit = q.opt && q.do_bit;
   k.udp_size = q.opt ? q.udp_size : 0;
@@ -452,7 +490,7 @@ void key_of_fast(const Prepared& p, dns::Bytes query, QuestionKey& k) {
 
 // The key of a query the general path parsed and punts.
 void key_of_message(const dns::Message& m, dns::Bytes query, int view, dns::Bytes key_name,
-                    std::uint16_t key_type, bool ptr_mapped, bool validating,
+                    std::uint16_t key_type, std::uint8_t ptr_zone, bool validating,
                     const ReplyCookie& cookie, QuestionKey& k) {
   dns::Name original;
   std::size_t pos = m.question.offset;
@@ -466,7 +504,8 @@ void key_of_message(const dns::Message& m, dns::Bytes query, int view, dns::Byte
   k.key_type = key_type;
   k.view = static_cast<std::int16_t>(view);
   k.validating = validating;
-  k.ptr_mapped = ptr_mapped;
+  k.ptr_mapped = ptr_zone != 0;
+  k.ptr_zone = ptr_zone;
   k.opt = m.opt.present;
   k.do_bit = m.opt.present && m.opt.do_bit;
   k.udp_size = m.opt.present ? m.opt.udp_size : 0;
@@ -480,28 +519,29 @@ void key_of_message(const dns::Message& m, dns::Bytes query, int view, dns::Byte
 
 }  // namespace
 
-PtrMapping map_ptr_in_view(const View& view, dns::Bytes qname, dns::Name& in_addr) {
-  for (std::size_t k = 0; k < view.reverse_count(); ++k) {
-    dns64::V4 v4;
-    const dns64::PtrResult pr = dns64::map_ptr(qname, view.reverse_prefix(k), in_addr, v4);
-    if (pr == dns64::PtrResult::too_few_labels) return PtrMapping::partial;
-    if (pr == dns64::PtrResult::ok && view.reverse_accepts(k, v4)) return PtrMapping::mapped;
-  }
-  return PtrMapping::none;
+ReverseMatch map_reverse_name(const ViewTable& views, const View& view, dns::Bytes qname,
+                              dns::Name& in_addr) {
+  dns64::Ip6Arpa name;
+  if (dns64::read_ip6_arpa(qname, name) != dns64::PtrResult::ok) return {};
+  return views.match_reverse(view, name, in_addr);
 }
+
+namespace {
+// Whether `qname` is the apex of a Pref64's reverse zone (SOA and NS there are ours).
+bool is_reverse_apex(const ViewTable& views, dns::Bytes qname) {
+  dns64::Ip6Arpa name;
+  return dns64::read_ip6_arpa(qname, name) == dns64::PtrResult::ok && views.reverse_apex(name) != 0;
+}
+}  // namespace
 
 void prepare(std::span<const std::uint8_t> query, const Client& client, const Context& ctx,
              Prepared& p) {
   p.fast = false;
   FastQuery& q = p.q;
   // Anything else (and every error) takes the general path, which parses the whole message.
-  // A validating client (DO and CD) is never answered from what the cache
-  // learnt upstream, asked for without DO and unsigned: the general path
-  // answers it only from local data, and punts the rest for the control
-  // plane to relay the upstream's answer.
   if (query.size() < dns::header_size || !parse_fast(query.data(), query.size(), q) ||
-      (q.opt && (q.edns_version != 0 || (q.do_bit && (q.flags & dns::flag::CD) != 0))) ||
-      q.qclass != dns::cls::IN || is_policy_type(q.qtype) || q.qtype == dns::type::ANY) {
+      (q.opt && q.edns_version != 0) || q.qclass != dns::cls::IN || is_policy_type(q.qtype) ||
+      q.qtype == dns::type::ANY) {
     return;
   }
   q.cookie.len = 0;
@@ -514,26 +554,40 @@ void prepare(std::span<const std::uint8_t> query, const Client& client, const Co
   }
   p.view = view_for_client(*ctx.views, client);
   if (p.view == ViewTable::none) return;
+  const View& view = ctx.views->view(p.view);
+  // A validating client (DO and CD) is never answered from what the cache
+  // learnt upstream, asked for without DO and unsigned: the general path
+  // answers it only from local data, and punts the rest for the control
+  // plane to relay the upstream's answer. Unless its view breaks DNSSEC.
+  if (q.opt && q.do_bit && (q.flags & dns::flag::CD) != 0 && !view.break_dnssec) return;
   p.ptr_mapped = false;
   cache::Key key{{q.key.data(), q.key_len}, q.qtype, q.qclass};
-  const View& view = ctx.views->view(p.view);
-  if (q.qtype == dns::type::AAAA) key.qtype = aaaa_key_type(view.policy_for(key.name));
-  p.key_type = key.qtype;
-  if (q.qtype == dns::type::PTR) {
-    dns::Name in_addr;
-    switch (map_ptr_in_view(view, key.name, in_addr)) {
-      case PtrMapping::partial:
-        return;  // NODATA, written by the general path
-      case PtrMapping::mapped:
+  switch (q.qtype) {
+    case dns::type::AAAA:
+      key.qtype = aaaa_key_type(view.policy_for(key.name, (q.flags & dns::flag::RD) != 0));
+      break;
+    case dns::type::PTR: {
+      dns::Name in_addr;
+      const ReverseMatch m = map_reverse_name(*ctx.views, view, key.name, in_addr);
+      if (m.mapping == PtrMapping::partial) return;  // NODATA, written by the general path
+      if (m.mapping == PtrMapping::mapped) {
         std::memcpy(p.in_addr.data(), in_addr.wire.data(), in_addr.size);
         p.in_addr_len = in_addr.size;
         p.ptr_mapped = true;
+        p.ptr_zone = m.zone;
         key.name = {p.in_addr.data(), p.in_addr_len};
-        break;
-      case PtrMapping::none:
-        break;
+      }
+      break;
     }
+    case dns::type::SOA:
+    case dns::type::NS:
+      // A reverse zone's own records, written by the general path.
+      if (is_reverse_apex(*ctx.views, key.name)) return;
+      break;
+    default:
+      break;
   }
+  p.key_type = key.qtype;
   p.hash = ctx.cache->hash_key(key);
   p.hint = 0;
   ctx.cache->prefetch(p.hash);
@@ -596,8 +650,10 @@ Result respond_fast(std::span<std::uint8_t> buf, std::size_t len, const Context&
   (void)w.reuse_question(h, q.question_end, dns::rcode::NOERROR, dns::flag::RA);
   if (q.opt) (void)w.want_opt(ctx.edns_udp_size, q.do_bit, 0, q.cookie.bytes());
   if (p.ptr_mapped) {
-    if (r.view.kind() != cache::Kind::rrset)
-      return answer_from(w, r.view, view, DnsOutcome::answered_ptr_mapped);
+    if (r.view.kind() == cache::Kind::negative) {
+      return write_reverse_negative(w, view, qname, p.ptr_zone, r.view.rcode(), r.view.ttl());
+    }
+    if (r.view.kind() != cache::Kind::rrset) return servfail(w);
     write_ptr_answer(w, r.view, view, qname, in_addr);
     return finish(w, DnsOutcome::answered_ptr_mapped);
   }
@@ -676,45 +732,68 @@ Result respond_general(std::span<std::uint8_t> buf, std::size_t len, const Clien
   // §5.5: a validating client (DO and CD) gets the upstream's own answer,
   // signatures and all: the cache has neither those nor unsynthesized data,
   // and no mapping is made. Only local data (static records) is answered.
-  const bool validating = m.opt.do_bit && m.header.cd();
+  // A view with break_dnssec treats it like any other client.
   const View& view = ctx.views->view(vi);
+  const bool validating = m.opt.do_bit && m.header.cd() && !view.break_dnssec;
   const dns::Bytes qname = m.question.name.bytes();
 
   dns::Name in_addr;
-  const PtrMapping mapping = m.question.qtype == dns::type::PTR && !validating
-                                 ? map_ptr_in_view(view, qname, in_addr)
-                                 : PtrMapping::none;
-  if (mapping == PtrMapping::partial) {
+  const ReverseMatch mapping = m.question.qtype == dns::type::PTR && !validating
+                                   ? map_reverse_name(*ctx.views, view, qname, in_addr)
+                                   : ReverseMatch{};
+  if (mapping.mapping == PtrMapping::partial) {
+    // Ours to say: no address has fewer labels. The SOA where a reverse
+    // zone holds the name (none above the apexes).
     start(dns::rcode::NOERROR);
+    w.set_flags(dns::flag::AA);
+    add_reverse_soa(w, Section::authority, view, qname, mapping.zone, reverse_zone_ttl);
     return finish(w, DnsOutcome::answered_ptr_partial);
   }
-  if (mapping == PtrMapping::mapped) {
+  if (mapping.mapping == PtrMapping::mapped) {
     const cache::Key key{in_addr.bytes(), dns::type::PTR, dns::cls::IN};
     const cache::LookupResult r =
         ctx.cache->lookup(*ctx.reader, key, ctx.now_ms, lookup_flags(ctx));
     if (!usable(r)) {
       if (punted != nullptr) {
-        key_of_message(m, query, vi, in_addr.bytes(), dns::type::PTR, true, false, cookie,
+        key_of_message(m, query, vi, in_addr.bytes(), dns::type::PTR, mapping.zone, false, cookie,
                        *punted);
       }
       return {DnsOutcome::punted_miss, 0};
     }
     start(dns::rcode::NOERROR);
-    if (r.view.kind() != cache::Kind::rrset) {
-      return answer_from(w, r.view, view, DnsOutcome::answered_ptr_mapped);
+    if (r.view.kind() == cache::Kind::negative) {
+      return write_reverse_negative(w, view, qname, mapping.zone, r.view.rcode(), r.view.ttl());
     }
+    if (r.view.kind() != cache::Kind::rrset) return servfail(w);
     write_ptr_answer(w, r.view, view, qname, in_addr.bytes());
     return finish(w, DnsOutcome::answered_ptr_mapped);
   }
+  // The apex of a Pref64's reverse zone: its SOA and NS are ours (BIND's
+  // dns64-server and dns64-contact).
+  if (!validating && (m.question.qtype == dns::type::SOA || m.question.qtype == dns::type::NS) &&
+      is_reverse_apex(*ctx.views, qname)) {
+    start(dns::rcode::NOERROR);
+    w.set_flags(dns::flag::AA);
+    const std::uint8_t zone = static_cast<std::uint8_t>((qname.size() - 10) / 2);
+    if (m.question.qtype == dns::type::SOA) {
+      add_reverse_soa(w, Section::answer, view, qname, zone, reverse_zone_ttl);
+    } else {
+      const dns::Bytes server =
+          view.reverse_soa_server.empty() ? qname : dns::Bytes(view.reverse_soa_server);
+      (void)w.add_name_rdata(Section::answer, qname, dns::type::NS, dns::cls::IN, reverse_zone_ttl,
+                             server);
+    }
+    return finish(w, DnsOutcome::answered_reverse_zone);
+  }
 
   const std::uint16_t key_type = m.question.qtype == dns::type::AAAA
-                                     ? aaaa_key_type(view.policy_for(qname))
+                                     ? aaaa_key_type(view.policy_for(qname, m.header.rd()))
                                      : m.question.qtype;
   const cache::Key key{qname, key_type, m.question.qclass};
   const cache::LookupResult r = ctx.cache->lookup(*ctx.reader, key, ctx.now_ms, lookup_flags(ctx));
   if ((validating && !(usable(r) && r.view.local())) || !usable(r)) {
     if (punted != nullptr)
-      key_of_message(m, query, vi, qname, key_type, false, validating, cookie, *punted);
+      key_of_message(m, query, vi, qname, key_type, 0, validating, cookie, *punted);
     return {validating ? DnsOutcome::punted_validating : DnsOutcome::punted_miss, 0};
   }
   start(dns::rcode::NOERROR);
@@ -749,6 +828,7 @@ Result answer_from_cache(const QuestionKey& key, std::span<std::uint8_t> buf, co
   p.view = key.view;
   p.key_type = key.key_type;
   p.ptr_mapped = key.ptr_mapped;
+  p.ptr_zone = key.ptr_zone;
   if (key.ptr_mapped) {
     if (key.key_len > p.in_addr.size()) return {DnsOutcome::punted_miss, 0};
     std::memcpy(p.in_addr.data(), key.key.data(), key.key_len);
@@ -766,6 +846,30 @@ Result answer_from_cache(const QuestionKey& key, std::span<std::uint8_t> buf, co
   p.hint = 0;
   p.fast = true;
   return respond(buf, q.question_end, Client{}, ctx, p, nullptr);
+}
+
+std::size_t answer_reverse_negative(const QuestionKey& key, std::span<std::uint8_t> buf,
+                                    std::uint8_t rcode, std::uint32_t ttl, const Context& ctx) {
+  return answer_reverse_negative(key, buf, rcode, ttl, ctx, key.cookie.bytes());
+}
+
+std::size_t answer_reverse_negative(const QuestionKey& key, std::span<std::uint8_t> buf,
+                                    std::uint8_t rcode, std::uint32_t ttl, const Context& ctx,
+                                    dns::Bytes options) {
+  if (!key.ptr_mapped || key.ptr_zone == 0 || key.view < 0 ||
+      static_cast<std::size_t>(key.view) >= ctx.views->size()) {
+    return 0;
+  }
+  const std::size_t end = write_question(key, buf);
+  if (end == 0) return 0;
+  dns::Header h;
+  h.id = key.id;
+  h.flags = key.flags;
+  dns::Writer w(buf, reply_limit(key, ctx.edns_udp_size, ctx.stream_limit));
+  if (w.reuse_question(h, end, dns::rcode::NOERROR, dns::flag::RA) != dns::Error::ok) return 0;
+  if (key.opt) (void)w.want_opt(ctx.edns_udp_size, key.do_bit, 0, options);
+  return write_reverse_negative(w, ctx.views->view(key.view), key.qname(), key.ptr_zone, rcode, ttl)
+      .reply_len;
 }
 
 }  // namespace dns64d::respond

@@ -35,11 +35,24 @@ inline int view_for_client(const ViewTable& views, const Client& client) {
   return client.is_v6 ? views.for_v6(client.v6) : views.for_v4(client.v4);
 }
 
-// ip6.arpa under one of the view's reverse prefixes (its own, or a
-// prefix_map's whose range holds the address): `in_addr` is the name the
-// cache keys it by. `partial`: fewer labels than the prefix needs (NODATA).
-enum class PtrMapping : std::uint8_t { none, partial, mapped };
-PtrMapping map_ptr_in_view(const View& view, dns::Bytes qname, dns::Name& in_addr);
+// An ip6.arpa name under a configured Pref64 (ViewTable::match_reverse:
+// the client's view's first, then every other view's): `in_addr` is the
+// name the cache keys it by. `partial`: fewer labels than an address (NODATA).
+ReverseMatch map_reverse_name(const ViewTable& views, const View& view, dns::Bytes qname,
+                              dns::Name& in_addr);
+
+// What a Pref64's reverse zone says of itself (RFC 6147 §5.3.1 leaves the
+// zone to the DNS64; these are BIND's dns64 zones'): serial 1 and the
+// timers of BIND's empty zones, the view's reverse_soa_server (default:
+// the zone's own name) and reverse_soa_contact (default: the root). SOA
+// and NS answers at the apex and a partial name's NODATA live this long
+// (also their SOA's MINIMUM); a negative answer to a mapped name carries
+// the negative entry's remaining TTL as both TTL and MINIMUM.
+inline constexpr std::uint32_t reverse_zone_ttl = 3600;
+inline constexpr std::uint32_t reverse_soa_serial = 1;
+inline constexpr std::uint32_t reverse_soa_refresh = 28800;
+inline constexpr std::uint32_t reverse_soa_retry = 7200;
+inline constexpr std::uint32_t reverse_soa_expire = 604800;
 
 // A query a worker could not answer, as it crosses the punt ring: its key,
 // the client, and how it came (for the reply frame). Never an mbuf.
@@ -102,7 +115,8 @@ struct FastQuery {
 // are left to respond() whole.
 struct Prepared {
   bool fast = false;
-  bool ptr_mapped = false;  // ip6.arpa under a view prefix: the key is `in_addr`
+  bool ptr_mapped = false;    // ip6.arpa under a Pref64: the key is `in_addr`
+  std::uint8_t ptr_zone = 0;  // when mapped: the nibbles of that Pref64's reverse zone
   int view = -1;
   std::uint16_t key_type = 0;  // the cache key's type: the qtype, or the AAAA policy's type
   std::uint64_t hash = 0;
@@ -144,6 +158,18 @@ Result respond(std::span<std::uint8_t> buf, std::size_t len, const Client& clien
 // `buf` from its key alone (the control plane, once a lookup completed):
 // an answer, or a punt outcome when the cache cannot answer it.
 Result answer_from_cache(const QuestionKey& key, std::span<std::uint8_t> buf, const Context& ctx);
+
+// The negative answer to a mapped ip6.arpa name (key.ptr_mapped) whose
+// in-addr.arpa name is NXDOMAIN or NODATA (`rcode`): no CNAME, only the
+// SOA of the Pref64's reverse zone with `ttl` as TTL and MINIMUM. For the
+// control plane's answers that were not cached; 0 when `buf` is too small
+// or the key is not a mapped one. The OPT carries the key's COOKIE, or
+// `options` (the COOKIE and an EDE, say) where given.
+std::size_t answer_reverse_negative(const QuestionKey& key, std::span<std::uint8_t> buf,
+                                    std::uint8_t rcode, std::uint32_t ttl, const Context& ctx);
+std::size_t answer_reverse_negative(const QuestionKey& key, std::span<std::uint8_t> buf,
+                                    std::uint8_t rcode, std::uint32_t ttl, const Context& ctx,
+                                    dns::Bytes options);
 
 // Cached RRsets (Kind::rrset, Kind::negative) hold records in wire form:
 // an owner equal to the entry's name is the pointer 0xC00C (the question of

@@ -51,8 +51,40 @@ int ViewTable::add_view(View v) {
   for (PrefixMap& m : v.prefix_map) {
     m.restricted = !v.wkp_relaxed && m.prefix == dns64::well_known_prefix;
   }
+  v.one_policy = v.exclude_domains.empty() && v.force_domains.empty() && !v.recursive_only;
+  v.reverse.clear();
+  const auto add_reverse = [&](const ReversePrefix& r) {
+    if (std::find(v.reverse.begin(), v.reverse.end(), r) == v.reverse.end()) v.reverse.push_back(r);
+    if (std::find(reverse_.begin(), reverse_.end(), r) == reverse_.end()) reverse_.push_back(r);
+  };
+  for (std::size_t k = 0; k < v.prefix_count; ++k) add_reverse({v.prefixes[k], false, {}});
+  for (const PrefixMap& m : v.prefix_map) add_reverse({m.prefix, true, m.range});
   views_.push_back(std::move(v));
   return static_cast<int>(views_.size() - 1);
+}
+
+ReverseMatch ViewTable::match_partial(const dns64::Ip6Arpa& name) const {
+  // Fewer labels than an address: NODATA where they agree with a prefix,
+  // under the SOA of the deepest reverse zone that holds the name (whoever
+  // asks: the view's own prefixes are among these).
+  ReverseMatch m;
+  for (const ReversePrefix& r : reverse_) {
+    dns::Name unused;
+    dns64::V4 a;
+    if (dns64::map_ptr(name, r.prefix, unused, a) != dns64::PtrResult::too_few_labels) continue;
+    m.mapping = PtrMapping::partial;
+    if (name.nibbles >= r.zone_nibbles() && r.zone_nibbles() > m.zone) m.zone = r.zone_nibbles();
+  }
+  return m;
+}
+
+std::uint8_t ViewTable::reverse_apex(const dns64::Ip6Arpa& name) const {
+  for (const ReversePrefix& r : reverse_) {
+    if (name.nibbles == r.zone_nibbles() &&
+        dns64::in_prefix(name.addr, r.prefix.addr, r.prefix.length))
+      return name.nibbles;
+  }
+  return 0;
 }
 
 template <typename Key>

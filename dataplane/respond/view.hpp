@@ -11,6 +11,7 @@
 #include "dataplane/dns/wire.hpp"
 #include "dataplane/dns64/ipv4.hpp"
 #include "dataplane/dns64/prefix.hpp"
+#include "dataplane/dns64/ptr.hpp"
 #include "dataplane/dns64/rfc6147.hpp"
 
 namespace dns64d::respond {
@@ -52,6 +53,35 @@ struct PrefixMap {
   bool restricted = false;  // the WKP rule applies (filled by add_view)
 };
 
+// A Pref64 that ip6.arpa names are mapped back from (RFC 6147 §5.3.1): a
+// view's prefix, or a prefix_map's, whose addresses must lie in its range.
+// Its reverse zone is the ip6.arpa name of the prefix: length / 4 nibble
+// labels (every RFC 6052 length is a multiple of 8).
+struct ReversePrefix {
+  dns64::Prefix prefix;
+  bool ranged = false;
+  dns64::V4Range range{};
+
+  std::uint8_t zone_nibbles() const { return static_cast<std::uint8_t>(prefix.length / 4); }
+  bool accepts(const dns64::V4& a) const { return !ranged || dns64::in_range(a, range); }
+  bool operator==(const ReversePrefix& o) const {
+    return prefix == o.prefix && ranged == o.ranged &&
+           (!ranged || (range.net == o.range.net && range.length == o.range.length));
+  }
+};
+
+// Where an ip6.arpa name lies among the reverse prefixes: `mapped` (a whole
+// name: its in-addr.arpa name is the cache key), `partial` (fewer labels
+// than an address has, agreeing with a prefix: NODATA), or `none`.
+// `zone`: the nibbles of the reverse zone that holds the name (the matched
+// prefix's; for a partial name the deepest that holds it), 0 for none (a
+// partial name above every apex).
+enum class PtrMapping : std::uint8_t { none, partial, mapped };
+struct ReverseMatch {
+  PtrMapping mapping = PtrMapping::none;
+  std::uint8_t zone = 0;
+};
+
 struct View {
   static constexpr std::size_t max_prefixes = 4;
   std::string name;
@@ -60,6 +90,17 @@ struct View {
   PtrMode ptr_mode = PtrMode::cname;
   std::uint32_t ptr_cname_ttl = 3600;
   bool wkp_relaxed = false;
+  // BIND's dns64 recursive-only: AAAA queries without RD get no synthesis
+  // (the no_synthesis policy).
+  bool recursive_only = false;
+  // BIND's break-dnssec: DO+CD clients are synthesized for like the others,
+  // not relayed the upstream's answer (§5.5).
+  bool break_dnssec = false;
+  // The SOA of each Pref64's reverse zone (and its NS), as BIND's
+  // dns64-server and dns64-contact: folded wire names; an empty server
+  // stands for the zone's own name.
+  std::vector<std::uint8_t> reverse_soa_server;
+  std::vector<std::uint8_t> reverse_soa_contact{0};
   std::vector<dns64::V4Range> never_map;
   std::vector<PrefixMap> prefix_map;
   // AAAA policies (indexes into the ViewTable's) for names under
@@ -68,6 +109,7 @@ struct View {
   std::uint8_t aaaa_policy = 0;
   std::uint8_t exclude_policy = 0;
   std::uint8_t force_policy = 0;
+  std::uint8_t no_synthesis_policy = 0;  // recursive_only, for queries without RD
   std::vector<std::vector<std::uint8_t>> exclude_domains;
   std::vector<std::vector<std::uint8_t>> force_domains;
 
@@ -91,24 +133,22 @@ struct View {
     }
     return maps(k, a) ? &prefixes[k] : nullptr;
   }
-  // The AAAA policy for a folded wire name.
-  std::uint8_t policy_for(dns::Bytes qname) const {
-    if (exclude_domains.empty() && force_domains.empty()) return aaaa_policy;
+  // The AAAA policy for a folded wire name, asked with or without RD.
+  std::uint8_t policy_for(dns::Bytes qname, bool recursion_desired = true) const {
+    if (one_policy) return aaaa_policy;
+    if (recursive_only && !recursion_desired) return no_synthesis_policy;
     if (under_any(qname, exclude_domains)) return exclude_policy;
     if (under_any(qname, force_domains)) return force_policy;
     return aaaa_policy;
   }
-  // Prefixes an ip6.arpa name may be mapped back from: the view's, then
-  // those of its prefix_map (whose addresses must fall in the range).
-  std::size_t reverse_count() const { return prefix_count + prefix_map.size(); }
-  const dns64::Prefix& reverse_prefix(std::size_t i) const {
-    return i < prefix_count ? prefixes[i] : prefix_map[i - prefix_count].prefix;
-  }
-  bool reverse_accepts(std::size_t i, const dns64::V4& a) const {
-    return i < prefix_count || dns64::in_range(a, prefix_map[i - prefix_count].range);
-  }
   // Filled by ViewTable::add_view: prefix k is the WKP and the rule applies.
   std::array<bool, max_prefixes> restricted{};
+  // Filled by ViewTable::add_view: no domain lists and not recursive_only,
+  // so every AAAA query gets aaaa_policy (one test in the fast path).
+  bool one_policy = false;
+  // Filled by ViewTable::add_view: the view's own reverse prefixes (its
+  // prefixes, then its prefix_map's), each once.
+  std::vector<ReversePrefix> reverse;
 
   // Whether `name` is `domain` or under it (both folded wire names).
   static bool under_any(dns::Bytes name, const std::vector<std::vector<std::uint8_t>>& domains);
@@ -143,7 +183,43 @@ class ViewTable {
   const View& view(int i) const { return views_[static_cast<std::size_t>(i)]; }
   std::size_t size() const { return views_.size(); }
 
+  // Where an ip6.arpa name (read by dns64::read_ip6_arpa) lies: §5.3.1
+  // matches every configured Pref64, so the view's own reverse prefixes
+  // are tried first, then those of every other view. On `mapped`,
+  // `in_addr` holds the in-addr.arpa name.
+  ReverseMatch match_reverse(const View& v, const dns64::Ip6Arpa& name, dns::Name& in_addr) const {
+    if (name.nibbles == 32) {
+      if (const std::uint8_t z = map_whole(v.reverse, name, in_addr); z != 0) {
+        return {PtrMapping::mapped, z};
+      }
+      // Own prefixes are distinct and among the table's: more here means others.
+      if (reverse_.size() > v.reverse.size()) {
+        if (const std::uint8_t z = map_whole(reverse_, name, in_addr); z != 0) {
+          return {PtrMapping::mapped, z};
+        }
+      }
+      return {};
+    }
+    return match_partial(name);
+  }
+  // The nibbles of the reverse zone whose apex `name` is, 0 for none.
+  std::uint8_t reverse_apex(const dns64::Ip6Arpa& name) const;
+  // Every reverse prefix of every view, each once, in the order given.
+  const std::vector<ReversePrefix>& reverse_prefixes() const { return reverse_; }
+
  private:
+  static std::uint8_t map_whole(const std::vector<ReversePrefix>& list, const dns64::Ip6Arpa& name,
+                                dns::Name& in_addr) {
+    for (const ReversePrefix& r : list) {
+      dns64::V4 a;
+      if (dns64::map_ptr(name, r.prefix, in_addr, a) == dns64::PtrResult::ok && r.accepts(a)) {
+        return r.zone_nibbles();
+      }
+    }
+    return 0;
+  }
+  ReverseMatch match_partial(const dns64::Ip6Arpa& name) const;
+
   // Client networks by prefix length, longest first. Each length keeps its
   // networks in an open-addressed table keyed by the masked address, so a
   // lookup probes one table per distinct length present, however many
@@ -185,6 +261,7 @@ class ViewTable {
 
   std::vector<View> views_;
   std::vector<AaaaPolicy> policies_;
+  std::vector<ReversePrefix> reverse_;     // of every view, each once
   std::vector<Length<std::uint32_t>> v4_;  // longest first
   std::vector<Length<Key6>> v6_;           // longest first
   int default_ = none;

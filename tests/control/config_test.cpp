@@ -67,6 +67,39 @@ TEST(Config, DefaultsWithoutViews) {
   EXPECT_EQ(c.cache.entries, 1u << 20);
 }
 
+TEST(Config, ViewSwitchesOfOtherDns64s) {
+  const Config off = parse(std::string(minimal) + "[[view]]\nname = \"v\"\n");
+  ASSERT_EQ(off.views.size(), 1u);
+  EXPECT_FALSE(off.views[0].recursive_only);
+  EXPECT_FALSE(off.views[0].break_dnssec);
+  EXPECT_FALSE(off.views[0].reverse_soa_server.has_value());
+  EXPECT_EQ(dns::to_text(off.views[0].reverse_soa_contact.bytes()), ".");
+  const Config on = parse(std::string(minimal) + R"([[view]]
+name = "v"
+recursive_only = true
+break_dnssec = true
+reverse_soa_server = "NS.DNS64.Example."
+reverse_soa_contact = "hostmaster.dns64.example"
+)");
+  const ViewConfig& v = on.views[0];
+  EXPECT_TRUE(v.recursive_only);
+  EXPECT_TRUE(v.break_dnssec);
+  ASSERT_TRUE(v.reverse_soa_server.has_value());
+  EXPECT_EQ(dns::to_text(v.reverse_soa_server->bytes()), "ns.dns64.example");  // folded
+  EXPECT_EQ(dns::to_text(v.reverse_soa_contact.bytes()), "hostmaster.dns64.example");
+  const std::string view = std::string(minimal) + "[[view]]\nname = \"v\"\n";
+  EXPECT_NE(error_of(view + "recursive_only = 1\n").find("view[0].recursive_only: must be true"),
+            std::string::npos);
+  EXPECT_NE(error_of(view + "break_dnssec = \"yes\"\n").find("view[0].break_dnssec"),
+            std::string::npos);
+  EXPECT_NE(error_of(view + "reverse_soa_server = \"a..b\"\n")
+                .find("view[0].reverse_soa_server: not a domain name"),
+            std::string::npos);
+  EXPECT_NE(error_of(view + "reverse_soa_contact = \"\"\n")
+                .find("view[0].reverse_soa_contact: not a domain name"),
+            std::string::npos);
+}
+
 TEST(Config, RecordNamesAreFolded) {
   const Config c = parse(std::string(minimal) + R"(
 [[record]]

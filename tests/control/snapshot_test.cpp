@@ -88,6 +88,46 @@ TEST(Snapshot, ViewsChooseByClientWithTheirPoliciesAndDefault) {
   EXPECT_EQ(view.policy_for(under), view.exclude_policy);
 }
 
+TEST(Snapshot, ViewSwitchesReachTheViews) {
+  const std::string text = std::string(two_ports) + R"(
+[[view]]
+name = "strict"
+clients = ["2001:db8:cccc::/48"]
+prefixes = ["2001:db8:66::/96"]
+recursive_only = true
+break_dnssec = true
+reverse_soa_server = "ns.dns64.example"
+reverse_soa_contact = "hostmaster.dns64.example"
+)";
+  std::vector<std::string> notes;
+  const auto s = build(text.c_str(), {{0, 1500, {}, false}, {1, 1500, {}, false}}, notes);
+  const respond::ViewTable& t = s->views;
+  const respond::View& strict = t.view(t.for_v6(*dns64::parse_v6("2001:db8:cccc::1")));
+  EXPECT_TRUE(strict.recursive_only);
+  EXPECT_TRUE(strict.break_dnssec);
+  // Queries without RD get the policy that never synthesizes, with the
+  // view's exclusions: the one exclude_domains of the isp view already has.
+  const std::uint8_t name[] = {1, 'x', 0};
+  EXPECT_EQ(strict.policy_for(name, true), strict.aaaa_policy);
+  EXPECT_EQ(strict.policy_for(name, false), strict.no_synthesis_policy);
+  EXPECT_EQ(t.policy(strict.no_synthesis_policy).mode, respond::Synthesis::none);
+  EXPECT_EQ(strict.no_synthesis_policy, t.view(0).exclude_policy);
+  EXPECT_EQ(strict.exclude_policy, strict.aaaa_policy);  // no exclude_domains
+  EXPECT_EQ(strict.reverse_soa_server,
+            (std::vector<std::uint8_t>{2, 'n', 's', 5, 'd', 'n', 's', '6', '4', 7, 'e', 'x', 'a',
+                                       'm', 'p', 'l', 'e', 0}));
+  EXPECT_EQ(strict.reverse_soa_contact.size(), 26u);
+  // The others keep the defaults: no server (the zone's own name), the root as contact.
+  const respond::View& isp = t.view(0);
+  EXPECT_FALSE(isp.recursive_only);
+  EXPECT_FALSE(isp.break_dnssec);
+  EXPECT_EQ(isp.policy_for(name, false), isp.aaaa_policy);
+  EXPECT_TRUE(isp.reverse_soa_server.empty());
+  EXPECT_EQ(isp.reverse_soa_contact, std::vector<std::uint8_t>{0});
+  // Every view's reverse prefixes, each once.
+  EXPECT_EQ(t.reverse_prefixes().size(), 3u);
+}
+
 TEST(Snapshot, FactsMustMatchThePorts) {
   std::vector<std::string> notes;
   EXPECT_THROW(build(two_ports, {{0, 1500, {}, false}}, notes), std::runtime_error);

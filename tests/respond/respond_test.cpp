@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <array>
 #include <optional>
 #include <string>
 #include <vector>
@@ -66,6 +67,44 @@ struct Fixture : ::testing::Test {
       dns::RR rr;
       EXPECT_EQ(rd.rr(rr), dns::Error::ok);
       out.push_back(rr);
+    }
+    return out;
+  }
+  static dns64::Prefix prefix(const char* text) {
+    dns64::Prefix p;
+    EXPECT_EQ(dns64::parse_pref64(text, p), dns64::PrefixError::ok) << text;
+    return p;
+  }
+  static Client client6(const char* text) {
+    Client c;
+    c.is_v6 = true;
+    c.v6 = *dns64::parse_v6(text);
+    return c;
+  }
+  // The reply's one authority record, read as a SOA.
+  struct ReverseSoa {
+    std::string owner, mname, rname;
+    std::uint32_t ttl = 0;
+    std::array<std::uint32_t, 5> timers{};  // serial, refresh, retry, expire, minimum
+  };
+  ReverseSoa authority_soa() {
+    ReverseSoa out;
+    const dns::Bytes msg(buf.data(), reply.sections.end);
+    dns::Reader rd(msg);
+    rd.seek(reply.sections.authority);
+    dns::RR rr;
+    EXPECT_EQ(rd.rr(rr), dns::Error::ok);
+    EXPECT_EQ(rr.type, dns::type::SOA);
+    out.owner = dns::to_text(rr.owner.bytes());
+    out.ttl = rr.ttl;
+    std::size_t at = rr.rdata_offset;
+    dns::Name n;
+    if (dns::read_name(msg, at, n) != dns::Error::ok) return out;
+    out.mname = dns::to_text(n.bytes());
+    if (dns::read_name(msg, at, n) != dns::Error::ok) return out;
+    out.rname = dns::to_text(n.bytes());
+    for (std::size_t i = 0; i < 5 && at + 4 <= msg.size(); ++i, at += 4) {
+      out.timers[i] = dns::load32(msg.data() + at);
     }
     return out;
   }
@@ -770,6 +809,297 @@ TEST_F(Fixture, AnswerFromCacheGivesValidatingClientsLocalEntriesOnly) {
   std::vector<std::uint8_t> out(1500);
   Context ctx{&views, &cache, reader, now, 1232};
   EXPECT_EQ(answer_from_cache(key, out, ctx).outcome, DnsOutcome::punted_validating);
+}
+
+// RFC 6147 §5.3.1 matches every locally configured Pref64: the reverse
+// prefixes of every view, the client's own first; its view decides the form.
+TEST_F(Fixture, PtrUnderAnotherViewsPrefixIsMappedInTheClientsForm) {
+  test::Packet rr;
+  rr.u16(owner_is_qname).rr_fixed(dns::type::PTR, 1, 300, test::wire("host.example"));
+  ASSERT_EQ(cache.insert_rrset({test::wire("8.8.8.8.in-addr.arpa"), dns::type::PTR, 1}, 300,
+                               rr.bytes, std::vector<std::uint16_t>{6}),
+            cache::InsertStatus::inserted);
+  dns::Name q;
+  // The default view (WKP, cname mode) asking under nsp's prefix: a CNAME.
+  dns64::ip6_arpa_name(dns64::embed(prefix("2001:db8:64::/96"), {8, 8, 8, 8}), q);
+  ASSERT_EQ(ask(query(dns::to_text(q.bytes()), dns::type::PTR)).outcome,
+            DnsOutcome::answered_ptr_mapped);
+  auto an = answers();
+  ASSERT_EQ(an.size(), 2u);
+  EXPECT_EQ(an[0].type, dns::type::CNAME);
+  EXPECT_EQ(an[1].type, dns::type::PTR);
+  // nsp (ptr mode) asking under the WKP: the PTR at the question's name.
+  dns64::ip6_arpa_name(dns64::embed(dns64::well_known_prefix, {8, 8, 8, 8}), q);
+  ASSERT_EQ(ask(query(dns::to_text(q.bytes()), dns::type::PTR), "2001:db8:aaaa::1").outcome,
+            DnsOutcome::answered_ptr_mapped);
+  an = answers();
+  ASSERT_EQ(an.size(), 1u);
+  EXPECT_EQ(an[0].type, dns::type::PTR);
+  EXPECT_TRUE(an[0].owner == q);
+  // A miss is keyed by its in-addr.arpa name with the matched prefix's zone
+  // (nsp's /40: ten nibbles), on both paths.
+  dns64::ip6_arpa_name(dns64::embed(prefix("2001:db8:100::/40"), {9, 9, 9, 9}), q);
+  const auto miss = query(dns::to_text(q.bytes()), dns::type::PTR);
+  const QuestionKey k = punted_key(*this, miss);
+  EXPECT_EQ(k.view, 0);
+  EXPECT_TRUE(k.ptr_mapped);
+  EXPECT_EQ(k.ptr_zone, 10);
+  EXPECT_EQ(std::vector<std::uint8_t>(k.key_name().begin(), k.key_name().end()),
+            test::wire("9.9.9.9.in-addr.arpa"));
+  buf.assign(miss.bytes.begin(), miss.bytes.end());
+  buf.resize(1500);
+  QuestionKey slow;
+  const Context ctx{&views, &cache, reader, now, 1232};
+  ASSERT_EQ(respond(buf, miss.size(), client6("2001:db8:ffff::1"), ctx, Prepared{}, &slow).outcome,
+            DnsOutcome::punted_miss);
+  EXPECT_TRUE(slow.ptr_mapped);
+  EXPECT_EQ(slow.ptr_zone, 10);
+}
+
+// A mapped name whose in-addr.arpa name does not exist (or has no PTR):
+// the rcode and the SOA of the Pref64's reverse zone, which covers the
+// question, never a CNAME to nothing or the in-addr.arpa zone's SOA.
+TEST_F(Fixture, NegativeMappedPtrCarriesOnlyTheReverseZonesSoa) {
+  const auto negative = [&](const char* in_addr, std::uint8_t rcode, std::uint32_t ttl) {
+    test::Packet soa;
+    soa.name("in-addr.arpa").rr_fixed(dns::type::SOA, 1, ttl, test::soa_rdata(ttl));
+    ASSERT_EQ(cache.insert_negative({test::wire(in_addr), dns::type::PTR, 1}, ttl, rcode, soa.bytes,
+                                    std::vector<std::uint16_t>{static_cast<std::uint16_t>(
+                                        test::wire("in-addr.arpa").size() + 4)}),
+              cache::InsertStatus::inserted);
+  };
+  dns::Name q;
+  dns64::ip6_arpa_name(dns64::embed(dns64::well_known_prefix, {9, 9, 9, 9}), q);
+  const auto nx = query(dns::to_text(q.bytes()), dns::type::PTR, 5, 1232);
+  const QuestionKey key = punted_key(*this, nx);
+  negative("9.9.9.9.in-addr.arpa", dns::rcode::NXDOMAIN, 120);
+  now += 20'000;
+  ASSERT_EQ(ask(nx).outcome, DnsOutcome::answered_negative);
+  EXPECT_EQ(reply.header.rcode(), dns::rcode::NXDOMAIN);
+  EXPECT_EQ(reply.header.ancount, 0);
+  ASSERT_EQ(reply.header.nscount, 1);
+  ReverseSoa soa = authority_soa();
+  EXPECT_EQ(soa.owner, "0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.b.9.f.f.4.6.0.0.ip6.arpa");
+  EXPECT_EQ(soa.ttl, 100u);
+  EXPECT_EQ(soa.mname, soa.owner);
+  EXPECT_EQ(soa.rname, ".");
+  EXPECT_EQ(soa.timers, (std::array<std::uint32_t, 5>{1, 28800, 7200, 604800, 100}));
+  const std::vector<std::uint8_t> from_worker(buf.begin(),
+                                              buf.begin() + static_cast<long>(reply.sections.end));
+  // The control plane writes the same from the key alone.
+  std::vector<std::uint8_t> out(1500);
+  const Context ctx{&views, &cache, reader, now, 1232};
+  const Result r = answer_from_cache(key, out, ctx);
+  ASSERT_EQ(r.outcome, DnsOutcome::answered_negative);
+  EXPECT_EQ(std::vector<std::uint8_t>(out.begin(), out.begin() + static_cast<long>(r.reply_len)),
+            from_worker);
+  // So does the general path.
+  buf.assign(nx.bytes.begin(), nx.bytes.end());
+  buf.resize(1500);
+  const Result g = respond(buf, nx.size(), client6("2001:db8:ffff::1"), ctx, Prepared{});
+  ASSERT_EQ(g.outcome, DnsOutcome::answered_negative);
+  EXPECT_EQ(std::vector<std::uint8_t>(buf.begin(), buf.begin() + static_cast<long>(g.reply_len)),
+            from_worker);
+  // An answer the control plane did not cache, with the TTL it gives.
+  const std::size_t n = answer_reverse_negative(key, out, dns::rcode::NXDOMAIN, 50, ctx);
+  ASSERT_GT(n, 0u);
+  ASSERT_EQ(dns::parse_message(dns::Bytes(out.data(), n), reply), dns::Error::ok);
+  buf = out;
+  soa = authority_soa();
+  EXPECT_EQ(reply.header.rcode(), dns::rcode::NXDOMAIN);
+  EXPECT_EQ(soa.ttl, 50u);
+  EXPECT_EQ(soa.timers[4], 50u);
+  EXPECT_TRUE(reply.opt.present);
+  const std::vector<std::uint8_t> padding{0, 12, 0, 2, 0, 0};
+  const std::size_t with =
+      answer_reverse_negative(key, out, dns::rcode::NXDOMAIN, 50, ctx, padding);
+  ASSERT_EQ(dns::parse_message(dns::Bytes(out.data(), with), reply), dns::Error::ok);
+  EXPECT_EQ(std::vector<std::uint8_t>(reply.opt.options.begin(), reply.opt.options.end()), padding);
+  QuestionKey plain = key;
+  plain.ptr_mapped = false;
+  EXPECT_EQ(answer_reverse_negative(plain, out, dns::rcode::NXDOMAIN, 50, ctx), 0u);
+
+  // NODATA in ptr mode, under nsp's /40: the zone of ten nibbles.
+  dns64::ip6_arpa_name(dns64::embed(prefix("2001:db8:100::/40"), {10, 10, 10, 10}), q);
+  negative("10.10.10.10.in-addr.arpa", dns::rcode::NOERROR, 60);
+  ASSERT_EQ(ask(query(dns::to_text(q.bytes()), dns::type::PTR), "2001:db8:aaaa::1").outcome,
+            DnsOutcome::answered_negative);
+  EXPECT_EQ(reply.header.rcode(), dns::rcode::NOERROR);
+  EXPECT_EQ(reply.header.ancount, 0);
+  soa = authority_soa();
+  EXPECT_EQ(soa.owner, "1.0.8.b.d.0.1.0.0.2.ip6.arpa");
+  EXPECT_EQ(soa.ttl, 60u);
+}
+
+// Names with fewer labels than an address: NODATA, with the SOA of the
+// deepest reverse zone that holds them; none above every apex.
+TEST_F(Fixture, PartialNamesInsideAReverseZoneCarryItsSoa) {
+  dns::Name full;
+  dns64::ip6_arpa_name(dns64::embed(dns64::well_known_prefix, {8, 8, 8, 8}), full);
+  const auto last = [&](std::size_t nibbles) {
+    return dns::to_text(full.bytes().last(2 * nibbles + 10));
+  };
+  for (const std::size_t nibbles : {24u, 25u, 31u}) {
+    ASSERT_EQ(ask(query(last(nibbles), dns::type::PTR)).outcome, DnsOutcome::answered_ptr_partial);
+    EXPECT_EQ(reply.header.rcode(), dns::rcode::NOERROR);
+    EXPECT_EQ(reply.header.ancount, 0);
+    EXPECT_TRUE(reply.header.flags & dns::flag::AA);
+    ASSERT_EQ(reply.header.nscount, 1) << nibbles;
+    const ReverseSoa soa = authority_soa();
+    EXPECT_EQ(soa.owner, last(24));
+    EXPECT_EQ(soa.ttl, reverse_zone_ttl);
+    EXPECT_EQ(soa.timers[4], reverse_zone_ttl);
+  }
+  ASSERT_EQ(ask(query(last(8), dns::type::PTR)).outcome, DnsOutcome::answered_ptr_partial);
+  EXPECT_EQ(reply.header.nscount, 0);
+}
+
+// BIND's dns64 zones: SOA and NS at the apex of each Pref64's reverse zone.
+TEST_F(Fixture, ReverseZoneApexesAnswerSoaAndNs) {
+  const char* wkp_apex = "0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.B.9.F.F.4.6.0.0.ip6.arpa";
+  ASSERT_EQ(ask(query(wkp_apex, dns::type::SOA, 1, 1232)).outcome,
+            DnsOutcome::answered_reverse_zone);
+  EXPECT_TRUE(reply.header.flags & dns::flag::AA);
+  EXPECT_EQ(reply.header.ancount, 1);
+  EXPECT_TRUE(reply.opt.present);
+  auto an = answers();
+  ASSERT_EQ(an.size(), 1u);
+  EXPECT_EQ(an[0].type, dns::type::SOA);
+  EXPECT_EQ(an[0].ttl, reverse_zone_ttl);
+  // nsp's /96 apex, asked by the default view's client: NS to the zone's name.
+  const char* nsp_apex = "0.0.0.0.0.0.0.0.0.0.0.0.4.6.0.0.8.b.d.0.1.0.0.2.ip6.arpa";
+  ASSERT_EQ(ask(query(nsp_apex, dns::type::NS)).outcome, DnsOutcome::answered_reverse_zone);
+  an = answers();
+  ASSERT_EQ(an.size(), 1u);
+  EXPECT_EQ(an[0].type, dns::type::NS);
+  dns::Name target;
+  std::size_t at = an[0].rdata_offset;
+  ASSERT_EQ(dns::read_name(dns::Bytes(buf.data(), reply.sections.end), at, target), dns::Error::ok);
+  EXPECT_EQ(dns::to_text(target.bytes()), nsp_apex);
+  // Not an apex: the global DNS's business.
+  EXPECT_EQ(ask(query(std::string(nsp_apex).substr(2), dns::type::NS)).outcome,
+            DnsOutcome::punted_miss);
+  EXPECT_EQ(ask(query("0." + std::string(nsp_apex), dns::type::SOA)).outcome,
+            DnsOutcome::punted_miss);
+  EXPECT_EQ(ask(query("ip6.arpa", dns::type::SOA)).outcome, DnsOutcome::punted_miss);
+  // A validating client gets the upstream's answer, as for every mapping.
+  EXPECT_EQ(ask(test::Packet()
+                    .header(1, 0x0110, 1, 0, 0, 1)
+                    .name(wkp_apex)
+                    .u16(dns::type::SOA)
+                    .u16(dns::cls::IN)
+                    .opt(1232, true))
+                .outcome,
+            DnsOutcome::punted_validating);
+}
+
+// A view with BIND's other dns64 switches: recursive-only, break-dnssec
+// and the reverse zones' server and contact.
+struct SwitchFixture : Fixture {
+  SwitchFixture() {
+    View v;
+    v.name = "switches";
+    v.prefixes[0] = prefix("2001:db8:66::/96");
+    v.prefix_count = 1;
+    v.recursive_only = true;
+    v.break_dnssec = true;
+    v.reverse_soa_server = test::wire("ns.dns64.example");
+    v.reverse_soa_contact = test::wire("hostmaster.dns64.example");
+    AaaaPolicy never;
+    never.mode = Synthesis::none;
+    v.no_synthesis_policy = static_cast<std::uint8_t>(views.add_policy(never));
+    views.add_client_v6(*dns64::parse_v6("2001:db8:cccc::"), 48, views.add_view(v));
+  }
+  static constexpr const char* client = "2001:db8:cccc::1";
+  static test::Packet with_flags(const char* name, std::uint16_t type, std::uint16_t flags,
+                                 bool do_bit) {
+    test::Packet q;
+    q.header(9, flags, 1, 0, 0, 1).name(name).u16(type).u16(1).opt(1232, do_bit);
+    return q;
+  }
+};
+
+TEST_F(SwitchFixture, ReverseSoaNamesComeFromTheClientsView) {
+  const char* wkp_apex = "0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.b.9.f.f.4.6.0.0.ip6.arpa";
+  ASSERT_EQ(ask(query(wkp_apex, dns::type::SOA), client).outcome,
+            DnsOutcome::answered_reverse_zone);
+  const auto an = answers();
+  ASSERT_EQ(an.size(), 1u);
+  std::size_t at = an[0].rdata_offset;
+  dns::Name mname, rname;
+  const dns::Bytes msg(buf.data(), reply.sections.end);
+  ASSERT_EQ(dns::read_name(msg, at, mname), dns::Error::ok);
+  ASSERT_EQ(dns::read_name(msg, at, rname), dns::Error::ok);
+  EXPECT_EQ(dns::to_text(mname.bytes()), "ns.dns64.example");
+  EXPECT_EQ(dns::to_text(rname.bytes()), "hostmaster.dns64.example");
+  ASSERT_EQ(ask(query(wkp_apex, dns::type::NS), client).outcome, DnsOutcome::answered_reverse_zone);
+  std::size_t ns_at = answers()[0].rdata_offset;
+  ASSERT_EQ(dns::read_name(dns::Bytes(buf.data(), reply.sections.end), ns_at, mname),
+            dns::Error::ok);
+  EXPECT_EQ(dns::to_text(mname.bytes()), "ns.dns64.example");
+}
+
+TEST_F(SwitchFixture, RecursiveOnlySynthesizesOnlyForRecursiveQueries) {
+  synth("v4.example", {{{8, 8, 8, 8}}});
+  const View& v = views.view(views.for_v6(*dns64::parse_v6(client)));
+  EXPECT_EQ(v.policy_for(test::wire("v4.example"), true), v.aaaa_policy);
+  EXPECT_EQ(v.policy_for(test::wire("v4.example"), false), v.no_synthesis_policy);
+  EXPECT_EQ(ask(with_flags("v4.example", dns::type::AAAA, 0x0100, false), client).outcome,
+            DnsOutcome::answered_aaaa_synth);
+  // Without RD: the policy that never synthesizes, on both paths.
+  const auto norec = with_flags("v4.example", dns::type::AAAA, 0x0000, false);
+  const QuestionKey k = punted_key(*this, norec, client);
+  EXPECT_EQ(k.key_type, aaaa_key_type(v.no_synthesis_policy));
+  buf.assign(norec.bytes.begin(), norec.bytes.end());
+  buf.resize(1500);
+  QuestionKey slow;
+  const Context ctx{&views, &cache, reader, now, 1232};
+  ASSERT_EQ(respond(buf, norec.size(), client6(client), ctx, Prepared{}, &slow).outcome,
+            DnsOutcome::punted_miss);
+  EXPECT_EQ(slow.key_type, k.key_type);
+  // What the resolver caches under that policy (here NODATA) answers it.
+  test::Packet soa;
+  soa.name("example").rr_fixed(dns::type::SOA, 1, 30, test::soa_rdata(30));
+  ASSERT_EQ(
+      cache.insert_negative(
+          {test::wire("v4.example"), k.key_type, 1}, 30, dns::rcode::NOERROR, soa.bytes,
+          std::vector<std::uint16_t>{static_cast<std::uint16_t>(test::wire("example").size() + 4)}),
+      cache::InsertStatus::inserted);
+  ASSERT_EQ(ask(norec, client).outcome, DnsOutcome::answered_negative);
+  EXPECT_EQ(reply.header.ancount, 0);
+  EXPECT_FALSE(reply.header.rd());
+  // Other views synthesize without RD.
+  EXPECT_EQ(ask(norec).outcome, DnsOutcome::answered_aaaa_synth);
+}
+
+TEST_F(SwitchFixture, BreakDnssecSynthesizesForValidatingClients) {
+  synth("v4.example", {{{8, 8, 8, 8}}});
+  const auto validating = with_flags("v4.example", dns::type::AAAA, 0x0110, true);  // RD, CD; DO
+  ASSERT_EQ(ask(validating, client).outcome, DnsOutcome::answered_aaaa_synth);
+  EXPECT_TRUE(reply.header.cd());
+  auto an = answers();
+  ASSERT_EQ(an.size(), 1u);
+  EXPECT_EQ(dns64::to_text(*reinterpret_cast<const dns64::V6*>(an[0].rdata.data())),
+            "2001:db8:66::808:808");
+  // The general path decides the same; a miss is not a validating one.
+  buf.assign(validating.bytes.begin(), validating.bytes.end());
+  buf.resize(1500);
+  const Context ctx{&views, &cache, reader, now, 1232};
+  EXPECT_EQ(respond(buf, validating.size(), client6(client), ctx, Prepared{}).outcome,
+            DnsOutcome::answered_aaaa_synth);
+  const QuestionKey k =
+      punted_key(*this, with_flags("miss.example", dns::type::AAAA, 0x0110, true), client);
+  EXPECT_FALSE(k.validating);
+  // Mapped PTR too.
+  dns::Name q;
+  dns64::ip6_arpa_name(dns64::embed(prefix("2001:db8:66::/96"), {7, 7, 7, 7}), q);
+  const std::string qtext = dns::to_text(q.bytes());
+  const QuestionKey p =
+      punted_key(*this, with_flags(qtext.c_str(), dns::type::PTR, 0x0110, true), client);
+  EXPECT_TRUE(p.ptr_mapped);
+  EXPECT_FALSE(p.validating);
+  // Other views still relay for validating clients.
+  EXPECT_EQ(ask(validating).outcome, DnsOutcome::punted_validating);
 }
 
 // DNS Cookies (RFC 7873, RFC 9018).

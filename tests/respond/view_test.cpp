@@ -1,6 +1,6 @@
-// ViewTable's client lookup against the plain longest-prefix match it
-// replaces: a walk over every network, longest first, the first given of
-// equal ones winning.
+// ViewTable: the client lookup against the plain longest-prefix match it
+// replaces (a walk over every network, longest first, the first given of
+// equal ones winning), and the reverse prefixes of every view.
 #include "dataplane/respond/view.hpp"
 
 #include <gtest/gtest.h>
@@ -139,6 +139,102 @@ TEST(ViewTable, Ipv6MatchesThePlainWalk) {
   compare_with_reference<V6>(4, 5, {32, 48, 64}, true);
   compare_with_reference<V6>(5, 300, {0, 1, 32, 48, 56, 63, 64, 65, 96, 127, 128}, false);
   compare_with_reference<V6>(6, 3000, {48, 56, 64}, true);
+}
+
+// RFC 6147 §5.3.1: an ip6.arpa name maps back under any configured Pref64,
+// the asking view's first (prefixes may overlap: a /64 holds every /96
+// under it).
+struct Reverse : ::testing::Test {
+  Reverse() {
+    View a;
+    a.prefixes[0] = prefix("2001:db8:122:344::/64");
+    a.prefix_count = 1;
+    View b;
+    b.prefixes[0] = prefix("2001:db8:122:344::/96");
+    b.prefixes[1] = prefix("2001:db8:122:344::/96");  // listed twice: one entry
+    b.prefix_count = 2;
+    View c;
+    c.prefixes[0] = dns64d::dns64::well_known_prefix;
+    c.prefix_count = 1;
+    c.prefix_map.push_back({{{203, 0, 113, 0}, 24}, prefix("2001:db8:65::/96"), false});
+    va = table.add_view(a);
+    vb = table.add_view(b);
+    vc = table.add_view(c);
+  }
+  static dns64d::dns64::Prefix prefix(const char* text) {
+    dns64d::dns64::Prefix p;
+    EXPECT_EQ(dns64d::dns64::parse_pref64(text, p), dns64d::dns64::PrefixError::ok);
+    return p;
+  }
+  // The ip6.arpa name of `a` cut to its last `nibbles` labels, read.
+  static dns64d::dns64::Ip6Arpa name(const V6& a, std::size_t nibbles = 32) {
+    dns64d::dns::Name n;
+    dns64d::dns64::ip6_arpa_name(a, n);
+    dns64d::dns64::Ip6Arpa out;
+    EXPECT_EQ(dns64d::dns64::read_ip6_arpa(n.bytes().last(2 * nibbles + 10), out),
+              dns64d::dns64::PtrResult::ok);
+    return out;
+  }
+  dns64d::respond::ReverseMatch match(int view, const dns64d::dns64::Ip6Arpa& n) {
+    in_addr = {};
+    return table.match_reverse(table.view(view), n, in_addr);
+  }
+  ViewTable table;
+  int va = 0, vb = 0, vc = 0;
+  dns64d::dns::Name in_addr;
+};
+
+TEST_F(Reverse, TheAskingViewsPrefixesComeFirstThenEveryOthers) {
+  using dns64d::respond::PtrMapping;
+  EXPECT_EQ(table.reverse_prefixes().size(), 4u);  // /64, /96, the WKP, the map's
+  EXPECT_EQ(table.view(vb).reverse.size(), 1u);
+  // 192.0.2.33 under the /96 is 0.0.0.192 (and a suffix) under the /64.
+  const auto n = name(dns64d::dns64::embed(prefix("2001:db8:122:344::/96"), {192, 0, 2, 33}));
+  auto m = match(vb, n);
+  EXPECT_EQ(m.mapping, PtrMapping::mapped);
+  EXPECT_EQ(m.zone, 24);
+  EXPECT_EQ(dns64d::dns::to_text(in_addr.bytes()), "33.2.0.192.in-addr.arpa");
+  m = match(va, n);
+  EXPECT_EQ(m.zone, 16);
+  EXPECT_EQ(dns64d::dns::to_text(in_addr.bytes()), "192.0.0.0.in-addr.arpa");
+  // A view with neither finds the first configured.
+  m = match(vc, n);
+  EXPECT_EQ(m.mapping, PtrMapping::mapped);
+  EXPECT_EQ(m.zone, 16);
+  // A prefix_map maps back only its range, whoever asks.
+  const auto mapped = name(dns64d::dns64::embed(prefix("2001:db8:65::/96"), {203, 0, 113, 7}));
+  EXPECT_EQ(match(va, mapped).mapping, PtrMapping::mapped);
+  EXPECT_EQ(dns64d::dns::to_text(in_addr.bytes()), "7.113.0.203.in-addr.arpa");
+  const auto outside = name(dns64d::dns64::embed(prefix("2001:db8:65::/96"), {8, 8, 8, 8}));
+  EXPECT_EQ(match(va, outside).mapping, PtrMapping::none);
+  EXPECT_EQ(match(vc, name(*dns64d::dns64::parse_v6("2001:db8:ffff::1"))).mapping,
+            PtrMapping::none);
+}
+
+TEST_F(Reverse, PartialNamesTakeTheDeepestZoneThatHoldsThem) {
+  using dns64d::respond::PtrMapping;
+  const V6 a = dns64d::dns64::embed(prefix("2001:db8:122:344::/96"), {192, 0, 2, 33});
+  const std::pair<std::size_t, std::uint8_t> cases[] = {{31, 24}, {24, 24}, {23, 16},
+                                                        {16, 16}, {15, 0},  {1, 0}};
+  for (const auto& [nibbles, zone] : cases) {
+    for (const int v : {va, vb, vc}) {
+      const auto m = match(v, name(a, nibbles));
+      EXPECT_EQ(m.mapping, PtrMapping::partial) << nibbles;
+      EXPECT_EQ(m.zone, zone) << nibbles << " view " << v;
+    }
+  }
+  EXPECT_EQ(match(va, name(*dns64d::dns64::parse_v6("2001:db9::"), 8)).mapping, PtrMapping::none);
+}
+
+TEST_F(Reverse, ApexesAreTheReverseNamesOfThePrefixes) {
+  const V6 a = dns64d::dns64::embed(prefix("2001:db8:122:344::/96"), {192, 0, 2, 33});
+  EXPECT_EQ(table.reverse_apex(name(a, 24)), 24);
+  EXPECT_EQ(table.reverse_apex(name(a, 16)), 16);
+  EXPECT_EQ(table.reverse_apex(name(a, 20)), 0);
+  EXPECT_EQ(table.reverse_apex(name(a, 32)), 0);
+  EXPECT_EQ(table.reverse_apex(name(dns64d::dns64::well_known_prefix.addr, 24)), 24);
+  EXPECT_EQ(table.reverse_apex(name(prefix("2001:db8:65::/96").addr, 24)), 24);
+  EXPECT_EQ(table.reverse_apex(name(*dns64d::dns64::parse_v6("2001:db8:66::"), 24)), 0);
 }
 
 }  // namespace
