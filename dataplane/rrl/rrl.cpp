@@ -130,6 +130,27 @@ Decision Limiter::decide(std::uint64_t key, std::uint8_t family, std::uint64_t n
   return Decision::drop;
 }
 
+namespace {
+
+std::uint16_t dns_load16(const std::uint8_t* p) {
+  return static_cast<std::uint16_t>(p[0] << 8 | p[1]);
+}
+
+// Where the name at `p` ends (labels to the root, or up to a pointer), or 0
+// when it runs past `len`.
+std::size_t skip_name(const std::uint8_t* m, std::size_t p, std::size_t len) {
+  while (p < len) {
+    const std::uint8_t l = m[p];
+    if (l == 0) return p + 1;
+    if ((l & 0xc0) == 0xc0) return p + 2 <= len ? p + 2 : 0;
+    if ((l & 0xc0) != 0) return 0;
+    p += 1u + l;
+  }
+  return 0;
+}
+
+}  // namespace
+
 std::size_t make_slip(std::span<std::uint8_t> msg, std::size_t len) {
   constexpr std::size_t header = 12;
   len = std::min(len, msg.size());
@@ -137,41 +158,37 @@ std::size_t make_slip(std::span<std::uint8_t> msg, std::size_t len) {
   std::uint8_t* m = msg.data();
   std::size_t end = header;
   if ((m[4] | m[5]) != 0) {
-    // The first question's name: labels, or a pointer that ends it.
-    std::size_t p = header;
-    bool ok = false;
-    while (p < len) {
-      const std::uint8_t l = m[p];
-      if (l == 0) {
-        p += 1;
-        ok = true;
-        break;
-      }
-      if ((l & 0xc0) == 0xc0) {
-        p += 2;
-        ok = true;
-        break;
-      }
-      if ((l & 0xc0) != 0) break;
-      p += 1u + l;
-    }
-    if (ok && p + 4 <= len) end = p + 4;
+    const std::size_t p = skip_name(m, header, len);  // the first question's name
+    if (p != 0 && p + 4 <= len) end = p + 4;
   }
   const bool question = end > header;
-  // The OPT stays (RFC 6891 §7: a reply to a query with OPT carries one),
-  // with its extended rcode: our writer puts it last, without options.
-  std::uint8_t opt[11];
-  const bool has_opt = ((m[10] | m[11]) != 0) && len >= end + sizeof opt &&
-                       m[len - 11] == 0 && m[len - 10] == 0 && m[len - 9] == 41 &&
-                       m[len - 2] == 0 && m[len - 1] == 0;
-  if (has_opt) std::memcpy(opt, m + len - sizeof opt, sizeof opt);
+  // The OPT stays whole (RFC 6891 §7: a reply to a query with OPT carries
+  // one), its extended rcode and options (a COOKIE, an EDE) too: found by
+  // walking every record after the question.
+  std::size_t opt_at = 0, opt_end = 0;
+  if (question || (m[4] | m[5]) == 0) {
+    const std::size_t records = std::size_t{dns_load16(m + 6)} + dns_load16(m + 8) +
+                                dns_load16(m + 10);
+    std::size_t p = end;
+    for (std::size_t i = 0; i < records && p < len; ++i) {
+      const std::size_t fixed = skip_name(m, p, len);
+      if (fixed == 0 || fixed + 10 > len) break;
+      const std::size_t next = fixed + 10 + dns_load16(m + fixed + 8);
+      if (next > len) break;
+      if (dns_load16(m + fixed) == 41) {
+        opt_at = p;
+        opt_end = next;
+      }
+      p = next;
+    }
+  }
   m[2] |= 0x02;  // TC
   m[4] = 0;
   m[5] = question ? 1 : 0;
   std::memset(m + 6, 0, 6);  // no answers or authority records
-  if (has_opt) {
-    std::memcpy(m + end, opt, sizeof opt);
-    end += sizeof opt;
+  if (opt_end != 0) {
+    std::memmove(m + end, m + opt_at, opt_end - opt_at);
+    end += opt_end - opt_at;
     m[11] = 1;
   }
   return end;

@@ -109,8 +109,8 @@ class Limiter {
 };
 
 // Rewrites the DNS reply of `len` octets in `msg` in place into a slip: TC
-// set, the first question kept, every record removed but a trailing OPT
-// (RFC 6891 §7). Returns the slip's length (12 when neither a question
+// set, the first question kept, every record removed but the OPT, whole,
+// with its options (RFC 6891 §7). Returns the slip's length (12 when neither a question
 // nor an OPT is found).
 std::size_t make_slip(std::span<std::uint8_t> msg, std::size_t len);
 

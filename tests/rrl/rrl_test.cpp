@@ -224,10 +224,30 @@ TEST(RrlSlip, KeepsTheQuestionAndSetsTc) {
   EXPECT_EQ(opt, (std::vector<std::uint8_t>{0, 0, 41, 4, 0xd0, 0, 0, 0, 0, 0, 0}));
 }
 
-TEST(RrlSlip, AReplyWithoutAQuestionKeepsTheHeaderOnly) {
+// Our replies' OPT carries a COOKIE (and the control plane's an EDE): the
+// slip keeps it whole, so a limited client still learns its server cookie.
+TEST(RrlSlip, TheOptKeepsItsOptions) {
   std::vector<std::uint8_t> m = reply();
-  m[5] = 0;  // qdcount 0 (a FORMERR may have none)
-  EXPECT_EQ(make_slip(m, m.size()), 12u + 11u);  // the header and the OPT
+  m.resize(m.size() - 11);
+  std::vector<std::uint8_t> opt = {0, 0, 41, 4, 0xd0, 0, 0, 0, 0, 0, 34};
+  const std::vector<std::uint8_t> cookie = {0, 10, 0, 24};
+  opt.insert(opt.end(), cookie.begin(), cookie.end());
+  for (int i = 0; i < 24; ++i) opt.push_back(static_cast<std::uint8_t>(i));
+  const std::vector<std::uint8_t> ede = {0, 15, 0, 2, 0, 22};
+  opt.insert(opt.end(), ede.begin(), ede.end());
+  m.insert(m.end(), opt.begin(), opt.end());
+  const std::size_t n = make_slip(m, m.size());
+  ASSERT_EQ(n, 12u + 17u + opt.size());
+  EXPECT_EQ(std::vector<std::uint8_t>(m.begin() + 29, m.begin() + static_cast<long>(n)), opt);
+  EXPECT_EQ(m[7], 0);   // no answer
+  EXPECT_EQ(m[11], 1);  // the OPT
+}
+
+TEST(RrlSlip, AReplyWithoutAQuestionKeepsTheHeaderOnly) {
+  // A FORMERR may have no question: the header and the OPT.
+  std::vector<std::uint8_t> m = {0x12, 0x34, 0x81, 0x81, 0, 0, 0, 0, 0, 0, 0, 1,
+                                 0,    0,    41,   4,    0xd0, 0, 0, 0, 0, 0, 0};
+  EXPECT_EQ(make_slip(m, m.size()), 12u + 11u);
   EXPECT_EQ(m[11], 1);
   std::vector<std::uint8_t> cut = reply();
   EXPECT_EQ(make_slip(cut, 20), 12u);  // the question runs past the end
