@@ -72,6 +72,16 @@ void copy_named(dns::Writer& w, Section s, cache::EntryView v, dns::Bytes key_na
   }
 }
 
+// Where the TTL of the one record at the start of `rr` is: after its owner
+// (a pointer, or labels to the root); 0 when the record is cut short.
+std::size_t ttl_offset(dns::Bytes rr) {
+  std::size_t i = 0;
+  while (i < rr.size() && rr[i] != 0 && (rr[i] & 0xc0) == 0) i += 1u + rr[i];
+  if (i >= rr.size()) return 0;
+  i += (rr[i] & 0xc0) == 0xc0 ? 2 : 1;
+  return i + 8 <= rr.size() ? i + 4 : 0;
+}
+
 void write_synthesized(dns::Writer& w, cache::EntryView v, const View& view) {
   // The chain: CNAME/DNAME records in wire form with uncompressed names.
   const dns::Bytes chain = v.cname_chain();
@@ -101,6 +111,7 @@ void write_synthesized(dns::Writer& w, cache::EntryView v, const View& view) {
     }
     p = q + rdlen;
   }
+  std::size_t count = 0;
   for (std::size_t k = 0; k < view.prefix_count; ++k) {
     for (const cache::Ipv4& ip : v.ipv4()) {
       const dns64::V4 a{ip.bytes[0], ip.bytes[1], ip.bytes[2], ip.bytes[3]};
@@ -112,11 +123,25 @@ void write_synthesized(dns::Writer& w, cache::EntryView v, const View& view) {
       } else {
         (void)w.add_at(Section::answer, 12, dns::type::AAAA, dns::cls::IN, v.ttl(), aaaa);
       }
+      ++count;
     }
+  }
+  // Every address excluded for this view (never_map, the well-known
+  // prefix's rule): NODATA, with the AAAA query's SOA so that the client
+  // can cache it (RFC 2308 §5), at the TTL §5.1.7 gave the synthesis.
+  const dns::Bytes soa = v.synth_soa();
+  const std::size_t at = ttl_offset(soa);
+  if (count == 0 && at != 0) {
+    const std::array<std::uint16_t, 1> offsets{static_cast<std::uint16_t>(at)};
+    (void)w.add_raw(Section::authority, soa, offsets, v.ttl());
   }
 }
 
-Result answer_from(dns::Writer& w, cache::EntryView v, const View& view, DnsOutcome positive) {
+// `do_bit`: the client set DO, so an entry the upstream validated (and we
+// trust it to say so) gets AD (RFC 6147 §5.5: never with DO clear).
+Result answer_from(dns::Writer& w, cache::EntryView v, const View& view, DnsOutcome positive,
+                   bool do_bit) {
+  if (do_bit && v.validated()) w.set_flags(dns::flag::AD);
   switch (v.kind()) {
     case cache::Kind::synth_aaaa:
       write_synthesized(w, v, view);
@@ -238,7 +263,7 @@ std::size_t opt_room(const FastQuery& q) { return q.opt ? 11 + q.cookie.len : 0;
 // `end` octets written so far, then the header (NOERROR, QR and RA set, RD
 // and CD copied, `answers` records). Room for the OPT was checked before.
 std::size_t finish_fast(std::span<std::uint8_t> buf, const FastQuery& q, std::size_t end,
-                        std::uint16_t answers, std::uint16_t our_udp) {
+                        std::uint16_t answers, std::uint16_t our_udp, bool ad = false) {
   if (q.opt) {
     std::uint8_t* o = buf.data() + end;
     o[0] = 0;
@@ -251,7 +276,8 @@ std::size_t finish_fast(std::span<std::uint8_t> buf, const FastQuery& q, std::si
   }
   std::uint8_t* h = buf.data();
   dns::store16(h + 2, static_cast<std::uint16_t>(dns::flag::QR | dns::flag::RA |
-                                                 (q.flags & (dns::flag::RD | dns::flag::CD))));
+                                                 (q.flags & (dns::flag::RD | dns::flag::CD)) |
+                                                 (ad ? dns::flag::AD : 0)));
   dns::store16(h + 6, answers);
   dns::store16(h + 8, 0);
   dns::store16(h + 10, q.opt ? 1 : 0);
@@ -287,7 +313,10 @@ std::size_t write_synthesized_fast(std::span<std::uint8_t> buf, const FastQuery&
       ++count;
     }
   }
-  return finish_fast(buf, q, static_cast<std::size_t>(out - buf.data()), count, our_udp);
+  // None mapped, and a SOA to say so: the Writer's path writes it.
+  if (count == 0 && !v.synth_soa().empty()) return 0;
+  return finish_fast(buf, q, static_cast<std::size_t>(out - buf.data()), count, our_udp,
+                     q.do_bit && v.validated());
 }
 
 // A cached RRset (owners 0xC00C or uncompressed, RDATA names uncompressed)
@@ -306,7 +335,7 @@ std::size_t write_rrset_fast(std::span<std::uint8_t> buf, const FastQuery& q, st
     dns::store32(out + off, ttl);
   }
   return finish_fast(buf, q, q.question_end + rrs.size(), static_cast<std::uint16_t>(ttls.size()),
-                     our_udp);
+                     our_udp, q.do_bit && v.validated());
 }
 
 // The answer to an ip6.arpa query mapped to `in_addr`: a CNAME to it and
@@ -659,7 +688,7 @@ Result respond_fast(std::span<std::uint8_t> buf, std::size_t len, const Context&
   }
   const DnsOutcome positive =
       q.qtype == dns::type::AAAA ? DnsOutcome::answered_aaaa_real : DnsOutcome::answered_cached;
-  return answer_from(w, r.view, view, positive);
+  return answer_from(w, r.view, view, positive, q.do_bit);
 }
 
 Result respond_general(std::span<std::uint8_t> buf, std::size_t len, const Client& client,
@@ -799,7 +828,7 @@ Result respond_general(std::span<std::uint8_t> buf, std::size_t len, const Clien
   start(dns::rcode::NOERROR);
   const DnsOutcome positive = m.question.qtype == dns::type::AAAA ? DnsOutcome::answered_aaaa_real
                                                                   : DnsOutcome::answered_cached;
-  return answer_from(w, r.view, view, positive);
+  return answer_from(w, r.view, view, positive, m.opt.present && m.opt.do_bit);
 }
 
 }  // namespace

@@ -261,6 +261,77 @@ TEST_F(Fixture, WellKnownPrefixSkipsNonGlobal) {
   EXPECT_EQ(answers().size(), 1u);
 }
 
+// Every A record excluded for the client's view: NODATA that carries the
+// AAAA query's SOA (RFC 2308 §5), at the synthesis's TTL (§5.1.7), on the
+// fast path and behind a CNAME chain alike; without a SOA, as before.
+TEST_F(Fixture, AnAllExcludedSynthesisIsNodataWithTheAaaaQuerysSoa) {
+  test::Packet soa;
+  soa.name("example").rr_fixed(dns::type::SOA, 1, 3600, test::soa_rdata(300));
+  const std::vector<cache::Ipv4> private_v4{{{10, 1, 2, 3}}};
+  const auto plain = test::wire("private.example");
+  ASSERT_EQ(cache.insert_aaaa({plain, dns::type::AAAA, 1}, 120, private_v4, {},
+                              cache::kNoEntryFlags, soa.bytes),
+            cache::InsertStatus::inserted);
+  test::Packet chain;
+  chain.name("alias.example").rr_fixed(dns::type::CNAME, 1, 300, test::wire("private.example"));
+  const auto alias = test::wire("alias.example");
+  ASSERT_EQ(cache.insert_aaaa({alias, dns::type::AAAA, 1}, 120, private_v4, chain.bytes,
+                              cache::kNoEntryFlags, soa.bytes),
+            cache::InsertStatus::inserted);
+  for (const char* name : {"private.example", "alias.example"}) {
+    ASSERT_EQ(ask(query(name, dns::type::AAAA, 3, 1232)).outcome, DnsOutcome::answered_aaaa_synth)
+        << name;
+    EXPECT_EQ(reply.header.rcode(), dns::rcode::NOERROR);
+    EXPECT_EQ(reply.header.nscount, 1) << name;
+    dns::Reader rd(dns::Bytes(buf.data(), buf.size()));
+    rd.seek(reply.sections.authority);
+    dns::RR rr;
+    ASSERT_EQ(rd.rr(rr), dns::Error::ok);
+    EXPECT_EQ(rr.type, dns::type::SOA);
+    EXPECT_EQ(dns::to_text(rr.owner.bytes()), "example");
+    EXPECT_EQ(rr.ttl, 120u);
+    for (const dns::RR& an : answers()) EXPECT_NE(an.type, dns::type::AAAA) << name;
+  }
+  // A client whose view maps the address gets it, and no SOA.
+  ASSERT_EQ(ask(query("private.example", dns::type::AAAA), "2001:db8:aaaa::5").outcome,
+            DnsOutcome::answered_aaaa_synth);
+  EXPECT_EQ(answers().size(), 2u);
+  EXPECT_EQ(reply.header.nscount, 0);
+}
+
+// AD only for clients that set DO, only from entries the upstream validated.
+TEST_F(Fixture, ValidatedEntriesGiveAdToDoClientsOnly) {
+  test::Packet rr;
+  rr.u16(owner_is_qname).rr_fixed(dns::type::A, 1, 60, test::v4(192, 0, 2, 1));
+  const std::vector<std::uint16_t> offs{6};
+  const auto signed_name = test::wire("signed.example");
+  const auto plain_name = test::wire("plain.example");
+  ASSERT_EQ(cache.insert_rrset({signed_name, dns::type::A, 1}, 60, rr.bytes, offs,
+                               cache::kValidated),
+            cache::InsertStatus::inserted);
+  ASSERT_EQ(cache.insert_rrset({plain_name, dns::type::A, 1}, 60, rr.bytes, offs),
+            cache::InsertStatus::inserted);
+  const std::vector<cache::Ipv4> v4{{{8, 8, 8, 8}}};
+  ASSERT_EQ(cache.insert_aaaa({signed_name, dns::type::AAAA, 1}, 60, v4, {}, cache::kValidated),
+            cache::InsertStatus::inserted);
+  struct Row {
+    const char* name;
+    std::uint16_t qtype;
+    bool do_bit, ad;
+  };
+  for (const Row& row : {Row{"signed.example", dns::type::A, true, true},
+                         Row{"signed.example", dns::type::A, false, false},
+                         Row{"signed.example", dns::type::AAAA, true, true},
+                         Row{"signed.example", dns::type::AAAA, false, false},
+                         Row{"plain.example", dns::type::A, true, false}}) {
+    const Result r = ask(query(row.name, row.qtype, 5, 1232, row.do_bit));
+    ASSERT_TRUE(is_answer(r.outcome)) << row.name;
+    EXPECT_EQ((reply.header.flags & dns::flag::AD) != 0, row.ad)
+        << row.name << " " << row.qtype << " DO " << row.do_bit;
+    EXPECT_EQ(answers().size(), 1u);
+  }
+}
+
 TEST_F(Fixture, RrsetsAndNegativeEntries) {
   test::Packet rr;
   rr.u16(owner_is_qname).rr_fixed(dns::type::A, 1, 60, test::v4(192, 0, 2, 1));
