@@ -517,8 +517,10 @@ Config parse(const std::string& text, const std::string& origin) {
         fail("cookies.previous_secret", "must be 32 hexadecimal digits (16 octets)");
       c.cookies.has_previous = true;
     }
+    if (c.cookies.enabled && !cookie::init()) {
+      fail("cookies", "libsodium could not be initialised");
+    }
     if (c.cookies.enabled && !secret) {
-      if (!cookie::init()) fail("cookies", "libsodium could not be initialised");
       c.cookies.secret = cookie::random_secret();
       c.cookie_secret_random = true;
     }

@@ -179,8 +179,16 @@ void Resolver::expire(std::uint32_t index) {
   ++stats_[ResolverCounter::deadline];
   upstream::Completion timed_out;
   timed_out.status = upstream::Status::timeout;
-  if (p.stage == Stage::aaaa || p.stage == Stage::real_aaaa || p.stage == Stage::aaaa_cd) {
-    // No AAAA answer yet: as a timeout (§5.1.2-3), which may lead on to the A answer.
+  if (p.stage == Stage::aaaa_cd) {
+    // The SERVFAIL may be a validator's: never synthesis (§5.5), and
+    // nothing cached.
+    answer_all(p);
+    return;
+  }
+  if (p.stage == Stage::aaaa || p.stage == Stage::real_aaaa) {
+    // No AAAA answer yet: as a timeout (§5.1.2-3), which may lead on to the
+    // A answer, if one came; no new query is asked now.
+    if (p.early_a == EarlyA::none) p.early_a = EarlyA::out;
     finish_aaaa(index, timed_out);
     if (!p.in_use || p.generation != generation) return;
   }
@@ -760,8 +768,9 @@ void Resolver::answer_one(const Waiting& w, dns::Bytes relay, std::uint8_t fallb
   ctx.stream_limit = stream_limit;
   std::size_t len = 0;
   const respond::Result r = respond::answer_from_cache(key, buf, ctx);
-  // What an OPT of ours carries: the client's COOKIE, and the EDE when one
-  // was noted (the upstream's, or ours).
+  // What an OPT of ours carries: the client's COOKIE, and with a SERVFAIL
+  // the EDE when one was noted (the upstream's, or ours); `with_cookie`
+  // alone for every other rcode.
   std::array<std::uint8_t, dns::Writer::max_opt_options> options;
   std::size_t options_len = key.cookie.len;
   std::copy_n(key.cookie.option.begin(), key.cookie.len, options.begin());
@@ -772,6 +781,7 @@ void Resolver::answer_one(const Waiting& w, dns::Bytes relay, std::uint8_t fallb
     options_len += e.size();
   }
   const dns::Bytes opt_options(options.data(), options_len);
+  const dns::Bytes with_cookie = key.cookie.bytes();
   // The upstream failed: no answer, or its own SERVFAIL. (An answer known
   // but not cached comes with its own fallback rcode.)
   bool upstream_failed = relay.empty() && fallback_rcode == dns::rcode::SERVFAIL;
@@ -816,17 +826,34 @@ void Resolver::answer_one(const Waiting& w, dns::Bytes relay, std::uint8_t fallb
     const std::size_t question_end = respond::write_question(key, buf);
     const bool followed = question_end != 0 && (same || mapped_view != nullptr) &&
                           append_answer(relay, up, up.question.qtype, relay_key, an, scrub);
-    if (followed) {
+    if (followed && mapped_view != nullptr && an.empty()) {
+      // A mapped name whose in-addr.arpa name does not exist (or has no
+      // PTR), not cached (a SOA TTL of 0, a stray SOA): no CNAME to
+      // nothing, and only the SOA of the Pref64's reverse zone, at the
+      // negative TTL the upstream gave (0 without a SOA that covers it).
+      NegativeSoa soa;
+      const std::uint32_t ttl =
+          negative_soa(relay, up, soa) && !soa.rrs.empty() ? soa.ttl : 0;
+      len = respond::answer_reverse_negative(key, buf, up_rcode, ttl, ctx, with_cookie);
+      if (len != 0) ++stats_[ResolverCounter::relayed];
+    } else if (followed) {
       dns::Writer wr(buf, respond::reply_limit(key, snap.edns_udp_size, stream_limit));
       dns::Header h;
       h.id = key.id;
       h.flags = key.flags;
-      // AD only from a trusted upstream, only to a client that set DO (§5.5).
-      const std::uint16_t ad =
-          config_.trust_ad && key.do_bit ? (up.header.flags & dns::flag::AD) : 0;
+      // AD only from a trusted upstream, only to a client that set DO
+      // (§5.5), only for its own question (not an A answer standing in
+      // for an AAAA one, not a mapped name).
+      const std::uint16_t ad = config_.trust_ad && key.do_bit && same &&
+                                       up.question.qtype == key.qtype
+                                   ? (up.header.flags & dns::flag::AD)
+                                   : 0;
       (void)wr.reuse_question(h, question_end, up.header.rcode(),
                               static_cast<std::uint16_t>(dns::flag::RA | ad));
-      if (key.opt) (void)wr.want_opt(snap.edns_udp_size, key.do_bit, 0, opt_options);
+      if (key.opt) {
+        (void)wr.want_opt(snap.edns_udp_size, key.do_bit, 0,
+                          up.header.rcode() == dns::rcode::SERVFAIL ? opt_options : with_cookie);
+      }
       // Owners equal to the key became 0xC00C, the reply's question: in
       // `ptr` mode the in-addr.arpa records are thereby renamed to it.
       const dns::Bytes in_addr = up.question.name.bytes();
@@ -855,7 +882,8 @@ void Resolver::answer_one(const Waiting& w, dns::Bytes relay, std::uint8_t fallb
   }
   if (len == 0) {
     len = respond::answer_rcode(key, buf, fallback_rcode, snap.edns_udp_size, stream_limit,
-                                opt_options);
+                                fallback_rcode == dns::rcode::SERVFAIL ? opt_options
+                                                                       : with_cookie);
     ++stats_[fallback_rcode == dns::rcode::SERVFAIL ? ResolverCounter::servfail
                                                     : ResolverCounter::uncached_negative];
   }

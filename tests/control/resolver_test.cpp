@@ -466,6 +466,8 @@ Rr soa_example(std::uint32_t ttl = 3600, std::uint32_t minimum = 900) {
 
 std::vector<Case> cases() {
   const std::string ptr_wkp = ip6_arpa("64:ff9b::102:304");
+  // The reverse zone of 64:ff9b::/96, whose SOA a negative mapped answer carries.
+  const std::string wkp_reverse_zone = "0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.b.9.f.f.4.6.0.0.ip6.arpa";
   const std::string ptr_nsp = ip6_arpa("2001:db8:122:344:1:203:400:0");
   const std::string ptr_plain = ip6_arpa("2001:db8::1");
   ResolverConfig servfail_on_error;
@@ -778,7 +780,15 @@ std::vector<Case> cases() {
                      nxdomain(rr_soa("in-addr.arpa", 3600, 300))}},
        .rcode = rcode::NXDOMAIN,
        .cache = {{"4.3.2.1.in-addr.arpa", type::PTR, true, cache::Kind::negative, 300,
-                  rcode::NXDOMAIN}}},
+                  rcode::NXDOMAIN}},
+       .authority = {wkp_reverse_zone}},
+      // Not cached (a SOA TTL of 0): the same answer, built from the relay.
+      {.title = "UncacheableNegativePtrCarriesTheReverseZonesSoaAndNoCname",
+       .query = {.name = ptr_wkp, .qtype = type::PTR},
+       .upstream = {{"4.3.2.1.in-addr.arpa", type::PTR, nxdomain(rr_soa("in-addr.arpa", 0, 300))}},
+       .rcode = rcode::NXDOMAIN,
+       .cache = {{"4.3.2.1.in-addr.arpa", type::PTR, false}},
+       .authority = {wkp_reverse_zone}},
       {.title = "PtrOutsideThePrefixIsAskedAsIs",
        .query = {.name = ptr_plain, .qtype = type::PTR},
        .upstream = {{ptr_plain, type::PTR,
@@ -1545,6 +1555,51 @@ TEST(Deadline, BothQueriesStallingGiveServfailAtTheDeadline) {
   EXPECT_EQ(r.reply_for(txt).m.header.rcode(), rcode::SERVFAIL);
   EXPECT_EQ(r.count(ResolverCounter::deadline), 2u);
   EXPECT_EQ(r.resolver.pending(), 0u);
+}
+
+TEST(Deadline, DuringTheCdRetryItIsServfailNeverSynthesis) {
+  Replay r;
+  r.transport.on("bogus.example", type::AAAA, error_rcode(rcode::SERVFAIL));
+  r.transport.on("bogus.example", type::AAAA, held(), true);  // the CD retry stalls
+  r.transport.on("bogus.example", type::A, records({rr_a("bogus.example", 300, "1.2.3.4")}));
+  const auto client = r.submit({.name = "bogus.example"});
+  r.run();
+  EXPECT_EQ(r.count(ResolverCounter::cd_retries), 1u);
+  EXPECT_FALSE(answered(r, client));
+  r.now += 2000;
+  r.run();
+  EXPECT_EQ(r.reply_for(client).m.header.rcode(), rcode::SERVFAIL);
+  EXPECT_EQ(r.count(ResolverCounter::synthesized), 0u);
+  EXPECT_NE(r.lookup("bogus.example", type::AAAA).status, cache::LookupStatus::hit);
+}
+
+TEST(Deadline, NoQueryIsAskedWhenItPasses) {
+  ResolverConfig config;
+  config.parallel_a = false;
+  Replay r(config);
+  r.transport.on("stall.example", type::AAAA, held());
+  r.transport.on("stall.example", type::A, records({rr_a("stall.example", 300, "1.2.3.4")}));
+  const auto client = r.submit({.name = "stall.example"});
+  r.now += 2000;
+  r.run();
+  // Nothing about A is known: SERVFAIL, without an A query sent to no one's use.
+  EXPECT_EQ(r.reply_for(client).m.header.rcode(), rcode::SERVFAIL);
+  EXPECT_EQ(r.count(ResolverCounter::upstream_queries), 1u);
+}
+
+TEST(Ede, OnlyASERVFAILCarriesIt) {
+  Replay r;
+  // The AAAA query fails with an EDE, the A answer is an empty NODATA
+  // without SOA: the client's NOERROR says nothing of the AAAA failure.
+  r.transport.on("nosoa.example", type::AAAA,
+                 {Answer::Kind::reply, rcode::SERVFAIL, {}, {}, 0, 22});
+  r.transport.on("nosoa.example", type::A, records({}));
+  const auto client = r.submit({.name = "nosoa.example", .edns = 1232});
+  r.run();
+  const Reply reply = r.reply_for(client);
+  EXPECT_EQ(reply.m.header.rcode(), rcode::NOERROR);
+  EXPECT_TRUE(reply.m.opt.present);
+  EXPECT_EQ(ede_of(reply.m), -1);
 }
 
 TEST(Deadline, ZeroLeavesItToTheUpstreamAttempts) {
