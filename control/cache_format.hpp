@@ -20,6 +20,13 @@ struct Rrs {
   bool empty() const { return ttl_offsets.empty(); }
 };
 
+// DNSSEC records a DO=0 client must not see (RFC 4035 §3.2.1): RRSIG,
+// NSEC, NSEC3, unless they are what it asked for.
+inline bool is_dnssec_record(std::uint16_t type, std::uint16_t qtype) {
+  return type != qtype &&
+         (type == dns::type::RRSIG || type == dns::type::NSEC || type == dns::type::NSEC3);
+}
+
 // Appends `rr`, read from `msg`; `key_name` (folded) may be empty, then no
 // owner is compressed. False when the record cannot be expanded.
 bool append_rr(dns::Bytes msg, const dns::RR& rr, dns::Bytes key_name, Rrs& out);

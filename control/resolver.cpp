@@ -401,7 +401,9 @@ void Resolver::ask(std::uint32_t index, std::uint16_t qtype) {
   r.qname_wire = p.lookup_name();
   r.qtype = qtype;
   r.qclass = p.qclass;
-  r.do_bit = p.validating;
+  // Always DO: the cache keeps the signatures and proofs for clients that
+  // set DO, and the workers leave them out for the others.
+  r.do_bit = true;
   r.cd = p.validating || p.stage == Stage::aaaa_cd;
   r.cookie = cookie_of(index, p.generation, p.stage != Stage::plain && qtype == dns::type::A);
   if (transport_.start(r)) {
@@ -476,16 +478,25 @@ bool Resolver::cache_response(const Pending& p, dns::Bytes msg, const dns::Messa
   const cache::Key key{p.lookup_name(), p.key_type, p.qclass};
   const std::uint8_t rcode = static_cast<std::uint8_t>(m.header.rcode() | (m.opt.ext_rcode << 4));
   cache::InsertStatus st = cache::InsertStatus::bad_value;
+  const std::uint16_t qtype = p.qtype;
+  const auto dnssec = [qtype](const dns::RR& rr) { return is_dnssec_record(rr.type, qtype); };
   if (rcode == dns::rcode::NOERROR && m.header.ancount > 0) {
-    Rrs rrs;
-    AnswerScrub scrub;
-    if (!append_answer(msg, m, p.qtype, p.lookup_name(), rrs, scrub)) return false;
+    // The records, then their signatures (for clients that set DO).
+    Rrs rrs, sigs;
+    AnswerScrub scrub, sig_scrub;
+    if (!append_answer(msg, m, qtype, p.lookup_name(), rrs, scrub, dnssec)) return false;
+    if (!append_answer(msg, m, qtype, p.lookup_name(), sigs, sig_scrub,
+                       [&](const dns::RR& rr) { return !dnssec(rr); })) {
+      return false;
+    }
     stats_[ResolverCounter::scrubbed] += scrub.dropped;
     // A chain that ends without data is NODATA, whose TTL and SOA are in
     // the authority section (RFC 2308 §5): relayed, like NXDOMAIN at the end
     // of a chain below, rather than cached as an answer for the chain's TTL.
     if (!scrub.has_data || rrs.empty()) return false;
-    st = cache_.insert_rrset(key, rrs.min_ttl, rrs.bytes, rrs.ttl_offsets, validated(m));
+    st = cache_.insert_signed(key, cache::Kind::rrset, std::min(rrs.min_ttl, sigs.min_ttl), 0,
+                              rrs.bytes, rrs.ttl_offsets, sigs.bytes, sigs.ttl_offsets,
+                              validated(m));
   } else if (rcode == dns::rcode::NXDOMAIN && m.header.ancount > 0) {
     // NXDOMAIN at the end of a CNAME chain: a negative entry holds only the
     // SOA, so the answer is relayed, chain and all, and not cached.
@@ -495,8 +506,18 @@ bool Resolver::cache_response(const Pending& p, dns::Bytes msg, const dns::Messa
     // or MINIMUM, whichever is lower; a SOA of another zone makes it uncacheable.
     NegativeSoa soa;
     if (!negative_soa(msg, m, soa) || soa.rrs.empty()) return false;
-    st = cache_.insert_negative(key, soa.ttl, rcode, soa.rrs.bytes, soa.rrs.ttl_offsets,
-                                validated(m));
+    // The proofs of the denial (NSEC, NSEC3) and the signatures over them
+    // and over the SOA, for clients that set DO; none over a stray SOA.
+    Rrs proofs;
+    dns::Name answered;
+    if (answered_name(msg, m, answered) &&
+        !append_section(msg, m, dns::Section::authority, 0, {}, proofs, [&](const dns::RR& rr) {
+          return !dnssec(rr) || stray_soa(rr, answered.bytes());
+        })) {
+      return false;
+    }
+    st = cache_.insert_signed(key, cache::Kind::negative, soa.ttl, rcode, soa.rrs.bytes,
+                              soa.rrs.ttl_offsets, proofs.bytes, proofs.ttl_offsets, validated(m));
   } else {
     return false;
   }
@@ -610,6 +631,11 @@ void Resolver::finish_aaaa(std::uint32_t index, const upstream::Completion& c) {
       std::uint32_t answer_ttl = UINT32_MAX;  // for an answer left empty: the removed records'
       const bool whole = append_answer(c.response, m, dns::type::AAAA, p.lookup_name(), rrs, scrub,
                                        [&](const dns::RR& rr) {
+                                         // The signature over the whole set no
+                                         // longer fits what is left of it.
+                                         if (is_dnssec_record(rr.type, dns::type::AAAA)) {
+                                           return true;
+                                         }
                                          answer_ttl = std::min(answer_ttl, rr.ttl);
                                          if (rr.type != dns::type::AAAA || rr.rdata.size() != 16)
                                            return false;
@@ -821,11 +847,17 @@ void Resolver::answer_one(const Waiting& w, dns::Bytes relay, std::uint8_t fallb
     const dns::Bytes relay_key = same            ? key.qname()
                                  : mapped_rename ? up.question.name.bytes()
                                                  : dns::Bytes{};
+    // Signatures and proofs only to a client that set DO, and only for its
+    // own name (a mapped answer is ours, unsigned).
+    const bool show_dnssec = key.do_bit && same;
+    const auto hidden = [&](const dns::RR& rr) {
+      return !show_dnssec && is_dnssec_record(rr.type, up.question.qtype);
+    };
     Rrs an;
     AnswerScrub scrub;
     const std::size_t question_end = respond::write_question(key, buf);
     const bool followed = question_end != 0 && (same || mapped_view != nullptr) &&
-                          append_answer(relay, up, up.question.qtype, relay_key, an, scrub);
+                          append_answer(relay, up, up.question.qtype, relay_key, an, scrub, hidden);
     if (followed && mapped_view != nullptr && an.empty()) {
       // A mapped name whose in-addr.arpa name does not exist (or has no
       // PTR), not cached (a SOA TTL of 0, a stray SOA): no CNAME to
@@ -863,8 +895,9 @@ void Resolver::answer_one(const Waiting& w, dns::Bytes relay, std::uint8_t fallb
       // the answer came in). The chain was followed above, so its end is known.
       dns::Name answered;
       if (answered_name(relay, up, answered)) {
-        append_section(relay, up, dns::Section::authority, 0, {}, ns,
-                       [&](const dns::RR& rr) { return stray_soa(rr, answered.bytes()); });
+        append_section(relay, up, dns::Section::authority, 0, {}, ns, [&](const dns::RR& rr) {
+          return stray_soa(rr, answered.bytes()) || hidden(rr);
+        });
       }
       if (mapped_view != nullptr && mapped_view->ptr_mode == respond::PtrMode::cname) {
         // §5.3.1: the CNAME from the ip6.arpa name to the in-addr.arpa one.

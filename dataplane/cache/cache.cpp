@@ -150,6 +150,42 @@ InsertStatus Cache::insert_with_offsets(const Key& key, Kind kind, uint32_t ttl,
                       flags);
 }
 
+InsertStatus Cache::insert_signed(const Key& key, Kind kind, uint32_t ttl, uint8_t rcode,
+                                  std::span<const uint8_t> rrs,
+                                  std::span<const uint16_t> ttl_offsets,
+                                  std::span<const uint8_t> dnssec,
+                                  std::span<const uint16_t> dnssec_offsets, EntryFlags flags) {
+  if (kind == Kind::synth_aaaa) return fail(InsertStatus::bad_value);
+  flags = static_cast<EntryFlags>(flags & ~kSigned);
+  if (dnssec_offsets.empty()) {
+    return insert_with_offsets(key, kind, ttl, kind == Kind::negative ? rcode : 0, rrs,
+                               ttl_offsets, flags);
+  }
+  if (rrs.size() > 0xffff || ttl_offsets.size() > 0xff ||
+      ttl_offsets.size() + dnssec_offsets.size() > kMaxTtlOffsets ||
+      rrs.size() + dnssec.size() > 0xffff) {
+    return fail(InsertStatus::bad_value);
+  }
+  std::vector<uint8_t> body(rrs.begin(), rrs.end());
+  body.insert(body.end(), dnssec.begin(), dnssec.end());
+  std::vector<uint16_t> offsets(ttl_offsets.begin(), ttl_offsets.end());
+  for (const uint16_t off : dnssec_offsets) {
+    offsets.push_back(static_cast<uint16_t>(off + rrs.size()));
+  }
+  for (const uint16_t off : offsets) {
+    if (size_t{off} + 4 > body.size()) return fail(InsertStatus::bad_value);
+  }
+  // The trailer: how many records, and octets, are not DNSSEC ones.
+  body.push_back(static_cast<uint8_t>(ttl_offsets.size()));
+  body.push_back(static_cast<uint8_t>(rrs.size() >> 8));
+  body.push_back(static_cast<uint8_t>(rrs.size()));
+  const std::span<const uint8_t> array{reinterpret_cast<const uint8_t*>(offsets.data()),
+                                       offsets.size() * sizeof(uint16_t)};
+  return insert_entry(key, kind, ttl, static_cast<uint8_t>(offsets.size()),
+                      kind == Kind::negative ? rcode : 0, array, body,
+                      static_cast<EntryFlags>(flags | kSigned));
+}
+
 InsertStatus Cache::insert_rrset(const Key& key, uint32_t ttl, std::span<const uint8_t> rrs,
                                  std::span<const uint16_t> ttl_offsets, EntryFlags flags) {
   return insert_with_offsets(key, Kind::rrset, ttl, 0, rrs, ttl_offsets, flags);

@@ -175,6 +175,13 @@ class Cache {
   InsertStatus insert_rrset(const Key& key, uint32_t ttl, std::span<const uint8_t> rrs,
                             std::span<const uint16_t> ttl_offsets,
                             EntryFlags flags = kNoEntryFlags);
+  // An RRset (kind rrset) or a negative answer's SOA (kind negative) with
+  // DNSSEC records after it, for clients that set DO (EntryView::signed_rrs);
+  // without any, as the plain inserts.
+  InsertStatus insert_signed(const Key& key, Kind kind, uint32_t ttl, uint8_t rcode,
+                             std::span<const uint8_t> rrs, std::span<const uint16_t> ttl_offsets,
+                             std::span<const uint8_t> dnssec,
+                             std::span<const uint16_t> dnssec_offsets, EntryFlags flags);
   InsertStatus insert_negative(const Key& key, uint32_t ttl, uint8_t rcode,
                                std::span<const uint8_t> soa, std::span<const uint16_t> ttl_offsets,
                                EntryFlags flags = kNoEntryFlags);

@@ -25,6 +25,10 @@ enum EntryFlags : uint8_t {
   // The upstream validated it (AD from an upstream trusted to say so,
   // [upstream] trust_ad): answers to clients that set DO carry AD.
   kValidated = 4,
+  // rrset, negative: DNSSEC records (RRSIG, NSEC, NSEC3) follow the others,
+  // for clients that set DO; a trailer (count, then octets, of the others)
+  // says where they start. The plain accessors never show them.
+  kSigned = 8,
 };
 
 struct Ipv4 {
@@ -101,13 +105,22 @@ class EntryView {
     return b.subspan(b.size() - 2 - n, n);
   }
 
-  // rrset (answer RRs) and negative (the SOA RR)
-  std::span<const uint8_t> rrs() const { return body(); }
-  std::span<const uint8_t> soa() const { return body(); }
-  std::span<const uint16_t> ttl_offsets() const {
-    return {reinterpret_cast<const uint16_t*>(e_->value()),
-            e_->kind == Kind::synth_aaaa ? 0u : e_->count};
+  // rrset (answer RRs) and negative (the SOA RR), without DNSSEC records
+  std::span<const uint8_t> rrs() const {
+    const std::span<const uint8_t> b = body();
+    return signed_entry() ? b.first(plain_bytes(b)) : b;
   }
+  std::span<const uint8_t> soa() const { return rrs(); }
+  std::span<const uint16_t> ttl_offsets() const {
+    const std::span<const uint16_t> all = all_ttl_offsets();
+    return signed_entry() ? all.first(body()[body().size() - 3]) : all;
+  }
+  // The same with the DNSSEC records after them (kSigned), for DO clients.
+  std::span<const uint8_t> signed_rrs() const {
+    const std::span<const uint8_t> b = body();
+    return signed_entry() ? b.first(b.size() - 3) : b;
+  }
+  std::span<const uint16_t> signed_ttl_offsets() const { return all_ttl_offsets(); }
 
  private:
   std::span<const uint8_t> body() const {
@@ -115,6 +128,14 @@ class EntryView {
     return {e_->value() + skip, e_->value_len - skip};
   }
 
+  bool signed_entry() const { return (e_->flags & kSigned) != 0 && e_->kind != Kind::synth_aaaa; }
+  static size_t plain_bytes(std::span<const uint8_t> b) {
+    return size_t{b[b.size() - 2]} << 8 | b[b.size() - 1];
+  }
+  std::span<const uint16_t> all_ttl_offsets() const {
+    return {reinterpret_cast<const uint16_t*>(e_->value()),
+            e_->kind == Kind::synth_aaaa ? 0u : e_->count};
+  }
   static size_t synth_soa_len(std::span<const uint8_t> b) {
     return size_t{b[b.size() - 2]} << 8 | b[b.size() - 1];
   }

@@ -23,7 +23,7 @@ inline constexpr std::uint16_t A = 1, NS = 2, MD = 3, MF = 4, CNAME = 5, SOA = 6
                                MR = 9, PTR = 12, HINFO = 13, MINFO = 14, MX = 15, TXT = 16, RP = 17,
                                AFSDB = 18, RT = 21, SIG = 24, PX = 26, AAAA = 28, NXT = 30,
                                SRV = 33, NAPTR = 35, DNAME = 39, OPT = 41, DS = 43, RRSIG = 46,
-                               NSEC = 47, HTTPS = 65, ANY = 255;
+                               NSEC = 47, NSEC3 = 50, HTTPS = 65, ANY = 255;
 }
 namespace cls {
 inline constexpr std::uint16_t IN = 1, CH = 3, NONE = 254, ANY = 255;

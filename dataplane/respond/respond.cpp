@@ -146,14 +146,19 @@ Result answer_from(dns::Writer& w, cache::EntryView v, const View& view, DnsOutc
     case cache::Kind::synth_aaaa:
       write_synthesized(w, v, view);
       return finish(w, DnsOutcome::answered_aaaa_synth);
+    // Signatures and proofs only for a client that set DO (RFC 4035 §3.2.1).
     case cache::Kind::rrset:
-      if (w.add_raw(Section::answer, v.rrs(), v.ttl_offsets(), v.ttl()) != dns::Error::ok) {
+      if (w.add_raw(Section::answer, do_bit ? v.signed_rrs() : v.rrs(),
+                    do_bit ? v.signed_ttl_offsets() : v.ttl_offsets(),
+                    v.ttl()) != dns::Error::ok) {
         return servfail(w);
       }
       return finish(w, positive);
     case cache::Kind::negative:
       w.set_rcode(v.rcode());
-      if (w.add_raw(Section::authority, v.soa(), v.ttl_offsets(), v.ttl()) != dns::Error::ok) {
+      if (w.add_raw(Section::authority, do_bit ? v.signed_rrs() : v.soa(),
+                    do_bit ? v.signed_ttl_offsets() : v.ttl_offsets(),
+                    v.ttl()) != dns::Error::ok) {
         return servfail(w);
       }
       return finish(w, DnsOutcome::answered_negative);
@@ -324,8 +329,9 @@ std::size_t write_synthesized_fast(std::span<std::uint8_t> buf, const FastQuery&
 // fit (the Writer then truncates properly) or breaks the storage contract.
 std::size_t write_rrset_fast(std::span<std::uint8_t> buf, const FastQuery& q, std::size_t limit,
                              cache::EntryView v, std::uint16_t our_udp) {
-  const dns::Bytes rrs = v.rrs();
-  const std::span<const std::uint16_t> ttls = v.ttl_offsets();
+  // Signatures only for a client that set DO (RFC 4035 §3.2.1).
+  const dns::Bytes rrs = q.do_bit ? v.signed_rrs() : v.rrs();
+  const std::span<const std::uint16_t> ttls = q.do_bit ? v.signed_ttl_offsets() : v.ttl_offsets();
   if (q.question_end + rrs.size() + opt_room(q) > std::min(limit, buf.size())) return 0;
   std::uint8_t* out = buf.data() + q.question_end;
   std::memcpy(out, rrs.data(), rrs.size());

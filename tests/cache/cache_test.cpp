@@ -99,6 +99,42 @@ TEST_F(CacheTest, ASynthesizedEntryMayKeepTheAaaaQuerysSoa) {
   EXPECT_TRUE(std::ranges::equal(r.view.synth_soa(), soa));
 }
 
+TEST_F(CacheTest, SignedEntriesShowTheirDnssecRecordsOnlyWhenAsked) {
+  // Two plain records of 16 octets, then one DNSSEC record of 20.
+  std::vector<uint8_t> plain(32, 0xaa), sig(20, 0xbb);
+  const std::vector<uint16_t> plain_offs{6, 22}, sig_offs{6};
+  const auto n = wire("signed.example");
+  ASSERT_EQ(cache->insert_signed(Key{n, kA, kIN}, Kind::rrset, 300, 0, plain, plain_offs, sig,
+                                 sig_offs, kValidated),
+            InsertStatus::inserted);
+  LookupResult r = get("signed.example", kA);
+  ASSERT_EQ(r.status, LookupStatus::hit);
+  EXPECT_TRUE(r.view.validated());
+  EXPECT_TRUE(std::ranges::equal(r.view.rrs(), plain));
+  EXPECT_TRUE(std::ranges::equal(r.view.ttl_offsets(), plain_offs));
+  ASSERT_EQ(r.view.signed_rrs().size(), 52u);
+  EXPECT_TRUE(std::ranges::equal(r.view.signed_rrs().subspan(32), sig));
+  EXPECT_TRUE(std::ranges::equal(r.view.signed_ttl_offsets(), std::vector<uint16_t>{6, 22, 38}));
+  // A negative answer: the SOA, then its proofs.
+  const auto neg = wire("nx.example");
+  ASSERT_EQ(cache->insert_signed(Key{neg, kAAAA, kIN}, Kind::negative, 60, 3, plain, plain_offs,
+                                 sig, sig_offs, kNoEntryFlags),
+            InsertStatus::inserted);
+  r = get("nx.example");
+  ASSERT_EQ(r.view.kind(), Kind::negative);
+  EXPECT_EQ(r.view.rcode(), 3);
+  EXPECT_TRUE(std::ranges::equal(r.view.soa(), plain));
+  EXPECT_EQ(r.view.signed_rrs().size(), 52u);
+  // Without DNSSEC records it is a plain entry.
+  const auto bare = wire("bare.example");
+  ASSERT_EQ(cache->insert_signed(Key{bare, kA, kIN}, Kind::rrset, 300, 0, plain, plain_offs, {},
+                                 {}, kNoEntryFlags),
+            InsertStatus::inserted);
+  r = get("bare.example", kA);
+  EXPECT_TRUE(std::ranges::equal(r.view.signed_rrs(), plain));
+  EXPECT_TRUE(std::ranges::equal(r.view.signed_ttl_offsets(), plain_offs));
+}
+
 TEST_F(CacheTest, PrefetchHintFindsTheEntryAndAWrongHintFallsBack) {
   ASSERT_EQ(put_aaaa("a.example", 300, {{{192, 0, 2, 1}}}), InsertStatus::inserted);
   ASSERT_EQ(put_aaaa("b.example", 300, {{{192, 0, 2, 2}}}), InsertStatus::inserted);

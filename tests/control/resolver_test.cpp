@@ -67,6 +67,20 @@ Rr rr_txt(std::string owner, std::uint32_t ttl, const std::string& text) {
 Rr rr_soa(std::string zone, std::uint32_t ttl, std::uint32_t minimum) {
   return {std::move(zone), type::SOA, ttl, test::soa_rdata(minimum)};
 }
+// A signature over `covered` by example. (its bytes are never checked here).
+Rr rr_rrsig(std::string owner, std::uint32_t ttl, std::uint16_t covered) {
+  test::Packet p;
+  p.u16(covered).u8(13).u8(2).u32(ttl).u32(1'900'000'000).u32(1'700'000'000).u16(4242);
+  p.name("example");
+  for (int i = 0; i < 64; ++i) p.u8(static_cast<std::uint8_t>(i));
+  return {std::move(owner), type::RRSIG, ttl, p.bytes};
+}
+// An NSEC from `owner` to `next`, with A and RRSIG in its bitmap.
+Rr rr_nsec(std::string owner, std::uint32_t ttl, const std::string& next) {
+  test::Packet p;
+  p.name(next).u8(0).u8(6).u8(0x40).u8(0).u8(0).u8(0).u8(0).u8(0x02);  // A; RRSIG (46)
+  return {std::move(owner), type::NSEC, ttl, p.bytes};
+}
 
 // What the script answers one upstream query with.
 struct Answer {
@@ -128,8 +142,8 @@ struct Sent {
 class ScriptedTransport final : public upstream::Transport {
  public:
   // Every later query for (name, type) gets `a`; unscripted ones are held.
-  // `cd`: only for queries with CD set and DO clear (the retry of a
-  // SERVFAIL); those fall back to the plain script.
+  // `cd`: only for queries with CD set (the retry of a SERVFAIL, or a
+  // validating client's); those fall back to the plain script.
   void on(const std::string& name, std::uint16_t qtype, Answer a, bool cd = false) {
     script_[{lower(name), qtype | (cd ? cd_key : 0u)}] = std::move(a);
   }
@@ -152,7 +166,7 @@ class ScriptedTransport final : public upstream::Transport {
     s.name = lower(s.name);
     sent.push_back(s);
     auto it = script_.end();
-    if (r.cd && !r.do_bit) it = script_.find({s.name, r.qtype | cd_key});
+    if (r.cd) it = script_.find({s.name, r.qtype | cd_key});
     if (it == script_.end()) it = script_.find({s.name, r.qtype});
     const Octets wire(r.qname_wire.begin(), r.qname_wire.end());
     if (it == script_.end() || it->second.kind == Answer::Kind::held) {
@@ -593,6 +607,63 @@ std::vector<Case> cases() {
        .upstream = {{"silent.example", type::TXT, timeout()}},
        .rcode = rcode::SERVFAIL,
        .ede = 22},
+      // DNSSEC records reach clients that set DO, from the cache as fresh,
+      // and never the others (RFC 4035 §3.2.1); the cache is filled with
+      // DO set (every upstream query asks with DO).
+      {.title = "DoClientGetsTheSignatureOfAnAnswer",
+       .query = {.name = "sig.example", .qtype = type::TXT, .edns = 1232, .do_bit = true},
+       .upstream = {{"sig.example", type::TXT,
+                     records({rr_txt("sig.example", 300, "x"),
+                              rr_rrsig("sig.example", 300, type::TXT)})}},
+       .answer = {"sig.example 300 TXT x", "sig.example 300 TYPE46 91 octets"},
+       .cache = {{"sig.example", type::TXT, true, cache::Kind::rrset, 300}}},
+      {.title = "PlainClientGetsNoSignature",
+       .query = {.name = "sig.example", .qtype = type::TXT, .edns = 1232},
+       .upstream = {{"sig.example", type::TXT,
+                     records({rr_txt("sig.example", 300, "x"),
+                              rr_rrsig("sig.example", 300, type::TXT)})}},
+       .answer = {"sig.example 300 TXT x"},
+       .cache = {{"sig.example", type::TXT, true, cache::Kind::rrset, 300}}},
+      {.title = "DoClientGetsTheProofsOfANegativeAnswer",
+       .query = {.name = "none.example", .qtype = type::TXT, .edns = 1232, .do_bit = true},
+       .upstream = {{"none.example", type::TXT,
+                     {Answer::Kind::reply,
+                      rcode::NOERROR,
+                      {},
+                      {soa_example(), rr_rrsig("example", 3600, type::SOA),
+                       rr_nsec("none.example", 900, "z.example"),
+                       rr_rrsig("none.example", 900, type::NSEC)},
+                      0}}},
+       .cache = {{"none.example", type::TXT, true, cache::Kind::negative, 900, rcode::NOERROR}},
+       .authority = {"example", "example", "none.example", "none.example"}},
+      {.title = "PlainClientGetsOnlyTheSoaOfANegativeAnswer",
+       .query = {.name = "none.example", .qtype = type::TXT, .edns = 1232},
+       .upstream = {{"none.example", type::TXT,
+                     {Answer::Kind::reply,
+                      rcode::NOERROR,
+                      {},
+                      {soa_example(), rr_rrsig("example", 3600, type::SOA),
+                       rr_nsec("none.example", 900, "z.example"),
+                       rr_rrsig("none.example", 900, type::NSEC)},
+                      0}}},
+       .cache = {{"none.example", type::TXT, true, cache::Kind::negative, 900, rcode::NOERROR}},
+       .authority = {"example"}},
+      // §5.5: synthesized AAAA carry no signatures, whatever the A answer had.
+      {.title = "SynthesisForADoClientCarriesNoSignatures",
+       .query = {.name = "v4.example", .edns = 1232, .do_bit = true},
+       .upstream = {{"v4.example", type::AAAA,
+                     {Answer::Kind::reply,
+                      rcode::NOERROR,
+                      {},
+                      {soa_example(), rr_rrsig("example", 3600, type::SOA),
+                       rr_nsec("v4.example", 900, "z.example")},
+                      0}},
+                    {"v4.example", type::A,
+                     records({rr_a("v4.example", 300, "1.2.3.4"),
+                              rr_rrsig("v4.example", 300, type::A)})}},
+       .answer = {"v4.example 300 AAAA 64:ff9b::102:304"},
+       .cache = {{"v4.example", type::AAAA, true, cache::Kind::synth_aaaa, 300}},
+       .synthesized = 1},
       // §5.5: DO without CD: synthesis, and never AD on synthesized data.
       {.title = "DoClientGetsSynthesisWithoutAd",
        .query = {.name = "v4.example", .edns = 1232, .do_bit = true},
@@ -955,7 +1026,7 @@ void replay(const Case& c, bool parallel) {
     EXPECT_EQ(s.name, lower(expected[i].name)) << "query " << i;
     EXPECT_EQ(s.qtype, expected[i].qtype) << "query " << i;
     EXPECT_EQ(s.qclass, dns::cls::IN);
-    EXPECT_EQ(s.do_bit, validating);
+    EXPECT_TRUE(s.do_bit) << "query " << i;  // always: the cache keeps signatures
     EXPECT_EQ(s.cd, validating || expected[i].cd) << "query " << i;
   }
   EXPECT_EQ(r.transport.held_count(), held);
@@ -1067,7 +1138,7 @@ TEST(Resolver, PoliciesAndValidatingClientsHaveLookupsOfTheirOwn) {
   int aaaa_plain = 0, aaaa_validating = 0, a = 0;
   for (const Sent& s : r.transport.sent) {
     if (s.qtype == type::A) ++a;
-    if (s.qtype == type::AAAA) ++(s.do_bit && s.cd ? aaaa_validating : aaaa_plain);
+    if (s.qtype == type::AAAA) ++(s.cd ? aaaa_validating : aaaa_plain);
   }
   EXPECT_EQ(aaaa_plain, 1);
   EXPECT_EQ(aaaa_validating, 1);

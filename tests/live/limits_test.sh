@@ -29,6 +29,7 @@ CONF
 servers = ["127.0.0.1:5353"]   # silent: unbound drops what it is asked
 timeout_ms = 3000
 attempts = 1
+client_deadline_ms = 0          # the upstream's own timeout, counted below, ends the wait
 $limit = 1
 over_limit = "$mode"
 [[port]]

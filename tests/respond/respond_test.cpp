@@ -332,6 +332,45 @@ TEST_F(Fixture, ValidatedEntriesGiveAdToDoClientsOnly) {
   }
 }
 
+// Signatures and proofs only for clients that set DO (RFC 4035 §3.2.1),
+// on the fast path and the Writer's alike.
+TEST_F(Fixture, DnssecRecordsOnlyForDoClients) {
+  test::Packet a, sig;
+  a.u16(owner_is_qname).rr_fixed(dns::type::A, 1, 60, test::v4(192, 0, 2, 1));
+  sig.u16(owner_is_qname).rr_fixed(dns::type::RRSIG, 1, 60, std::vector<std::uint8_t>(30, 7));
+  const std::vector<std::uint16_t> offs{6};
+  const auto name = test::wire("signed.example");
+  ASSERT_EQ(cache.insert_signed({name, dns::type::A, 1}, cache::Kind::rrset, 60, 0, a.bytes, offs,
+                                sig.bytes, offs, cache::kNoEntryFlags),
+            cache::InsertStatus::inserted);
+  for (const bool do_bit : {false, true}) {
+    ASSERT_EQ(ask(query("signed.example", dns::type::A, 1, 1232, do_bit)).outcome,
+              DnsOutcome::answered_cached);
+    const std::vector<dns::RR> an = answers();
+    ASSERT_EQ(an.size(), do_bit ? 2u : 1u) << "DO " << do_bit;
+    EXPECT_EQ(an[0].type, dns::type::A);
+    if (do_bit) {
+      EXPECT_EQ(an[1].type, dns::type::RRSIG);
+    }
+  }
+  // A negative answer: the SOA alone, or with its proofs.
+  test::Packet soa, nsec;
+  soa.name("example").rr_fixed(dns::type::SOA, 1, 60, test::soa_rdata(60));
+  nsec.name("nx.example").rr_fixed(dns::type::NSEC, 1, 60, test::wire("z.example"));
+  const auto nx = test::wire("nx.example");
+  ASSERT_EQ(cache.insert_signed({nx, dns::type::TXT, 1}, cache::Kind::negative, 60,
+                                dns::rcode::NXDOMAIN, soa.bytes,
+                                std::vector<std::uint16_t>{13}, nsec.bytes,
+                                std::vector<std::uint16_t>{16}, cache::kNoEntryFlags),
+            cache::InsertStatus::inserted);
+  for (const bool do_bit : {false, true}) {
+    ASSERT_EQ(ask(query("nx.example", dns::type::TXT, 2, 1232, do_bit)).outcome,
+              DnsOutcome::answered_negative);
+    EXPECT_EQ(reply.header.rcode(), dns::rcode::NXDOMAIN);
+    EXPECT_EQ(reply.header.nscount, do_bit ? 2 : 1) << "DO " << do_bit;
+  }
+}
+
 TEST_F(Fixture, RrsetsAndNegativeEntries) {
   test::Packet rr;
   rr.u16(owner_is_qname).rr_fixed(dns::type::A, 1, 60, test::v4(192, 0, 2, 1));
