@@ -98,14 +98,15 @@ void Arena::unlink(uint32_t g) {
 
 uint32_t Arena::alloc(uint32_t granules) {
   if (granules == 0 || granules > max_class_) return 0;
+  // Freed memory before untouched memory: an exact fit, else the smallest
+  // larger free block split (the tail stays free), and only then the
+  // untouched tail. Taking the tail first would touch (and make resident)
+  // new pages under a steady churn of entries, though the cache holds no
+  // more than before, until all of `bytes` is resident.
   uint32_t g = heads_[granules];
   if (g != 0) {
     unlink(g);
-  } else if (total_ - bump_ >= granules) {
-    g = bump_;
-    bump_ += granules;
   } else {
-    // Smallest larger class (or the large list), split; the tail stays free.
     const uint32_t from = granules + 1;
     for (uint32_t w = from / 64; w < nonempty_.size() && g == 0; ++w) {
       uint64_t bits = nonempty_[w];
@@ -113,10 +114,16 @@ uint32_t Arena::alloc(uint32_t granules) {
       if (bits == 0) continue;
       g = heads_[w * 64 + static_cast<uint32_t>(std::countr_zero(bits))];
     }
-    if (g == 0) return 0;
-    const uint32_t n = read32(g, 8);
-    unlink(g);
-    link(g + granules, n - granules);
+    if (g != 0) {
+      const uint32_t n = read32(g, 8);
+      unlink(g);
+      link(g + granules, n - granules);
+    } else if (total_ - bump_ >= granules) {
+      g = bump_;
+      bump_ += granules;
+    } else {
+      return 0;
+    }
   }
   free_granules_ -= granules;
   DNS64D_UNPOISON(at(g), size_t{granules} * kGranule);

@@ -9,7 +9,8 @@
 
 namespace dns64d::cache {
 
-// Preallocated byte pool carved in 32-byte granules. Free blocks sit on one
+// Preallocated byte pool carved in 32-byte granules, reused before the
+// untouched tail is taken (so resident memory follows what is live). Free blocks sit on one
 // list per exact size (plus one list for blocks above the largest class) and
 // merge with free neighbours, so mixed entry sizes do not strand memory.
 // Blocks are named by granule index; 0 is never handed out, so 0 can mean
