@@ -459,6 +459,7 @@ void Daemon::loop(const std::atomic<bool>& stop) {
 
   std::vector<cache::RefreshCandidate> refresh;
   std::uint64_t last_rx = 0, last_change = dataplane::now_ms(hz), last_second = last_change;
+  std::uint64_t last_sweep = last_change;
   while (!stop.load(std::memory_order_relaxed)) {
     unsigned work = 0;
     if (single) work += dataplane::worker_poll(*workers[0]);
@@ -470,7 +471,13 @@ void Daemon::loop(const std::atomic<bool>& stop) {
       rrl_log.second();
       // Static records are re-written so their TTL never runs down.
       insert_static(*cache, cfg.records, static_failed, policy_modes);
-      cache->expire(4096);
+    }
+    // Expired entries go within about a minute whatever the table's size
+    // (their memory then serves new ones), a tenth of a second's share at a
+    // time so that no pass holds up a worker sharing the lcore.
+    if (now - last_sweep >= 100) {
+      last_sweep = now;
+      cache->expire(std::max<std::size_t>(512, cache->slots() / 600));
     }
     // Entries hit shortly before they expire are asked for again, with no
     // client waiting, so the next hit finds the new answer (the cache never

@@ -189,6 +189,7 @@ class Cache {
   size_t flush_all();
   size_t flush_subtree(std::span<const uint8_t> name);  // the name and every name under it
   size_t expire(size_t max_slots = SIZE_MAX);           // sweep from a moving hand
+  size_t slots() const { return total_slots_; }         // what a whole sweep covers
   void maintain();  // reclaim and check for stalled readers; call it when idle too
   // Live entries hit shortly before expiry, local ones (kLocal) left out.
   size_t drain_refresh(std::vector<RefreshCandidate>& out, size_t max = SIZE_MAX);
