@@ -18,29 +18,14 @@
 #include "dataplane/cookie/cookie.hpp"
 #include "dataplane/dns/reader.hpp"
 #include "tests/pcap/harness.hpp"
+#include "tests/pcap/pcap_support.hpp"
 #include "tests/support/frames.hpp"
 #include "tests/support/packet.hpp"
 
 namespace dns64d::test {
 namespace {
 
-const Mac our_mac{0x02, 0, 0, 0, 0, 0x53};
-const Mac client_mac{0x02, 0, 0, 0, 0, 0x01};
-const Ip4 our_v4{192, 0, 2, 53};
-const Ip6 our_v6{0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x53};
-
-Ip6 v6(const char* text) {
-  Ip6 a{};
-  EXPECT_EQ(inet_pton(AF_INET6, text, a.data()), 1) << text;
-  return a;
-}
-
-std::string text6(const ldns_rdf* rdf) {
-  char* s = ldns_rdf2str(rdf);
-  std::string out = s ? s : "";
-  free(s);
-  return out;
-}
+std::string text6(const ldns_rdf* rdf) { return text_of(rdf); }
 
 const char* config = R"(
 [dataplane]
@@ -122,20 +107,6 @@ std::string many_records() {
   return s;
 }
 
-struct PktDeleter {
-  void operator()(ldns_pkt* p) const { ldns_pkt_free(p); }
-};
-using Pkt = std::unique_ptr<ldns_pkt, PktDeleter>;
-
-Pkt parse_dns(const std::vector<std::uint8_t>& payload) {
-  ldns_pkt* p = nullptr;
-  if (ldns_wire2pkt(&p, payload.data(), payload.size()) != LDNS_STATUS_OK) return nullptr;
-  return Pkt(p);
-}
-
-L2 to_us(std::vector<std::uint16_t> vlans = {}) {
-  return L2{our_mac, client_mac, std::move(vlans)};
-}
 
 // An IPv4 query with MF set: the first fragment of a datagram, its header
 // checksum right.

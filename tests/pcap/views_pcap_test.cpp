@@ -14,15 +14,13 @@
 #include <string>
 
 #include "tests/pcap/harness.hpp"
+#include "tests/pcap/pcap_support.hpp"
 #include "tests/support/frames.hpp"
 #include "tests/support/packet.hpp"
 
 namespace dns64d::test {
 namespace {
 
-const Mac our_mac{0x02, 0, 0, 0, 0, 0x53};
-const Mac client_mac{0x02, 0, 0, 0, 0, 0x01};
-const Ip6 our_v6{0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x53};
 
 const char* isp = "2001:db8:a096::1";     // cname mode, /96 prefix
 const char* strict = "2001:db8:a066::1";  // ptr mode, every switch on
@@ -82,23 +80,6 @@ const char* isp_apex = "0.0.0.0.0.0.0.0.4.4.3.0.2.2.1.0.8.b.d.0.1.0.0.2.ip6.arpa
 const char* strict_apex = "0.0.0.0.0.0.0.0.0.0.0.0.6.6.0.0.8.b.d.0.1.0.0.2.ip6.arpa.";
 const char* wkp_apex = "0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.b.9.f.f.4.6.0.0.ip6.arpa.";
 
-Ip6 v6(const char* text) {
-  Ip6 a{};
-  EXPECT_EQ(inet_pton(AF_INET6, text, a.data()), 1) << text;
-  return a;
-}
-
-std::string text_of(const ldns_rdf* rdf) {
-  char* s = ldns_rdf2str(rdf);
-  std::string out = s ? s : "";
-  free(s);
-  return out;
-}
-
-struct PktDeleter {
-  void operator()(ldns_pkt* p) const { ldns_pkt_free(p); }
-};
-using Pkt = std::unique_ptr<ldns_pkt, PktDeleter>;
 
 Packet ask(const char* name, std::uint16_t type, std::uint16_t id, std::uint16_t flags = 0x0100,
            bool do_bit = false) {
@@ -112,7 +93,7 @@ using Check = std::function<void(ldns_pkt*)>;
 class ViewsPcap : public ::testing::Test {
  protected:
   void send(const char* client, const Packet& dns, std::uint16_t id, Check check) {
-    input_.push_back(udp6(L2{our_mac, client_mac, {}}, v6(client), our_v6,
+    input_.push_back(udp6(to_us(), v6(client), our_v6,
                           static_cast<std::uint16_t>(40000 + id), 53, dns.bytes));
     expect_[id] = std::move(check);
   }
@@ -125,12 +106,9 @@ class ViewsPcap : public ::testing::Test {
     for (const auto& f : r.frames) {
       const auto d = decode(f);
       if (!d || d->ip_version != 6 || d->protocol != 17) continue;
-      ldns_pkt* raw = nullptr;
-      const bool parsed =
-          ldns_wire2pkt(&raw, d->payload.data(), d->payload.size()) == LDNS_STATUS_OK;
-      EXPECT_TRUE(parsed) << "reply does not parse";
-      if (!parsed) continue;
-      const Pkt p(raw);
+      const Pkt p = parse_dns(d->payload);
+      EXPECT_NE(p, nullptr) << "reply does not parse";
+      if (p == nullptr) continue;
       const std::uint16_t id = ldns_pkt_id(p.get());
       ++seen[id];
       const auto it = expect_.find(id);
