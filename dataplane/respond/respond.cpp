@@ -243,6 +243,7 @@ bool parse_fast(const std::uint8_t* p, std::size_t len, FastQuery& q) {
   i += 4;
   q.question_end = i;
   q.opt = false;
+  q.do_bit = false;  // DO only with an OPT; read on every path
   if (ar == 0) return true;
   if (i + 11 > len || p[i] != 0 || dns::load16(p + i + 1) != dns::type::OPT) return false;
   q.udp_size = dns::load16(p + i + 3);
