@@ -4,6 +4,8 @@
 
 #include <cstring>
 
+#include "dataplane/dns/wire.hpp"
+
 namespace dns64d::cookie {
 namespace {
 
@@ -11,10 +13,8 @@ constexpr std::uint8_t version = 1;
 constexpr std::size_t head_len = 8;  // version, reserved, timestamp
 static_assert(crypto_shorthash_siphash24_BYTES == 8 && crypto_shorthash_siphash24_KEYBYTES == 16);
 
-std::uint16_t load16(const std::uint8_t* p) { return static_cast<std::uint16_t>(p[0] << 8 | p[1]); }
-std::uint32_t load32(const std::uint8_t* p) {
-  return std::uint32_t{p[0]} << 24 | std::uint32_t{p[1]} << 16 | std::uint32_t{p[2]} << 8 | p[3];
-}
+using dns::load16;
+using dns::load32;
 
 // SipHash-2-4 over client cookie | head | address, into `out` (8 octets).
 void hash(const Secret& secret, const std::uint8_t* client, const std::uint8_t* head,

@@ -6,6 +6,8 @@
 #include <bit>
 #include <cstring>
 
+#include "dataplane/dns/wire.hpp"
+
 namespace dns64d::rrl {
 
 namespace {
@@ -132,10 +134,6 @@ Decision Limiter::decide(std::uint64_t key, std::uint8_t family, std::uint64_t n
 
 namespace {
 
-std::uint16_t dns_load16(const std::uint8_t* p) {
-  return static_cast<std::uint16_t>(p[0] << 8 | p[1]);
-}
-
 // Where the name at `p` ends (labels to the root, or up to a pointer), or 0
 // when it runs past `len`.
 std::size_t skip_name(const std::uint8_t* m, std::size_t p, std::size_t len) {
@@ -167,15 +165,15 @@ std::size_t make_slip(std::span<std::uint8_t> msg, std::size_t len) {
   // walking every record after the question.
   std::size_t opt_at = 0, opt_end = 0;
   if (question || (m[4] | m[5]) == 0) {
-    const std::size_t records = std::size_t{dns_load16(m + 6)} + dns_load16(m + 8) +
-                                dns_load16(m + 10);
+    const std::size_t records = std::size_t{dns::load16(m + 6)} + dns::load16(m + 8) +
+                                dns::load16(m + 10);
     std::size_t p = end;
     for (std::size_t i = 0; i < records && p < len; ++i) {
       const std::size_t fixed = skip_name(m, p, len);
       if (fixed == 0 || fixed + 10 > len) break;
-      const std::size_t next = fixed + 10 + dns_load16(m + fixed + 8);
+      const std::size_t next = fixed + 10 + dns::load16(m + fixed + 8);
       if (next > len) break;
-      if (dns_load16(m + fixed) == 41) {
+      if (dns::load16(m + fixed) == dns::type::OPT) {
         opt_at = p;
         opt_end = next;
       }
